@@ -1,0 +1,226 @@
+//! Machine-readable error codes, their HTTP statuses and the `{"error":{code,message}}` body.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error the API can answer with. Serialised as a snake_case string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body is not valid JSON or not the expected shape.
+    InvalidJson,
+    /// The request body is not `application/json`.
+    UnsupportedMediaType,
+    /// The request body is larger than [`crate::limits::REQUEST_MAX_BYTES`].
+    PayloadTooLarge,
+    /// The thread key is empty, too long or has control characters.
+    InvalidThread,
+    /// The author name is empty after trimming.
+    AuthorEmpty,
+    /// The author name is longer than [`crate::limits::AUTHOR_MAX_CHARS`].
+    AuthorTooLong,
+    /// The comment body is empty after trimming.
+    BodyEmpty,
+    /// The comment body is longer than [`crate::limits::BODY_MAX_CHARS`].
+    BodyTooLong,
+    /// A control character (other than newline and tab in a body) was sent.
+    ControlCharacter,
+    /// Too many tokens in one status request.
+    TooManyTokens,
+    /// The client sends too many requests; see `Retry-After`.
+    RateLimited,
+    /// No such route or resource.
+    NotFound,
+    /// The method is not allowed on this route.
+    MethodNotAllowed,
+    /// A moderation request without a valid bearer token.
+    Unauthorized,
+    /// The widget assets were not built into this server binary.
+    WidgetNotBuilt,
+    /// The server is busy or shutting down; see `Retry-After`.
+    Unavailable,
+    /// An unexpected server fault. It is logged; nothing was lost.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for clients that map names without serde.
+    pub const ALL: [ErrorCode; 17] = [
+        Self::InvalidJson,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::InvalidThread,
+        Self::AuthorEmpty,
+        Self::AuthorTooLong,
+        Self::BodyEmpty,
+        Self::BodyTooLong,
+        Self::ControlCharacter,
+        Self::TooManyTokens,
+        Self::RateLimited,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Unauthorized,
+        Self::WidgetNotBuilt,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
+    /// The wire name, as serde writes it (`body_too_long`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "invalid_json",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidThread => "invalid_thread",
+            Self::AuthorEmpty => "author_empty",
+            Self::AuthorTooLong => "author_too_long",
+            Self::BodyEmpty => "body_empty",
+            Self::BodyTooLong => "body_too_long",
+            Self::ControlCharacter => "control_character",
+            Self::TooManyTokens => "too_many_tokens",
+            Self::RateLimited => "rate_limited",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unauthorized => "unauthorized",
+            Self::WidgetNotBuilt => "widget_not_built",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The code for a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The HTTP status this code is sent with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidJson | Self::InvalidThread => 400,
+            Self::Unauthorized => 401,
+            Self::NotFound | Self::WidgetNotBuilt => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::AuthorEmpty
+            | Self::AuthorTooLong
+            | Self::BodyEmpty
+            | Self::BodyTooLong
+            | Self::ControlCharacter
+            | Self::TooManyTokens => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// An English explanation for people reading logs or raw responses.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::InvalidJson => "The request body is not the JSON this endpoint expects.",
+            Self::UnsupportedMediaType => "Send the request body as application/json.",
+            Self::PayloadTooLarge => "The request body is too large.",
+            Self::InvalidThread => {
+                "The thread key must be 1 to 512 bytes without control characters."
+            }
+            Self::AuthorEmpty => "Please give a name.",
+            Self::AuthorTooLong => "The name must be at most 64 characters.",
+            Self::BodyEmpty => "The comment is empty.",
+            Self::BodyTooLong => "The comment must be at most 5000 characters.",
+            Self::ControlCharacter => "The text contains control characters.",
+            Self::TooManyTokens => "Ask about at most 50 comments at once.",
+            Self::RateLimited => "Too many requests; please wait before trying again.",
+            Self::NotFound => "Not found.",
+            Self::MethodNotAllowed => "This method is not allowed here.",
+            Self::Unauthorized => "A valid moderation token is required.",
+            Self::WidgetNotBuilt => {
+                "This server was built without the widget; run `cargo xtask demo` or `cargo xtask build`."
+            }
+            Self::Unavailable => "The server is busy; please retry shortly.",
+            Self::Internal => "An unexpected error occurred; it has been logged.",
+        }
+    }
+}
+
+/// The body of every error response: `{"error":{"code":"…","message":"…"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: ErrorBody,
+}
+
+/// The code and human message inside an [`ApiError`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code, code.default_message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_client_errors_except_server_faults() {
+        for code in [
+            ErrorCode::InvalidJson,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::BodyTooLong,
+            ErrorCode::RateLimited,
+        ] {
+            let s = code.http_status();
+            assert!((400..500).contains(&s), "{code:?} -> {s}");
+        }
+        assert_eq!(ErrorCode::Unavailable.http_status(), 503);
+    }
+
+    #[test]
+    fn messages_quote_the_real_limits() {
+        use crate::limits::*;
+        let has = |c: ErrorCode, n: usize| c.default_message().contains(&n.to_string());
+        assert!(has(ErrorCode::AuthorTooLong, AUTHOR_MAX_CHARS));
+        assert!(has(ErrorCode::BodyTooLong, BODY_MAX_CHARS));
+        assert!(has(ErrorCode::InvalidThread, THREAD_KEY_MAX_BYTES));
+        assert!(has(ErrorCode::TooManyTokens, STATUS_MAX_TOKENS));
+    }
+
+    #[test]
+    fn wire_names_match_serde_and_round_trip() {
+        for code in ErrorCode::ALL {
+            assert_eq!(via_serde(code.as_str()), code);
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::parse("nope"), None);
+    }
+
+    /// Deserialises a name through serde's derive, as a JSON string would be.
+    fn via_serde(name: &str) -> ErrorCode {
+        use serde::de::IntoDeserializer;
+        let de: serde::de::value::StrDeserializer<serde::de::value::Error> =
+            name.into_deserializer();
+        ErrorCode::deserialize(de).unwrap()
+    }
+
+    #[test]
+    fn api_error_from_code_uses_default_message() {
+        let e = ApiError::from(ErrorCode::BodyEmpty);
+        assert_eq!(e.error.code, ErrorCode::BodyEmpty);
+        assert_eq!(e.error.message, "The comment is empty.");
+    }
+}

@@ -1,0 +1,17 @@
+//! The comment system's contract: wire types, limits and error codes shared by widget and server.
+//!
+//! Everything that crosses the wire is defined here, once. Text that a reader
+//! types is parsed into [`Author`], [`CommentBody`] and [`ThreadKey`] at the
+//! edge (widget form, server handler), so inner code never sees invalid data.
+
+mod error;
+pub mod limits;
+mod text;
+mod wire;
+
+pub use error::{ApiError, ErrorBody, ErrorCode};
+pub use text::{Author, CommentBody, ThreadKey};
+pub use wire::{
+    Accepted, Comment, CommentStatus, NewComment, PendingComment, StatusEntry, StatusRequest,
+    StatusResponse, ThreadPage,
+};

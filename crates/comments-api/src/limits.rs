@@ -1,0 +1,17 @@
+//! Size limits that the widget enforces as you type and the server enforces on every request.
+
+/// Longest author name, in Unicode scalar values after trimming and NFC.
+pub const AUTHOR_MAX_CHARS: usize = 64;
+/// Longest comment body, in Unicode scalar values after trimming and NFC.
+pub const BODY_MAX_CHARS: usize = 5000;
+/// Longest thread key, in UTF-8 bytes after trimming and NFC.
+pub const THREAD_KEY_MAX_BYTES: usize = 512;
+/// Largest JSON request body the server reads. A 5000-character body of
+/// 4-byte characters, JSON-escaped, still fits.
+pub const REQUEST_MAX_BYTES: usize = 64 * 1024;
+/// Most tokens one status request may ask about.
+pub const STATUS_MAX_TOKENS: usize = 50;
+/// Default seconds between two polls of a thread.
+pub const DEFAULT_POLL_SECONDS: u32 = 15;
+/// Shortest poll interval a page may configure.
+pub const MIN_POLL_SECONDS: u32 = 2;

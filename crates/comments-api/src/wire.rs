@@ -1,0 +1,99 @@
+//! JSON request and response bodies of the public API (`/api/v1`).
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/threads/{thread}/comments` request body. The server parses
+/// each field with [`crate::Author::parse`] and [`crate::CommentBody::parse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub author: String,
+    pub body: String,
+}
+
+/// Where a comment stands in moderation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl CommentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// `202 Accepted` answer to a new comment. `token` is the author's secret:
+/// it proves authorship to the status endpoint and is never shown again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub id: i64,
+    pub status: CommentStatus,
+    pub token: String,
+}
+
+/// An approved comment as every reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    /// Unix epoch milliseconds when the comment was posted.
+    pub created_at: i64,
+}
+
+/// `GET /api/v1/threads/{thread}/comments` answer: approved comments, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadPage {
+    pub thread: String,
+    /// Changes whenever the thread's public list changes; also sent as the ETag.
+    pub revision: u64,
+    pub comments: Vec<Comment>,
+}
+
+/// `POST /api/v1/comments/status` request: the author's own tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub tokens: Vec<String>,
+}
+
+/// One answer per requested token, in the same order. `status` is `None` for
+/// a token the server does not know (never issued, or the comment was deleted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusEntry {
+    pub id: Option<i64>,
+    pub status: Option<CommentStatus>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    pub statuses: Vec<StatusEntry>,
+}
+
+/// A comment its author posted and that awaits moderation, as the widget
+/// keeps it in `localStorage` (per thread) so that it survives a reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingComment {
+    pub id: i64,
+    pub token: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+}

@@ -1,0 +1,160 @@
+//! The public reader API: post a comment, read a thread (ETag/304), ask about one's own comments.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::limiter::{ClientNet, client_ip};
+use crate::revisions::{etag, if_none_match_hits};
+use crate::store::NewPending;
+use crate::{clock, token};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use comments_api::limits::STATUS_MAX_TOKENS;
+use comments_api::{
+    Accepted, Author, CommentBody, CommentStatus, ErrorCode, NewComment, StatusEntry,
+    StatusRequest, StatusResponse, ThreadKey, ThreadPage,
+};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// A JSON body whose every failure maps to our error codes: 415 for a wrong
+/// content type, 413 for an oversized body, 400 for anything unparsable.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ErrorCode::UnsupportedMediaType.into());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::from(ErrorCode::PayloadTooLarge)
+            } else {
+                AppError::new(
+                    ErrorCode::InvalidJson,
+                    format!("Could not read the body: {e}"),
+                )
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| AppError::new(ErrorCode::InvalidJson, format!("Invalid JSON: {e}")))
+    }
+}
+
+/// The `{thread}` path segment, percent-decoded and parsed.
+fn thread_key(path: Result<Path<String>, PathRejection>) -> Result<ThreadKey, AppError> {
+    let Path(raw) = path.map_err(|_| AppError::from(ErrorCode::InvalidThread))?;
+    Ok(ThreadKey::parse(&raw)?)
+}
+
+fn etag_headers(tag: &str) -> [(header::HeaderName, HeaderValue); 2] {
+    [
+        (
+            header::ETAG,
+            HeaderValue::from_str(tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\"")),
+        ),
+        // Revalidate every time: the ETag makes that a cheap 304.
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+/// `GET /api/v1/threads/{thread}/comments`
+pub async fn list(
+    State(app): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let thread = thread_key(path)?;
+    let revision = app.revisions.get(thread.as_str());
+    let tag = etag(revision);
+    let hit = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| if_none_match_hits(v, &tag));
+    if hit {
+        return Ok((StatusCode::NOT_MODIFIED, etag_headers(&tag)).into_response());
+    }
+    // Revision 0: nothing was ever approved here, so the list is empty.
+    let comments = if revision == 0 {
+        Vec::new()
+    } else {
+        app.store.approved(&thread).await?
+    };
+    let page = ThreadPage {
+        thread: thread.into_inner(),
+        revision,
+        comments,
+    };
+    Ok((etag_headers(&tag), Json(page)).into_response())
+}
+
+/// `POST /api/v1/threads/{thread}/comments`
+pub async fn post(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    ApiJson(new): ApiJson<NewComment>,
+) -> Result<(StatusCode, Json<Accepted>), AppError> {
+    let thread = thread_key(path)?;
+    let author = Author::parse(&new.author)?;
+    let body = CommentBody::parse(&new.body)?;
+    let ip = client_ip(peer, &headers, app.config.limits.trusted_proxies);
+    app.post_limiter
+        .check(ClientNet::from(ip), Instant::now())
+        .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))?;
+    let token = token::generate().map_err(|e| {
+        tracing::error!(error = %e, "OS random generator failed");
+        AppError::from(ErrorCode::Internal)
+    })?;
+    let comment = NewPending {
+        thread,
+        author,
+        body,
+        token_hash: token::hash(&token),
+        created_at: clock::now_ms(),
+    };
+    let id = app.store.insert_pending(&comment).await?;
+    tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            id,
+            status: CommentStatus::Pending,
+            token,
+        }),
+    ))
+}
+
+/// `POST /api/v1/comments/status`: where the author's own comments stand.
+pub async fn status(
+    State(app): State<AppState>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> Result<Json<StatusResponse>, AppError> {
+    if req.tokens.len() > STATUS_MAX_TOKENS {
+        return Err(ErrorCode::TooManyTokens.into());
+    }
+    let hashes: Vec<String> = req.tokens.iter().map(|t| token::hash(t)).collect();
+    let found = app.store.statuses(&hashes).await?;
+    let statuses = found
+        .into_iter()
+        .map(|f| StatusEntry {
+            id: f.map(|(id, _)| id),
+            status: f.map(|(_, s)| s),
+        })
+        .collect();
+    Ok(Json(StatusResponse { statuses }))
+}

@@ -1,0 +1,185 @@
+//! `comments-server`: the binary's command line (serve, moderate, widget-size).
+
+mod api;
+mod app;
+mod assets;
+mod clock;
+mod config;
+mod demo;
+mod error;
+mod limiter;
+mod moderation;
+mod revisions;
+mod store;
+mod token;
+
+use config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use store::sqlite::SqliteStore;
+
+const USAGE: &str = "\
+comments-server: a self-hosted comment server with its embeddable widget
+
+USAGE:
+    comments-server [--config FILE] [serve]
+    comments-server [--config FILE] moderate list
+    comments-server [--config FILE] moderate approve ID
+    comments-server [--config FILE] moderate reject ID
+    comments-server widget-size
+
+Without --config, ./comments.toml is read if it exists. COMMENTS_* environment
+variables override the file (see README). With no configuration at all the
+server listens on 127.0.0.1:8080 and keeps its SQLite database in ./data.";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut config_path = None;
+    if let Some(i) = args.iter().position(|a| a == "--config") {
+        if i + 1 >= args.len() {
+            eprintln!("error: --config needs a file\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        config_path = Some(PathBuf::from(args.remove(i + 1)));
+        args.remove(i);
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let command = args.first().cloned().unwrap_or_else(|| "serve".into());
+    if command == "widget-size" {
+        return widget_size();
+    }
+    if command != "serve" && command != "moderate" {
+        eprintln!("error: unknown command {command:?}\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let config = match Config::load(config_path.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let store = SqliteStore::open(
+            &config.database.path,
+            Duration::from_millis(config.database.busy_timeout_ms),
+        )
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", config.database.path.display()))?;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let outcome = if command == "moderate" {
+            moderation::run_cli(store.as_ref(), &args[1..])
+                .await
+                .map(|out| println!("{out}"))
+        } else {
+            serve(config, Arc::clone(&store)).await
+        };
+        let _ = store.close().await;
+        outcome
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let listen = config.listen;
+    let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
+    let state = app::AppState::new(config, Arc::clone(&store)).await?;
+    let refresher = state.revisions.spawn_refresher(store, refresh);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Tests and scripts read this line to find the port.
+    println!("listening on http://{addr}");
+    if assets::EMBED_JS.is_none() {
+        tracing::warn!("this binary was built without the widget: run `cargo xtask build` first");
+    }
+    let app = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    refresher.abort();
+    tracing::info!("stopped accepting requests; in-flight requests finished");
+    served.map_err(|e| e.to_string())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn widget_size() -> ExitCode {
+    match assets::transfer_size() {
+        Some(s) => {
+            println!(
+                "widget (wasm + JS + CSS): {} bytes raw, {} bytes gzip ({:.1} KB gzip)",
+                s.widget_raw,
+                s.widget_gzip,
+                s.widget_gzip as f64 / 1024.0
+            );
+            println!(
+                "loader (embed.js):        {} bytes raw, {} bytes gzip",
+                s.loader_raw, s.loader_gzip
+            );
+            for a in assets::FILES {
+                println!(
+                    "  {:<40} {:>8} raw {:>8} gzip",
+                    a.path,
+                    a.raw.len(),
+                    a.gzip.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("this binary was built without the widget: run `cargo xtask build` first");
+            ExitCode::FAILURE
+        }
+    }
+}

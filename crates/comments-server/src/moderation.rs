@@ -1,0 +1,174 @@
+//! Moderation until the web queue exists: an HTTP API behind a bearer token, and the `moderate` CLI.
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::revisions::Revisions;
+use crate::store::{Decision, ModerationItem, Store};
+use crate::token::constant_time_eq;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use comments_api::{CommentStatus, ErrorCode};
+use serde::{Deserialize, Serialize};
+
+fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(expected) = app.config.moderation.token.as_deref() else {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "HTTP moderation is disabled: set moderation.token (or COMMENTS_MODERATION_TOKEN).",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ErrorCode::Unauthorized.into())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct ListAnswer {
+    comments: Vec<ModerationItem>,
+}
+
+#[derive(Serialize)]
+pub struct DecisionAnswer {
+    id: i64,
+    thread: String,
+    status: CommentStatus,
+    previous: CommentStatus,
+}
+
+/// `GET /api/v1/moderation/comments?status=pending&limit=100`
+pub async fn list(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ListAnswer>, AppError> {
+    authorize(&app, &headers)?;
+    let status = match q.status.as_deref() {
+        None => CommentStatus::Pending,
+        Some(s) => CommentStatus::parse(s).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                "status must be pending, approved or rejected",
+            )
+        })?,
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let comments = app.store.by_status(status, limit).await?;
+    Ok(Json(ListAnswer { comments }))
+}
+
+async fn decide_http(
+    app: AppState,
+    headers: HeaderMap,
+    id: i64,
+    status: CommentStatus,
+) -> Result<Json<DecisionAnswer>, AppError> {
+    authorize(&app, &headers)?;
+    let d = decide(app.store.as_ref(), &app.revisions, id, status).await?;
+    Ok(Json(DecisionAnswer {
+        id,
+        thread: d.thread,
+        status,
+        previous: d.previous,
+    }))
+}
+
+/// `POST /api/v1/moderation/comments/{id}/approve`
+pub async fn approve(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<DecisionAnswer>, AppError> {
+    decide_http(app, headers, id, CommentStatus::Approved).await
+}
+
+/// `POST /api/v1/moderation/comments/{id}/reject`
+pub async fn reject(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<DecisionAnswer>, AppError> {
+    decide_http(app, headers, id, CommentStatus::Rejected).await
+}
+
+/// Applies a decision and publishes the thread's new revision to pollers.
+pub async fn decide(
+    store: &dyn Store,
+    revisions: &Revisions,
+    id: i64,
+    status: CommentStatus,
+) -> Result<Decision, AppError> {
+    let decision = store
+        .decide(id, status)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("No comment with id {id}.")))?;
+    if let Some(rev) = decision.revision {
+        revisions.apply([(decision.thread.clone(), rev)]);
+    }
+    tracing::info!(id, status = status.as_str(), thread = %decision.thread, "moderation decision");
+    Ok(decision)
+}
+
+/// `comments-server moderate list | approve ID | reject ID`, on the configured database.
+pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, String> {
+    let revisions = Revisions::default();
+    let parse_id = |s: Option<&String>| {
+        s.and_then(|s| s.parse::<i64>().ok())
+            .ok_or_else(|| "expected a comment id, e.g. `moderate approve 12`".to_string())
+    };
+    match args.first().map(String::as_str) {
+        Some("list") | None => {
+            let items = store
+                .by_status(CommentStatus::Pending, 1000)
+                .await
+                .map_err(|e| e.to_string())?;
+            if items.is_empty() {
+                return Ok("No comment awaits moderation.".into());
+            }
+            let mut out = format!("{} pending comment(s), oldest first:\n", items.len());
+            for c in items {
+                let body: String = c.body.chars().take(200).collect();
+                let body = body.replace('\n', " ⏎ ");
+                out.push_str(&format!(
+                    "\n#{}  thread {:?}  by {:?}\n    {}\n",
+                    c.id, c.thread, c.author, body
+                ));
+            }
+            out.push_str("\nApprove with `comments-server moderate approve ID`, reject with `... reject ID`.");
+            Ok(out)
+        }
+        Some(verb @ ("approve" | "reject")) => {
+            let id = parse_id(args.get(1))?;
+            let status = if verb == "approve" {
+                CommentStatus::Approved
+            } else {
+                CommentStatus::Rejected
+            };
+            let d = decide(store, &revisions, id, status)
+                .await
+                .map_err(|e| e.message.into_owned())?;
+            Ok(format!(
+                "Comment #{id} on thread {:?}: {} -> {}.",
+                d.thread,
+                d.previous.as_str(),
+                status.as_str()
+            ))
+        }
+        Some(other) => Err(format!(
+            "unknown moderate command {other:?}; use list, approve ID or reject ID"
+        )),
+    }
+}

@@ -1,0 +1,115 @@
+//! The in-memory map of thread revisions that answers `If-None-Match` without the database.
+//!
+//! Local moderation decisions update it at once; a background task picks up
+//! changes made by other processes (the `moderate` command, other instances)
+//! with one small query per refresh interval, never per request.
+
+use crate::store::{RevisionChange, Store};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct Revisions {
+    map: RwLock<HashMap<String, u64>>,
+    /// The highest revision seen; revisions are global, so this is the
+    /// cursor for [`Store::revisions_since`].
+    high_water: AtomicU64,
+}
+
+impl Revisions {
+    /// The thread's current revision; 0 for a thread with no public change yet.
+    pub fn get(&self, thread: &str) -> u64 {
+        match self.map.read() {
+            Ok(m) => m.get(thread).copied().unwrap_or(0),
+            Err(poisoned) => poisoned.into_inner().get(thread).copied().unwrap_or(0),
+        }
+    }
+
+    /// Records changes; a revision never moves backwards.
+    pub fn apply(&self, changes: impl IntoIterator<Item = RevisionChange>) {
+        let mut map = match self.map.write() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for (thread, rev) in changes {
+            self.high_water.fetch_max(rev, Ordering::Relaxed);
+            let entry = map.entry(thread).or_insert(0);
+            *entry = (*entry).max(rev);
+        }
+    }
+
+    /// Loads every change newer than what this map has seen.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<usize, crate::store::StoreError> {
+        let changes = store
+            .revisions_since(self.high_water.load(Ordering::Relaxed))
+            .await?;
+        let n = changes.len();
+        self.apply(changes);
+        Ok(n)
+    }
+
+    /// Refreshes every `every` until the task is aborted.
+    pub fn spawn_refresher(
+        self: &Arc<Self>,
+        store: Arc<dyn Store>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.refresh(store.as_ref()).await {
+                    tracing::warn!(error = %e, "revision refresh failed; will retry");
+                }
+            }
+        })
+    }
+}
+
+/// The strong ETag for a revision.
+pub fn etag(revision: u64) -> String {
+    format!("\"r{revision}\"")
+}
+
+/// Whether an `If-None-Match` header value matches `current`
+/// (`*`, or a comma-separated list of strong or weak tags).
+pub fn if_none_match_hits(header: &str, current: &str) -> bool {
+    let current = current.trim_start_matches("W/");
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_only_move_forward() {
+        let r = Revisions::default();
+        assert_eq!(r.get("a"), 0);
+        r.apply([("a".into(), 5), ("b".into(), 3)]);
+        r.apply([("a".into(), 4)]);
+        assert_eq!(r.get("a"), 5);
+        assert_eq!(r.get("b"), 3);
+        assert_eq!(r.high_water.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn if_none_match_parsing() {
+        let tag = etag(7);
+        assert_eq!(tag, "\"r7\"");
+        assert!(if_none_match_hits("\"r7\"", &tag));
+        assert!(if_none_match_hits("W/\"r7\"", &tag));
+        assert!(if_none_match_hits("\"r1\", \"r7\"", &tag));
+        assert!(if_none_match_hits("*", &tag));
+        assert!(!if_none_match_hits("\"r70\"", &tag));
+        assert!(!if_none_match_hits("", &tag));
+        assert!(!if_none_match_hits("r7", &tag));
+    }
+}

@@ -1,0 +1,92 @@
+//! The storage trait every backend implements, and the records it deals in.
+//!
+//! Handlers only see [`Store`]; SQLite ([`sqlite::SqliteStore`]) is the
+//! embedded default. SQL in the backends stays portable (`$N` placeholders,
+//! epoch-millisecond integers, `RETURNING`) so a PostgreSQL backend can
+//! follow with its own migrations and no change to handlers.
+
+pub mod sqlite;
+
+use comments_api::{Author, Comment, CommentBody, CommentStatus, ThreadKey};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A failure of the store.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database stayed locked past its timeout; the client may retry.
+    Busy,
+    /// Anything else; logged, answered with 500.
+    Other(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Busy => f.write_str("database busy"),
+            Self::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
+
+/// A parsed comment on its way into the store, always pending.
+#[derive(Clone, Debug)]
+pub struct NewPending {
+    pub thread: ThreadKey,
+    pub author: Author,
+    pub body: CommentBody,
+    /// SHA-256 of the author's secret token, hex; the token itself is never stored.
+    pub token_hash: String,
+    pub created_at: i64,
+}
+
+/// A comment as a moderator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ModerationItem {
+    pub id: i64,
+    pub thread: String,
+    pub author: String,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: i64,
+}
+
+/// What a moderation decision changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub thread: String,
+    pub previous: CommentStatus,
+    /// The thread's new revision when its public list changed.
+    pub revision: Option<u64>,
+}
+
+/// One thread whose public list changed: its key and new revision.
+pub type RevisionChange = (String, u64);
+
+pub trait Store: Send + Sync + 'static {
+    /// Stores a pending comment durably and returns its id.
+    fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, i64>;
+    /// Approved comments of a thread, oldest first.
+    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>>;
+    /// For each token hash, the comment's id and status, or `None` if unknown.
+    fn statuses<'a>(
+        &'a self,
+        token_hashes: &'a [String],
+    ) -> StoreFuture<'a, Vec<Option<(i64, CommentStatus)>>>;
+    /// Comments with `status`, oldest first, at most `limit`.
+    fn by_status(&self, status: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>>;
+    /// Sets a comment's status. `None` if there is no such comment. Bumps the
+    /// thread's revision when its public list changes.
+    fn decide(&self, id: i64, status: CommentStatus) -> StoreFuture<'_, Option<Decision>>;
+    /// Threads whose revision is greater than `after`.
+    fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>>;
+    /// Checks that the store answers.
+    fn ping(&self) -> StoreFuture<'_, ()>;
+    /// Waits for in-flight work and closes the store.
+    fn close(&self) -> StoreFuture<'_, ()>;
+}

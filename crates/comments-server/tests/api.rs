@@ -1,0 +1,490 @@
+//! The public and moderation HTTP API, over a real port against a real SQLite file.
+
+mod support;
+
+use std::time::Duration;
+use support::{MOD_TOKEN, Server, eventually};
+
+fn ids(list: &serde_json::Value) -> Vec<i64> {
+    list["comments"]
+        .as_array()
+        .expect("comments array")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("id"))
+        .collect()
+}
+
+#[test]
+fn post_is_pending_until_approved_from_the_cli_then_public() {
+    let server = Server::start(&[]);
+    let (id, token) = server.post_comment("marseille-miami", "Ana", "  Bravo ! \r\nDeux lignes.  ");
+    assert_eq!(token.len(), 64);
+
+    let list = server.get("/api/v1/threads/marseille-miami/comments");
+    assert_eq!(list.status, 200);
+    assert!(
+        ids(&list.json()).is_empty(),
+        "pending comments are not public"
+    );
+
+    let status = server.post_json(
+        "/api/v1/comments/status",
+        &format!(r#"{{"tokens":["{token}","unknown-token"]}}"#),
+    );
+    assert_eq!(status.status, 200, "{}", status.text());
+    let v = status.json();
+    assert_eq!(v["statuses"][0]["id"], id);
+    assert_eq!(v["statuses"][0]["status"], "pending");
+    assert!(v["statuses"][1]["status"].is_null());
+
+    let (ok, out) = server.moderate(&["list"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("#{id}")) && out.contains("Bravo"),
+        "{out}"
+    );
+    let (ok, out) = server.moderate(&["approve", &id.to_string()]);
+    assert!(ok && out.contains("pending -> approved"), "{out}");
+
+    // The running server notices the CLI's change by itself.
+    let page = eventually(Duration::from_secs(5), "approved comment", || {
+        let v = server
+            .get("/api/v1/threads/marseille-miami/comments")
+            .json();
+        (ids(&v) == vec![id]).then_some(v)
+    });
+    let c = &page["comments"][0];
+    assert_eq!(c["author"], "Ana");
+    assert_eq!(c["body"], "Bravo ! \nDeux lignes.", "trimmed, CRLF folded");
+    assert!(c["created_at"].as_i64().unwrap() > 1_700_000_000_000);
+    let status = server.post_json(
+        "/api/v1/comments/status",
+        &format!(r#"{{"tokens":["{token}"]}}"#),
+    );
+    assert_eq!(status.json()["statuses"][0]["status"], "approved");
+}
+
+#[test]
+fn etag_gives_304_until_the_thread_changes() {
+    let server = Server::start(&[]);
+    let path = "/api/v1/threads/t%2Fwith%2Fslashes/comments";
+    let first = server.get(path);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["thread"], "t/with/slashes");
+    let tag = first.header("etag").expect("etag").to_string();
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+
+    let again = server.request("GET", path, &[("If-None-Match", &tag)], b"");
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+
+    // A pending comment does not change the public list, so still 304.
+    let (id, _) = server.post_comment("t%2Fwith%2Fslashes", "Bo", "hello");
+    assert_eq!(
+        server
+            .request("GET", path, &[("If-None-Match", &tag)], b"")
+            .status,
+        304
+    );
+
+    // Approving over HTTP changes it at once.
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/moderation/comments/{id}/approve"),
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["thread"], "t/with/slashes");
+    let changed = server.request("GET", path, &[("If-None-Match", &tag)], b"");
+    assert_eq!(changed.status, 200);
+    assert_ne!(changed.header("etag"), Some(tag.as_str()));
+    assert_eq!(ids(&changed.json()), vec![id]);
+    let weak = format!("W/{}", changed.header("etag").unwrap());
+    assert_eq!(
+        server
+            .request("GET", path, &[("If-None-Match", &weak)], b"")
+            .status,
+        304
+    );
+}
+
+#[test]
+fn every_validation_error_has_its_code_and_status() {
+    let server = Server::start(&[]);
+    let post = "/api/v1/threads/t/comments";
+    let json = [("Content-Type", "application/json")];
+    let long_thread = format!("/api/v1/threads/{}/comments", "a".repeat(513));
+    let cases: Vec<(&str, String, Vec<(&str, &str)>, Vec<u8>, u16, &str)> = vec![
+        (
+            "empty author",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"  ","body":"x"}"#.to_vec(),
+            422,
+            "author_empty",
+        ),
+        (
+            "long author",
+            post.into(),
+            json.to_vec(),
+            format!(r#"{{"author":"{}","body":"x"}}"#, "é".repeat(65)).into_bytes(),
+            422,
+            "author_too_long",
+        ),
+        (
+            "empty body",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"a","body":"\n\t "}"#.to_vec(),
+            422,
+            "body_empty",
+        ),
+        (
+            "long body",
+            post.into(),
+            json.to_vec(),
+            format!(r#"{{"author":"a","body":"{}"}}"#, "x".repeat(5001)).into_bytes(),
+            422,
+            "body_too_long",
+        ),
+        (
+            "control char",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"a","body":"bell\u0007"}"#.to_vec(),
+            422,
+            "control_character",
+        ),
+        (
+            "newline in author",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"a\nb","body":"x"}"#.to_vec(),
+            422,
+            "control_character",
+        ),
+        (
+            "malformed json",
+            post.into(),
+            json.to_vec(),
+            b"{\"author\":".to_vec(),
+            400,
+            "invalid_json",
+        ),
+        (
+            "wrong type",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":1,"body":"x"}"#.to_vec(),
+            400,
+            "invalid_json",
+        ),
+        (
+            "missing field",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"a"}"#.to_vec(),
+            400,
+            "invalid_json",
+        ),
+        (
+            "unknown field",
+            post.into(),
+            json.to_vec(),
+            br#"{"author":"a","body":"x","admin":true}"#.to_vec(),
+            400,
+            "invalid_json",
+        ),
+        (
+            "invalid utf-8",
+            post.into(),
+            json.to_vec(),
+            b"{\"author\":\"\xff\",\"body\":\"x\"}".to_vec(),
+            400,
+            "invalid_json",
+        ),
+        (
+            "no content type",
+            post.into(),
+            vec![],
+            br#"{"author":"a","body":"x"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "text/plain",
+            post.into(),
+            vec![("Content-Type", "text/plain")],
+            br#"{"author":"a","body":"x"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "oversized",
+            post.into(),
+            json.to_vec(),
+            vec![b' '; 70 * 1024],
+            413,
+            "payload_too_large",
+        ),
+        (
+            "long thread",
+            long_thread,
+            json.to_vec(),
+            br#"{"author":"a","body":"x"}"#.to_vec(),
+            400,
+            "invalid_thread",
+        ),
+        (
+            "bad utf-8 thread",
+            "/api/v1/threads/%FF/comments".into(),
+            json.to_vec(),
+            br#"{"author":"a","body":"x"}"#.to_vec(),
+            400,
+            "invalid_thread",
+        ),
+        (
+            "control in thread",
+            "/api/v1/threads/a%01/comments".into(),
+            json.to_vec(),
+            br#"{"author":"a","body":"x"}"#.to_vec(),
+            400,
+            "invalid_thread",
+        ),
+        (
+            "too many tokens",
+            "/api/v1/comments/status".into(),
+            json.to_vec(),
+            format!(r#"{{"tokens":[{}]}}"#, vec!["\"t\""; 51].join(",")).into_bytes(),
+            422,
+            "too_many_tokens",
+        ),
+        (
+            "unknown route",
+            "/api/v1/nope".into(),
+            vec![],
+            vec![],
+            404,
+            "not_found",
+        ),
+    ];
+    for (name, path, headers, body, status, code) in cases {
+        let r = server.request("POST", &path, &headers, &body);
+        assert_eq!(r.status, status, "{name}: {}", r.text());
+        assert_eq!(r.code(), code, "{name}");
+        assert!(
+            !r.json()["error"]["message"].as_str().unwrap().is_empty(),
+            "{name}"
+        );
+    }
+    let r = server.request("DELETE", post, &[], b"");
+    assert_eq!((r.status, r.code().as_str()), (405, "method_not_allowed"));
+    let r = server.get(&format!("/api/v1/threads/{}/comments", "a".repeat(513)));
+    assert_eq!((r.status, r.code().as_str()), (400, "invalid_thread"));
+    // Nothing invalid was stored.
+    let (_, out) = server.moderate(&["list"]);
+    assert!(out.contains("No comment awaits moderation"), "{out}");
+}
+
+#[test]
+fn cors_lets_any_page_read_threads_and_etags() {
+    let server = Server::start(&[]);
+    let origin = [("Origin", "http://news.example")];
+    let pre = server.request(
+        "OPTIONS",
+        "/api/v1/threads/t/comments",
+        &[
+            ("Origin", "http://news.example"),
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "content-type,if-none-match",
+            ),
+        ],
+        b"",
+    );
+    assert!(pre.status < 300, "{}", pre.status);
+    assert_eq!(pre.header("access-control-allow-origin"), Some("*"));
+    let allowed = pre
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed.contains("content-type") && allowed.contains("if-none-match"),
+        "{allowed}"
+    );
+    assert!(
+        pre.header("access-control-allow-methods")
+            .unwrap()
+            .contains("POST")
+    );
+
+    let get = server.request("GET", "/api/v1/threads/t/comments", &origin, b"");
+    assert_eq!(get.header("access-control-allow-origin"), Some("*"));
+    let exposed = get
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("retry-after"),
+        "{exposed}"
+    );
+
+    let js = server.request("GET", "/embed.js", &origin, b"");
+    assert_eq!(js.status, 200);
+    assert_eq!(js.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn widget_assets_are_served_with_types_caching_and_gzip() {
+    let server = Server::start(&[]);
+    let loader = server.get("/embed.js");
+    assert_eq!(loader.status, 200, "{}", loader.text());
+    assert!(
+        loader
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(loader.header("cache-control"), Some("public, max-age=300"));
+    let text = loader.text();
+    assert!(text.contains("document.currentScript"));
+    assert!(!text.contains("__ASSET_DIR__"), "placeholders are filled");
+    let dir = text
+        .split('"')
+        .find(|s| s.starts_with("w/"))
+        .expect("asset dir in loader")
+        .to_string();
+    let wasm_name = text
+        .split('"')
+        .find(|s| s.ends_with("_bg.wasm"))
+        .expect("wasm name")
+        .to_string();
+    let wasm = server.get(&format!("/{dir}{wasm_name}"));
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(
+        wasm.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(&wasm.body[..4], b"\0asm");
+    let gz = server.request(
+        "GET",
+        &format!("/{dir}{wasm_name}"),
+        &[("Accept-Encoding", "gzip, br")],
+        b"",
+    );
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(gz.body.len() < wasm.body.len() / 2);
+    let css = server.get(&format!("/{dir}widget.css"));
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert_eq!(server.get("/w/000000000000/widget.css").status, 404);
+}
+
+#[test]
+fn posting_is_rate_limited_per_network_with_retry_after() {
+    let server = Server::start(&[
+        ("COMMENTS_POST_BURST", "2"),
+        ("COMMENTS_POST_REFILL_SECONDS", "30"),
+    ]);
+    server.post_comment("t", "a", "one");
+    server.post_comment("t", "a", "two");
+    let r = server.post_json(
+        "/api/v1/threads/t/comments",
+        r#"{"author":"a","body":"three"}"#,
+    );
+    assert_eq!(r.status, 429);
+    assert_eq!(r.code(), "rate_limited");
+    let wait: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+}
+
+#[test]
+fn moderation_over_http_needs_the_bearer_token() {
+    let server = Server::start(&[]);
+    let (id, _) = server.post_comment("t", "a", "x");
+    let list = "/api/v1/moderation/comments";
+    assert_eq!(server.get(list).status, 401);
+    let wrong = server.request("GET", list, &[("Authorization", "Bearer nope")], b"");
+    assert_eq!((wrong.status, wrong.code().as_str()), (401, "unauthorized"));
+    let reject = format!("/api/v1/moderation/comments/{id}/reject");
+    assert_eq!(server.request("POST", &reject, &[], b"").status, 401);
+
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let ok = server.request("GET", list, &[("Authorization", &auth)], b"");
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json()["comments"][0]["id"], id);
+    let r = server.request("POST", &reject, &[("Authorization", &auth)], b"");
+    assert_eq!(r.json()["status"], "rejected");
+    let missing = server.request(
+        "POST",
+        "/api/v1/moderation/comments/999999/approve",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(
+        (missing.status, missing.code().as_str()),
+        (404, "not_found")
+    );
+
+    let without = Server::start(&[("COMMENTS_MODERATION_TOKEN", "")]);
+    let r = without.request("GET", list, &[("Authorization", "Bearer anything")], b"");
+    assert_eq!(r.status, 401);
+    assert!(r.text().contains("disabled"), "{}", r.text());
+}
+
+#[test]
+fn acknowledged_comments_survive_kill_9_and_sigterm_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let mut server = Server::start_on(&db, &[]);
+    let (id, _) = server.post_comment("t", "a", "survives");
+    server.kill9();
+    let server = Server::start_on(&db, &[]);
+    let (_, out) = server.moderate(&["list"]);
+    assert!(
+        out.contains(&format!("#{id}")) && out.contains("survives"),
+        "{out}"
+    );
+    assert_eq!(server.get("/healthz").status, 200);
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM exits cleanly: {status}");
+}
+
+#[test]
+fn cli_reports_bad_ids_and_unknown_commands() {
+    let server = Server::start(&[]);
+    let (ok, out) = server.moderate(&["approve", "abc"]);
+    assert!(!ok && out.contains("comment id"), "{out}");
+    let (ok, out) = server.moderate(&["approve", "424242"]);
+    assert!(!ok && out.contains("No comment with id 424242"), "{out}");
+    let (ok, out) = server.moderate(&["frobnicate"]);
+    assert!(!ok && out.contains("unknown moderate command"), "{out}");
+}
+
+#[test]
+fn demo_page_shows_the_article_and_the_public_script_tag() {
+    let article = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/article-marseille-miami.txt"
+    );
+    let server = Server::start(&[("COMMENTS_DEMO_ARTICLE", article)]);
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("<h1>Marseille – Miami : cinq jours d’échanges et de rencontres</h1>"));
+    assert!(html.contains("Space Florida"));
+    assert!(html.contains(r#"<div data-comments data-thread="marseille-miami"></div>"#));
+    assert!(html.contains(r#"<script src="/embed.js" async></script>"#));
+    assert!(!html.contains("%ARTICLE"));
+    // Without a demo article, `/` is a landing page with the snippet.
+    let plain = Server::start(&[]);
+    assert!(plain.get("/").text().contains("data-comments"));
+}

@@ -1,0 +1,136 @@
+//! The API's JSON, read and written with the browser's own `JSON` and `Reflect` (no serde in the wasm).
+//!
+//! serde's derive plus a JS deserializer roughly doubled the widget's size,
+//! so the few shapes the widget exchanges are mapped here by hand, against
+//! the same `comments-api` types the server serialises with serde.
+
+use comments_api::{
+    Accepted, Comment, CommentStatus, ErrorCode, NewComment, PendingComment, StatusEntry,
+    StatusResponse,
+};
+use js_sys::{Array, JSON, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+fn field(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string(obj: &JsValue, key: &str) -> Option<String> {
+    field(obj, key).as_string()
+}
+
+fn int(obj: &JsValue, key: &str) -> Option<i64> {
+    field(obj, key)
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0)
+        .map(|n| n as i64)
+}
+
+fn array(obj: &JsValue, key: &str) -> Option<Array> {
+    field(obj, key).dyn_into::<Array>().ok()
+}
+
+fn parse(text: &str) -> Option<JsValue> {
+    JSON::parse(text).ok()
+}
+
+fn stringify(obj: &JsValue) -> String {
+    JSON::stringify(obj).map(String::from).unwrap_or_default()
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+    }
+    obj.into()
+}
+
+fn comment(v: &JsValue) -> Option<Comment> {
+    Some(Comment {
+        id: int(v, "id")?,
+        author: string(v, "author")?,
+        body: string(v, "body")?,
+        created_at: int(v, "created_at")?,
+    })
+}
+
+/// The `comments` of a `ThreadPage`.
+pub fn thread_comments(text: &str) -> Option<Vec<Comment>> {
+    array(&parse(text)?, "comments")?
+        .iter()
+        .map(|c| comment(&c))
+        .collect()
+}
+
+pub fn accepted(text: &str) -> Option<Accepted> {
+    let v = parse(text)?;
+    Some(Accepted {
+        id: int(&v, "id")?,
+        status: CommentStatus::parse(&string(&v, "status")?)?,
+        token: string(&v, "token")?,
+    })
+}
+
+pub fn statuses(text: &str) -> Option<StatusResponse> {
+    let statuses = array(&parse(text)?, "statuses")?
+        .iter()
+        .map(|e| StatusEntry {
+            id: int(&e, "id"),
+            status: string(&e, "status").and_then(|s| CommentStatus::parse(&s)),
+        })
+        .collect();
+    Some(StatusResponse { statuses })
+}
+
+/// The code of an `{"error":{"code":…}}` body.
+pub fn error_code(text: &str) -> Option<ErrorCode> {
+    ErrorCode::parse(&string(&field(&parse(text)?, "error"), "code")?)
+}
+
+pub fn new_comment(c: &NewComment) -> String {
+    stringify(&object(&[
+        ("author", c.author.as_str().into()),
+        ("body", c.body.as_str().into()),
+    ]))
+}
+
+pub fn status_request(tokens: &[String]) -> String {
+    let list: Array = tokens.iter().map(|t| JsValue::from_str(t)).collect();
+    stringify(&object(&[("tokens", list.into())]))
+}
+
+/// The reader's pending comments as kept in `localStorage`.
+pub fn pending_list(list: &[PendingComment]) -> String {
+    let arr: Array = list
+        .iter()
+        .map(|p| {
+            object(&[
+                ("id", JsValue::from_f64(p.id as f64)),
+                ("token", p.token.as_str().into()),
+                ("author", p.author.as_str().into()),
+                ("body", p.body.as_str().into()),
+                ("created_at", JsValue::from_f64(p.created_at as f64)),
+            ])
+        })
+        .collect();
+    stringify(&arr)
+}
+
+/// Reads back [`pending_list`]; entries that do not parse are dropped.
+pub fn read_pending_list(text: &str) -> Vec<PendingComment> {
+    let Some(arr) = parse(text).and_then(|v| v.dyn_into::<Array>().ok()) else {
+        return Vec::new();
+    };
+    arr.iter()
+        .filter_map(|v| {
+            Some(PendingComment {
+                id: int(&v, "id")?,
+                token: string(&v, "token")?,
+                author: string(&v, "author")?,
+                body: string(&v, "body")?,
+                created_at: int(&v, "created_at")?,
+            })
+        })
+        .collect()
+}

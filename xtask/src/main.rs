@@ -1,0 +1,200 @@
+//! Developer commands: `cargo xtask setup | build | demo | test | size`.
+//!
+//! Everything the commands need is installed on first use, idempotently:
+//! the wasm target, wasm-bindgen-cli and trunk (pinned), wasm-opt (npm
+//! `binaryen`), and Chromium with ChromeDriver (Debian packages).
+
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+  setup   install the toolchain pieces (idempotent)
+  build   build the widget with trunk (release, wasm-opt) and the server
+  demo    build, then serve the demo article with the widget on http://127.0.0.1:8080
+          options: --listen ADDR, --article FILE, --db FILE
+  test    build, then run every test: unit, server integration, widget in
+          Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
+  size    print the widget's transfer size (after build)";
+
+/// A failed step, with what to do about it.
+pub struct Failure(pub String);
+
+pub type Step = Result<(), Failure>;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command to completion, failing with its name if it fails.
+pub fn run(cmd: &mut Command) -> Step {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: $ {}", shown.replace('"', ""));
+    let status = cmd
+        .status()
+        .map_err(|e| Failure(format!("cannot start {shown}: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure(format!("{shown} failed ({status})")))
+    }
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Builds the widget (trunk, release, wasm-opt) into `dist/`.
+fn build_widget(tools: &setup::Tools) -> Step {
+    run(cargo().args(["fetch", "--quiet"]))?;
+    run(Command::new(&tools.trunk)
+        .current_dir(root())
+        .env("PATH", tools.path_with_tools())
+        .args(["build", "--release"]))
+}
+
+fn build_server(release: bool) -> Step {
+    let mut c = cargo();
+    c.args(["build", "--package", "comments-server"]);
+    if release {
+        c.arg("--release");
+    }
+    run(&mut c)
+}
+
+fn size() -> Step {
+    run(cargo().args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "comments-server",
+        "--",
+        "widget-size",
+    ]))
+}
+
+fn demo(args: &[String]) -> Step {
+    let mut listen = "127.0.0.1:8080".to_string();
+    let mut article = root().join("../shared/fixtures/article-marseille-miami.txt");
+    let mut db = root().join("data/demo.db");
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| Failure(format!("{a} needs a value")))
+        };
+        match a.as_str() {
+            "--listen" => listen = value()?,
+            "--article" => article = PathBuf::from(value()?),
+            "--db" => db = PathBuf::from(value()?),
+            other => return Err(Failure(format!("unknown demo option {other}\n\n{USAGE}"))),
+        }
+    }
+    if !article.is_file() {
+        return Err(Failure(format!(
+            "demo article not found at {}; pass --article FILE",
+            article.display()
+        )));
+    }
+    let tools = setup::ensure(setup::Need::Build)?;
+    build_widget(&tools)?;
+    build_server(true)?;
+    let server = root().join("target/release/comments-server");
+    eprintln!();
+    size()?;
+    let shown_db = db.display().to_string();
+    println!(
+        "\nDemo: open http://{listen}/ (the article, with the widget embedded by its public script tag).\n\
+         Post a comment there, then approve it from another terminal:\n\
+         \n    COMMENTS_DATABASE_PATH={shown_db} {bin} moderate list\n    COMMENTS_DATABASE_PATH={shown_db} {bin} moderate approve ID\n\
+         \nOpen readers see it within one poll (15 s) without reloading. Ctrl-C stops the server.\n",
+        bin = server.display()
+    );
+    run(Command::new(&server)
+        .current_dir(root())
+        .env("COMMENTS_LISTEN", &listen)
+        .env("COMMENTS_DATABASE_PATH", &db)
+        .env("COMMENTS_DEMO_ARTICLE", &article))
+}
+
+fn test() -> Step {
+    let tools = setup::ensure(setup::Need::Test)?;
+    build_widget(&tools)?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "--package",
+        "comments-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    // Widget components in headless Chromium.
+    run(cargo()
+        .env("PATH", tools.path_with_tools())
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("WASM_BINDGEN_TEST_DRIVER_TIMEOUT", "60")
+        .args([
+            "test",
+            "--package",
+            "comments-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]))?;
+    // Unit tests, server integration over a real port and file, and the
+    // end-to-end browser tests; last, so the run ends with cargo's summary.
+    run(cargo()
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("CHROME", &tools.chromium)
+        .args(["test", "--workspace", "--exclude", "comments-widget"]))?;
+    // The widget's pure-Rust unit tests (i18n, backoff, dates) run natively too.
+    run(cargo().args(["test", "--package", "comments-widget", "--lib"]))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::ensure(setup::Need::Test).map(|_| ()),
+        Some("build") => setup::ensure(setup::Need::Build)
+            .and_then(|t| build_widget(&t))
+            .and_then(|()| build_server(true))
+            .and_then(|()| size()),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("size") => size(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg)) => {
+            eprintln!("xtask: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -28,9 +28,14 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
+/// The original site's confirmation under its comment box, which the demo
+/// fixture was scraped with. It is the widget's job to say it, not the article's.
+const SCRAPED_CONFIRMATION: &str =
+    "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation.";
+
 /// A plain-text article: the first paragraph is the title, paragraphs are
-/// separated by blank lines. Repeats of the title (scraped pages often carry
-/// them) are dropped.
+/// separated by blank lines. Repeats of the title and the scraped comment
+/// confirmation are dropped.
 pub struct Article {
     pub title: String,
     pub paragraphs: Vec<String>,
@@ -47,7 +52,9 @@ impl Article {
             .into_iter();
         let title = paras.next()?;
         let key = fold(&title);
-        let paragraphs = paras.filter(|p| fold(p) != key).collect();
+        let paragraphs = paras
+            .filter(|p| fold(p) != key && p != SCRAPED_CONFIRMATION)
+            .collect();
         Some(Self { title, paragraphs })
     }
 
@@ -91,7 +98,7 @@ mod tests {
     #[test]
     fn article_drops_title_repeats_and_escapes_text() {
         let a = Article::parse(
-            "Marseille – Miami : cinq jours\n\nMarseille - Miami : cinq jours\n\nUn <b>texte</b>\nsur deux lignes.\n\n\n\nFin & suite",
+            "Marseille – Miami : cinq jours\n\nMarseille - Miami : cinq jours\n\nUn <b>texte</b>\nsur deux lignes.\n\n\n\nFin & suite\n\nMerci pour votre commentaire. Il sera visible prochainement sous réserve de validation.\n",
         )
         .unwrap();
         assert_eq!(a.title, "Marseille – Miami : cinq jours");

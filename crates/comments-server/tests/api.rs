@@ -117,7 +117,16 @@ fn every_validation_error_has_its_code_and_status() {
     let post = "/api/v1/threads/t/comments";
     let json = [("Content-Type", "application/json")];
     let long_thread = format!("/api/v1/threads/{}/comments", "a".repeat(513));
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, Vec<u8>, u16, &str)> = vec![
+    // (case, path, headers, body, expected status, expected code)
+    type Case<'a> = (
+        &'a str,
+        String,
+        Vec<(&'a str, &'a str)>,
+        Vec<u8>,
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "empty author",
             post.into(),

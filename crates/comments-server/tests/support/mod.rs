@@ -1,6 +1,8 @@
 //! Test harness shared by the integration tests: a real server process on a real port and database file, and a small HTTP client.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,343 @@
+//! End to end in real Chromium: the widget embedded on a page of another origin, against the real server.
+
+mod support;
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use std::time::Duration;
+use support::Server;
+use support::browser::{Driver, HostPages, in_widget, wait_js};
+
+const PENDING_EN: &str = "Thank you for your comment. It will be visible soon, pending validation.";
+
+/// The host page a site owner would write, with the public script tag.
+fn article_page(server: &Server, thread: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Article</title></head>
+<body><h1>An article</h1><p>Text.</p>
+<div data-comments data-thread="{thread}" data-poll-seconds="2"></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    )
+}
+
+/// JS: the widget items of the first host, as `[id, pending, text]`.
+const ITEMS: &str = r#"
+const root = document.querySelector('[data-comments]').shadowRoot;
+if (!root || !root.querySelector('.cw-form')) return null;
+return [...root.querySelectorAll('.cw-item')].map(li => [
+  Number(li.dataset.commentId), li.classList.contains('cw-pending'), li.textContent]);"#;
+
+fn items(v: &serde_json::Value) -> Vec<(i64, bool, String)> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    (
+                        i[0].as_i64().unwrap_or(0),
+                        i[1].as_bool().unwrap_or(false),
+                        i[2].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_reader() {
+    let server = Server::start(&[]);
+    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-thread"))]);
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    let b = driver.session().await;
+    let body = "Très bon article <b>not bold</b>\nsecond line";
+
+    // 1. A reader posts a comment, with the keyboard only, and sees the pending text.
+    a.goto(&pages.url("/article.html"))
+        .await
+        .expect("open article");
+    wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    let name = in_widget(&a, 0, "#cw-name").await;
+    name.send_keys("Ana").await.expect("type name");
+    name.send_keys(&Key::Tab.to_string()).await.expect("tab");
+    let textarea = in_widget(&a, 0, "#cw-body").await;
+    textarea.send_keys(body).await.expect("type body");
+    let submit = in_widget(&a, 0, ".cw-submit").await;
+    submit
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("press enter");
+    let status_js = "return document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]').textContent";
+    let status = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "pending notice",
+        &format!(
+            "const t = (function(){{{status_js}}})(); return t.includes('pending') ? t : null;"
+        ),
+    )
+    .await;
+    assert_eq!(status, PENDING_EN);
+    let mine = items(&wait_js(&a, Duration::from_secs(5), "pending item", ITEMS).await);
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    let (id, pending, text) = mine[0].clone();
+    assert!(pending, "marked pending");
+    assert!(
+        text.contains("Ana") && text.contains("<b>not bold</b>") && text.contains(PENDING_EN),
+        "{text}"
+    );
+    let bold_elements = a
+        .execute("return document.querySelector('[data-comments]').shadowRoot.querySelectorAll('.cw-body b').length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(bold_elements, 0, "reader HTML is never interpreted");
+    assert_eq!(
+        in_widget(&a, 0, "#cw-body")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("")
+    );
+
+    // 2. After a reload the comment is still there, still pending.
+    a.refresh().await.expect("reload");
+    let after = wait_js(
+        &a,
+        Duration::from_secs(30),
+        "pending after reload",
+        &format!("const r = (function(){{{ITEMS}}})(); return r && r.length ? r : null;"),
+    )
+    .await;
+    assert_eq!(items(&after), vec![(id, true, text.clone())]);
+
+    // 3. Another reader does not see it.
+    b.goto(&pages.url("/article.html"))
+        .await
+        .expect("open article in B");
+    let empty = wait_js(&b, Duration::from_secs(30), "B loaded", &format!(
+        "const r = (function(){{{ITEMS}}})(); const root = document.querySelector('[data-comments]').shadowRoot; \
+         return r && root.querySelector('.cw-empty') ? r : null;"
+    ))
+    .await;
+    assert!(items(&empty).is_empty());
+
+    // 4. Approved from the CLI: both sessions show it within a poll, without reload.
+    let (ok, out) = server.moderate(&["approve", &id.to_string()]);
+    assert!(ok, "{out}");
+    let approved = format!(
+        "const r = (function(){{{ITEMS}}})(); return r && r.length === 1 && r[0][0] === {id} && !r[0][1] ? r : null;"
+    );
+    // One poll interval (2 s) plus the server's 0.2 s refresh, with slack for CI.
+    let in_a = items(&wait_js(&a, Duration::from_secs(6), "approved in A", &approved).await);
+    let in_b = items(&wait_js(&b, Duration::from_secs(6), "approved in B", &approved).await);
+    assert!(
+        !in_a[0].2.contains(PENDING_EN),
+        "pending mark gone: {}",
+        in_a[0].2
+    );
+    assert_eq!(in_a[0].2, in_b[0].2);
+    let stored = a
+        .execute(
+            "return Object.keys(localStorage).filter(k => k.startsWith('comments:v1:http')).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "localStorage cleaned after approval");
+
+    a.close().await.ok();
+    b.close().await.ok();
+}
+
+#[tokio::test]
+async fn rejected_comment_disappears_with_a_neutral_note() {
+    let server = Server::start(&[]);
+    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-reject"))]);
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    in_widget(&a, 0, "#cw-name")
+        .await
+        .send_keys("Bo")
+        .await
+        .unwrap();
+    in_widget(&a, 0, "#cw-body")
+        .await
+        .send_keys("spam spam")
+        .await
+        .unwrap();
+    in_widget(&a, 0, ".cw-submit").await.click().await.unwrap();
+    let mine = items(
+        &wait_js(
+            &a,
+            Duration::from_secs(10),
+            "pending item",
+            &format!("const r = (function(){{{ITEMS}}})(); return r && r.length ? r : null;"),
+        )
+        .await,
+    );
+    let (ok, out) = server.moderate(&["reject", &mine[0].0.to_string()]);
+    assert!(ok, "{out}");
+    let note = wait_js(&a, Duration::from_secs(6), "rejection note", &format!(
+        "const r = (function(){{{ITEMS}}})(); const s = document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]').textContent; \
+         return r && r.length === 0 && s.includes('not published') ? s : null;"
+    )).await;
+    assert_eq!(note, "One of your comments was not published.");
+    a.close().await.ok();
+}
+
+/// Computed styles of the widget's parts, and its size, as JSON.
+const STYLE_PROBE: &str = r#"
+const host = document.querySelector('[data-comments]');
+const root = host.shadowRoot;
+if (!root || !root.querySelector('.cw-form')) return null;
+const props = ['color','font-size','font-family','font-weight','line-height','padding-top','margin-top',
+  'background-color','border-top-width','border-top-style','display','text-transform','letter-spacing'];
+const out = {};
+for (const sel of ['.cw','.cw-heading','.cw-form','.cw-label','.cw-input','.cw-textarea','.cw-submit','.cw-empty','.cw-status']) {
+  const el = root.querySelector(sel);
+  const cs = getComputedStyle(el);
+  out[sel] = props.map(p => p + ':' + cs.getPropertyValue(p)).join(';');
+}
+const r = root.querySelector('.cw').getBoundingClientRect();
+out.size = Math.round(r.width) + 'x' + Math.round(r.height);
+return out;"#;
+
+#[tokio::test]
+async fn hostile_host_css_cannot_restyle_the_widget_and_ours_does_not_leak() {
+    let server = Server::start(&[]);
+    let embed = server.url("/embed.js");
+    let body = |css: &str| {
+        format!(
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><style>{css}</style></head><body>
+<main style="width:700px"><div data-comments data-thread="e2e-style"></div></main>
+<button class="cw-submit" id="light-button">light DOM</button><h2 class="cw-heading" id="light-heading">x</h2>
+<script src="{embed}" async></script></body></html>"#
+        )
+    };
+    let hostile = "* { color: red !important; font: italic 31px/3 Impact, serif !important; padding: 13px !important; \
+        margin: 7px !important; background: yellow !important; border: 5px dashed red !important; \
+        text-transform: uppercase !important; letter-spacing: 4px !important; }\n\
+        div, p, button, form, textarea, input, label, h2, section, ol, li { display: inline !important; color: lime !important; \
+        font-size: 9px !important; background-color: black !important; }\n\
+        [data-comments] { display: none !important; all: unset !important; }";
+    let pages = HostPages::serve(vec![
+        ("/plain.html", body("")),
+        ("/hostile.html", body(hostile)),
+    ]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+
+    c.goto(&pages.url("/plain.html")).await.unwrap();
+    let plain = wait_js(
+        &c,
+        Duration::from_secs(30),
+        "widget on plain page",
+        STYLE_PROBE,
+    )
+    .await;
+    let light_plain = c
+        .execute(
+            "const s = getComputedStyle(document.getElementById('light-button')); \
+                  return [s.backgroundColor, s.color, s.fontWeight, s.borderTopWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    c.goto(&pages.url("/hostile.html")).await.unwrap();
+    let hostile_styles = wait_js(
+        &c,
+        Duration::from_secs(30),
+        "widget on hostile page",
+        STYLE_PROBE,
+    )
+    .await;
+
+    let (p, h) = (
+        plain.as_object().unwrap(),
+        hostile_styles.as_object().unwrap(),
+    );
+    for (part, style) in p {
+        assert_eq!(
+            Some(style),
+            h.get(part),
+            "{part} differs on the hostile page"
+        );
+    }
+    // Our widget CSS did not reach the page's own `.cw-submit` button.
+    let ours = p[".cw-submit"].as_str().unwrap();
+    assert!(ours.contains("background-color:rgb(11, 87, 208)"), "{ours}");
+    assert!(
+        !light_plain[0].as_str().unwrap().contains("11, 87, 208"),
+        "leak: {light_plain}"
+    );
+    c.close().await.ok();
+}
+
+#[tokio::test]
+async fn several_widgets_per_page_script_twice_and_canonical_thread() {
+    let server = Server::start(&[]);
+    let embed = server.url("/embed.js");
+    let page = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<link rel="canonical" href="https://news.example/2026/11/article-x?utm=1"></head><body>
+<div data-comments data-thread="first"></div>
+<div data-comments data-thread="second" data-lang="en"></div>
+<div data-comments id="by-canonical"></div>
+<script src="{embed}" async></script><script src="{embed}" async></script></body></html>"#
+    );
+    let pages = HostPages::serve(vec![("/multi.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/multi.html")).await.unwrap();
+    let headings = wait_js(&c, Duration::from_secs(30), "three widgets", r#"
+        const hosts = [...document.querySelectorAll('[data-comments]')];
+        if (!hosts.every(h => h.shadowRoot && h.shadowRoot.querySelector('.cw-form'))) return null;
+        return hosts.map(h => [h.shadowRoot.querySelectorAll('.cw-thread').length, h.shadowRoot.querySelector('.cw-heading').textContent]);"#)
+    .await;
+    assert_eq!(
+        headings,
+        serde_json::json!([[1, "Commentaires"], [1, "Comments"], [1, "Commentaires"]]),
+        "one widget per host, language from data-lang or <html lang>"
+    );
+    // Give a duplicate mount a chance to happen, then check it did not.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let wasm_loads = c
+        .execute("return performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm')).length", vec![])
+        .await
+        .unwrap();
+    assert_eq!(wasm_loads, 1, "the wasm is fetched once");
+    let count = c
+        .execute("return [...document.querySelectorAll('[data-comments]')].map(h => h.shadowRoot.querySelectorAll('.cw-thread').length)", vec![])
+        .await
+        .unwrap();
+    assert_eq!(count, serde_json::json!([1, 1, 1]));
+
+    // The third widget's thread is the canonical URL's path.
+    in_widget(&c, 2, "#cw-name")
+        .await
+        .send_keys("Zoé")
+        .await
+        .unwrap();
+    in_widget(&c, 2, "#cw-body")
+        .await
+        .send_keys("sur le chemin canonique")
+        .await
+        .unwrap();
+    in_widget(&c, 2, ".cw-submit").await.click().await.unwrap();
+    wait_js(&c, Duration::from_secs(10), "pending in third widget", r#"
+        return document.getElementById('by-canonical').shadowRoot.querySelector('.cw-pending') !== null;"#)
+    .await;
+    let (_, out) = server.moderate(&["list"]);
+    assert!(out.contains("thread \"/2026/11/article-x\""), "{out}");
+    let elements = c.find_all(Locator::Css(".cw-item")).await.unwrap();
+    assert!(
+        elements.is_empty(),
+        "widget markup stays inside shadow roots"
+    );
+    c.close().await.ok();
+}

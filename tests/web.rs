@@ -1,0 +1,213 @@
+//! Widget component tests in headless Chromium (wasm-bindgen-test): mount, type, click, read the DOM.
+
+use comments_api::PendingComment;
+use comments_widget::i18n::{EN, FR, Lang};
+use comments_widget::own::OwnComments;
+use comments_widget::{App, Options, mount};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Nothing listens on port 9 (discard): every request fails like an outage.
+const DOWN: &str = "http://127.0.0.1:9/";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn options(thread: &str, lang: Lang) -> Options {
+    Options {
+        api_base: DOWN.into(),
+        thread: thread.into(),
+        lang,
+        poll_seconds: 60,
+    }
+}
+
+/// Mounts `<App>` in a fresh element and returns it.
+fn mount_app(opts: Options) -> Element {
+    let wrapper = document().create_element("section").unwrap();
+    document().body().unwrap().append_child(&wrapper).unwrap();
+    leptos::mount::mount_to(
+        wrapper.clone().unchecked_into(),
+        move || view! { <App options=opts /> },
+    )
+    .forget();
+    wrapper
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Waits up to 5 s for `f` to hold.
+async fn until(what: &str, f: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if f() {
+            return;
+        }
+        sleep(50).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn find(root: &Element, css: &str) -> Element {
+    root.query_selector(css)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {css}"))
+}
+
+fn text(root: &Element, css: &str) -> String {
+    find(root, css).text_content().unwrap_or_default()
+}
+
+fn type_into(root: &Element, css: &str, value: &str) {
+    let el = find(root, css);
+    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+        i.set_value(value);
+    } else {
+        el.unchecked_ref::<HtmlTextAreaElement>().set_value(value);
+    }
+    let ev = web_sys::Event::new("input").unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+fn click(root: &Element, css: &str) {
+    find(root, css).unchecked_into::<HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn mount_builds_a_shadow_root_with_our_stylesheet_once() {
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    host.set_attribute("data-thread", "t-mount").unwrap();
+    host.set_attribute("data-lang", "fr").unwrap();
+    document().body().unwrap().append_child(&host).unwrap();
+
+    mount(host.clone(), DOWN.into(), ".cw{color:rgb(1, 2, 3)}".into()).unwrap();
+    let shadow = host.shadow_root().expect("shadow root");
+    let style = shadow.query_selector("style").unwrap().unwrap();
+    assert_eq!(style.text_content().unwrap(), ".cw{color:rgb(1, 2, 3)}");
+    leptos::task::tick().await;
+    let heading = shadow.query_selector(".cw-heading").unwrap().unwrap();
+    assert_eq!(heading.text_content().unwrap(), "Commentaires");
+    assert!(
+        host.query_selector(".cw-heading").unwrap().is_none(),
+        "nothing in light DOM"
+    );
+
+    assert!(
+        mount(host, DOWN.into(), String::new()).is_err(),
+        "a second mount is refused"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn own_pending_comments_survive_in_local_storage_and_show_as_pending() {
+    let own = OwnComments::new(DOWN, "t-own");
+    own.save(&[PendingComment {
+        id: 41,
+        token: "secret".into(),
+        author: "Zoé".into(),
+        body: "<img src=x onerror=alert(1)> bonjour".into(),
+        created_at: js_sys::Date::now() as i64 - 120_000,
+    }]);
+    let root = mount_app(options("t-own", Lang::Fr));
+    leptos::task::tick().await;
+
+    let item = find(&root, ".cw-item.cw-pending");
+    assert_eq!(item.get_attribute("data-comment-id").as_deref(), Some("41"));
+    assert_eq!(text(&item, ".cw-author"), "Zoé");
+    assert_eq!(
+        text(&item, ".cw-body"),
+        "<img src=x onerror=alert(1)> bonjour"
+    );
+    assert!(
+        item.query_selector("img").unwrap().is_none(),
+        "reader text is never HTML"
+    );
+    assert_eq!(
+        text(&item, ".cw-pending-note"),
+        "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation."
+    );
+    assert_eq!(text(&item, ".cw-date"), "il y a 2 minutes");
+    assert!(root.query_selector(".cw-empty").unwrap().is_none());
+    own.save(&[]);
+}
+
+#[wasm_bindgen_test]
+async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
+    let root = mount_app(options("t-long", Lang::En));
+    leptos::task::tick().await;
+    let long = "é".repeat(5001);
+    type_into(&root, "#cw-name", "Ana");
+    type_into(&root, "#cw-body", &long);
+    leptos::task::tick().await;
+    assert!(text(&root, ".cw-counter").starts_with("5001 / 5000"));
+    assert!(find(&root, ".cw-counter").class_list().contains("cw-over"));
+
+    click(&root, ".cw-submit");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "[role=status]"), EN.body_too_long);
+    assert_eq!(
+        find(&root, "#cw-body")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    let kept = find(&root, "#cw-body")
+        .unchecked_into::<HtmlTextAreaElement>()
+        .value();
+    assert_eq!(kept, long, "nothing typed is lost");
+    assert!(root.query_selector(".cw-item").unwrap().is_none());
+
+    type_into(&root, "#cw-name", "   ");
+    type_into(&root, "#cw-body", "ok");
+    click(&root, ".cw-submit");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "[role=status]"), EN.author_empty);
+    assert_eq!(
+        find(&root, "#cw-name")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn server_down_is_explained_and_the_text_is_kept() {
+    let root = mount_app(options("t-down", Lang::Fr));
+    leptos::task::tick().await;
+    type_into(&root, "#cw-name", "Ana");
+    type_into(&root, "#cw-body", "Mon commentaire");
+    click(&root, ".cw-submit");
+    until("network error", || {
+        text(&root, "[role=status]") == FR.network
+    })
+    .await;
+    assert!(
+        find(&root, "[role=status]")
+            .class_list()
+            .contains("cw-status-error")
+    );
+    let body = find(&root, "#cw-body")
+        .unchecked_into::<HtmlTextAreaElement>()
+        .value();
+    assert_eq!(body, "Mon commentaire");
+    let button = find(&root, ".cw-submit").unchecked_into::<web_sys::HtmlButtonElement>();
+    until("button enabled again", || !button.disabled()).await;
+    // The failed poll is reported too, without hiding the form.
+    until("load failure note", || {
+        root.query_selector(".cw-load-failed").unwrap().is_some()
+    })
+    .await;
+    assert_eq!(text(&root, ".cw-load-failed"), FR.load_failed);
+}

@@ -6,7 +6,7 @@ use crate::i18n::Lang;
 use crate::list::CommentList;
 use crate::own::OwnComments;
 use crate::poll;
-use comments_api::{Comment, CommentStatus, PendingComment, StatusResponse};
+use comments_api::{Comment, CommentStatus, ErrorCode, PendingComment, StatusResponse};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -27,104 +27,140 @@ pub enum Notice {
     Pending,
     /// One of the reader's comments was rejected.
     Rejected,
-    /// An error, already in words.
-    Error(String),
+    /// An error, in words; `code` says which field is at fault, if any.
+    Error {
+        text: String,
+        code: Option<ErrorCode>,
+    },
 }
 
-/// The reactive state of one thread, shared by the list, the form and the poller.
+/// What the list shows: the thread's approved comments (oldest first, as
+/// the server sends them) and the reader's own pending ones.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Comments {
+    pub approved: Vec<Comment>,
+    pub mine: Vec<PendingComment>,
+}
+
+/// The outcome of the last poll.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PollState {
+    /// `Date.now()` at the last poll; relative dates follow it.
+    pub now: f64,
+    /// Whether it failed (shown unobtrusively under the list).
+    pub failed: bool,
+}
+
+/// The reactive state of one thread, shared by the list, the form and the
+/// poller. Few signal types keep the wasm small: each one is compiled anew.
 #[derive(Clone, Copy)]
 pub struct ThreadState {
-    pub approved: RwSignal<Vec<Comment>>,
-    pub mine: RwSignal<Vec<PendingComment>>,
+    pub comments: RwSignal<Comments>,
     pub notice: RwSignal<Option<Notice>>,
-    /// Whether the last poll failed (shown unobtrusively under the list).
-    pub load_failed: RwSignal<bool>,
-    /// `Date.now()` at the last poll; relative dates follow it.
-    pub now: RwSignal<f64>,
+    pub poll: RwSignal<PollState>,
 }
 
 impl ThreadState {
-    fn new(mine: Vec<PendingComment>) -> Self {
+    pub fn new(mine: Vec<PendingComment>) -> Self {
         Self {
-            approved: RwSignal::new(Vec::new()),
-            mine: RwSignal::new(mine),
+            comments: RwSignal::new(Comments {
+                approved: Vec::new(),
+                mine,
+            }),
             notice: RwSignal::new(None),
-            load_failed: RwSignal::new(false),
-            now: RwSignal::new(js_sys::Date::now()),
+            poll: RwSignal::new(PollState {
+                now: js_sys::Date::now(),
+                failed: false,
+            }),
         }
+    }
+
+    /// Shows an error; `code` marks the field at fault.
+    pub fn error(&self, text: String, code: Option<ErrorCode>) {
+        self.notice.set(Some(Notice::Error { text, code }));
     }
 
     /// Applies the server's answer about the reader's own comments:
     /// approved ones join the public list, rejected or unknown ones go away
     /// with a neutral note, and `localStorage` follows.
     pub fn reconcile(&self, asked: &[PendingComment], answer: &StatusResponse, own: &OwnComments) {
-        let mut decided = Vec::new();
         let mut rejected = false;
-        for (mine, entry) in asked.iter().zip(&answer.statuses) {
-            match entry.status {
-                Some(CommentStatus::Pending) => continue,
-                Some(CommentStatus::Approved) => {
-                    let comment = Comment {
-                        id: mine.id,
-                        author: mine.author.clone(),
-                        body: mine.body.clone(),
-                        created_at: mine.created_at,
-                    };
-                    self.approved.update(|list| {
-                        if !list.iter().any(|c| c.id == comment.id) {
-                            list.push(comment);
-                            list.sort_by_key(|c| (c.created_at, c.id));
+        let mut changed = false;
+        self.comments.update(|c| {
+            for (mine, entry) in asked.iter().zip(&answer.statuses) {
+                match entry.status {
+                    Some(CommentStatus::Pending) => continue,
+                    Some(CommentStatus::Approved) => {
+                        if !c.approved.iter().any(|a| a.id == mine.id) {
+                            let key = (mine.created_at, mine.id);
+                            let at = c.approved.partition_point(|a| (a.created_at, a.id) < key);
+                            c.approved.insert(
+                                at,
+                                Comment {
+                                    id: mine.id,
+                                    author: mine.author.clone(),
+                                    body: mine.body.clone(),
+                                    created_at: mine.created_at,
+                                },
+                            );
                         }
-                    });
+                    }
+                    Some(CommentStatus::Rejected) | None => rejected = true,
                 }
-                Some(CommentStatus::Rejected) | None => rejected = true,
+                c.mine.retain(|m| m.id != mine.id);
+                changed = true;
             }
-            decided.push(mine.id);
-        }
-        if decided.is_empty() {
-            return;
-        }
-        self.mine.update(|m| m.retain(|c| !decided.contains(&c.id)));
-        own.save(&self.mine.get_untracked());
+            if changed {
+                own.save(&c.mine);
+            }
+        });
         if rejected {
             self.notice.set(Some(Notice::Rejected));
-        } else if self.notice.get_untracked() == Some(Notice::Pending)
-            && self.mine.with_untracked(Vec::is_empty)
+        } else if changed
+            && self.notice.get_untracked() == Some(Notice::Pending)
+            && self.comments.with_untracked(|c| c.mine.is_empty())
         {
             self.notice.set(None);
         }
     }
 }
 
-/// One poll: the thread (conditional GET), then the reader's pending comments.
-async fn refresh(
-    client: &Client,
-    options: &Options,
+/// What the poller needs, shared by every tick.
+struct Poller {
+    client: Client,
+    thread: String,
+    own: OwnComments,
     state: ThreadState,
-    own: &OwnComments,
-    etag: &RefCell<Option<String>>,
-) -> bool {
-    let tag = etag.borrow().clone();
-    let mut ok = match client.thread(&options.thread, tag.as_deref()).await {
-        Ok(Some((comments, new_tag))) => {
-            state.approved.set(comments);
-            *etag.borrow_mut() = new_tag;
-            true
+    etag: RefCell<Option<String>>,
+}
+
+impl Poller {
+    /// One poll: the thread (conditional GET), then the reader's pending comments.
+    async fn tick(&self) -> bool {
+        let tag = self.etag.borrow().clone();
+        let mut ok = match self.client.thread(&self.thread, tag.as_deref()).await {
+            Ok(Some((approved, new_tag))) => {
+                self.state.comments.update(|c| c.approved = approved);
+                *self.etag.borrow_mut() = new_tag;
+                true
+            }
+            Ok(None) => true,
+            Err(_) => false,
+        };
+        let asked = self.state.comments.with_untracked(|c| c.mine.clone());
+        if !asked.is_empty() {
+            let tokens: Vec<String> = asked.iter().map(|c| c.token.clone()).collect();
+            match self.client.statuses(&tokens).await {
+                Ok(answer) => self.state.reconcile(&asked, &answer, &self.own),
+                Err(_) => ok = false,
+            }
         }
-        Ok(None) => true,
-        Err(_) => false,
-    };
-    let asked = state.mine.get_untracked();
-    if !asked.is_empty() {
-        let tokens: Vec<String> = asked.iter().map(|c| c.token.clone()).collect();
-        match client.statuses(&tokens).await {
-            Ok(answer) => state.reconcile(&asked, &answer, own),
-            Err(_) => ok = false,
-        }
+        self.state.poll.set(PollState {
+            now: js_sys::Date::now(),
+            failed: !ok,
+        });
+        ok
     }
-    state.load_failed.set(!ok);
-    state.now.set(js_sys::Date::now());
-    ok
 }
 
 #[component]
@@ -134,30 +170,29 @@ pub fn App(options: Options) -> impl IntoView {
     let client = Client::new(&options.api_base);
     let text = options.lang.text();
 
-    {
-        let (client, options, own) = (client.clone(), options.clone(), own.clone());
-        let etag = Rc::new(RefCell::new(None::<String>));
-        let interval = f64::from(options.poll_seconds) * 1000.0;
-        poll::run(interval, move || {
-            let (client, options, own, etag) = (
-                client.clone(),
-                options.clone(),
-                own.clone(),
-                Rc::clone(&etag),
-            );
-            async move { refresh(&client, &options, state, &own, &etag).await }
-        });
-    }
+    let poller = Rc::new(Poller {
+        client: client.clone(),
+        thread: options.thread.clone(),
+        own: own.clone(),
+        state,
+        etag: RefCell::new(None),
+    });
+    poll::run(f64::from(options.poll_seconds) * 1000.0, move || {
+        let poller = Rc::clone(&poller);
+        async move { poller.tick().await }
+    });
 
+    // The live region stays in the DOM; only its text and class change, so
+    // screen readers announce every new message.
     let status_class = move || match state.notice.get() {
-        Some(Notice::Error(_)) => "cw-status cw-status-error",
+        Some(Notice::Error { .. }) => "cw-status cw-status-error",
         Some(_) => "cw-status cw-status-info",
         None => "cw-status",
     };
     let status_text = move || match state.notice.get() {
         Some(Notice::Pending) => text.pending.to_string(),
         Some(Notice::Rejected) => text.rejected.to_string(),
-        Some(Notice::Error(msg)) => msg,
+        Some(Notice::Error { text, .. }) => text,
         None => String::new(),
     };
 
@@ -165,10 +200,13 @@ pub fn App(options: Options) -> impl IntoView {
         <section class="cw-thread" lang=options.lang.tag() aria-label=text.heading>
             <h2 class="cw-heading">{text.heading}</h2>
             <CommentList state=state lang=options.lang />
-            <Show when=move || state.load_failed.get()>
-                <p class="cw-load-failed">{text.load_failed}</p>
-            </Show>
-            <CommentForm client=client thread=options.thread.clone() state=state own=own lang=options.lang />
+            {move || {
+                state
+                    .poll
+                    .with(|p| p.failed)
+                    .then(|| view! { <p class="cw-load-failed">{text.load_failed}</p> })
+            }}
+            <CommentForm client=client thread=options.thread state=state own=own lang=options.lang />
             <p class=status_class role="status" aria-live="polite">{status_text}</p>
         </section>
     }

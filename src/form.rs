@@ -4,8 +4,9 @@ use crate::app::{Notice, ThreadState};
 use crate::client::{Client, Failure};
 use crate::i18n::{Lang, Text};
 use crate::own::OwnComments;
-use comments_api::limits::{AUTHOR_MAX_CHARS, BODY_MAX_CHARS};
+use comments_api::limits::BODY_MAX_CHARS;
 use comments_api::{Author, CommentBody, ErrorCode, NewComment, PendingComment};
+use leptos::html;
 use leptos::prelude::*;
 
 /// NFC via the browser, so the wasm carries no Unicode tables; then the
@@ -21,16 +22,34 @@ fn parse(author: &str, body: &str) -> Result<(Author, CommentBody), ErrorCode> {
     ))
 }
 
-fn explain(text: &Text, failure: &Failure) -> String {
-    match failure {
-        Failure::Network => text.network.to_string(),
+fn explain(text: &Text, failure: &Failure) -> (String, Option<ErrorCode>) {
+    match *failure {
+        Failure::Network => (text.network.to_string(), None),
         Failure::Api {
             code: ErrorCode::RateLimited,
             retry_after,
-        } => text.wait(retry_after.unwrap_or(20)),
-        Failure::Api { code, .. } => text.error(*code).to_string(),
+        } => (text.wait(retry_after.unwrap_or(20)), None),
+        Failure::Api { code, .. } => (text.error(code).to_string(), Some(code)),
     }
 }
+
+/// Whether the notice blames one of `codes`, as an `aria-invalid` value.
+fn blames(state: ThreadState, codes: &'static [ErrorCode]) -> impl Fn() -> &'static str + Copy {
+    move || match state.notice.get() {
+        Some(Notice::Error {
+            code: Some(code), ..
+        }) if codes.contains(&code) => "true",
+        _ => "false",
+    }
+}
+
+const AUTHOR_ERRORS: &[ErrorCode] = &[ErrorCode::AuthorEmpty, ErrorCode::AuthorTooLong];
+const BODY_ERRORS: &[ErrorCode] = &[
+    ErrorCode::BodyEmpty,
+    ErrorCode::BodyTooLong,
+    ErrorCode::PayloadTooLarge,
+    ErrorCode::ControlCharacter,
+];
 
 #[component]
 pub fn CommentForm(
@@ -41,84 +60,71 @@ pub fn CommentForm(
     lang: Lang,
 ) -> impl IntoView {
     let text = lang.text();
-    let name = RwSignal::new(OwnComments::remembered_name());
-    let body = RwSignal::new(String::new());
+    let name_input = NodeRef::<html::Input>::new();
+    let body_input = NodeRef::<html::Textarea>::new();
+    let chars = RwSignal::new(0usize);
     let sending = RwSignal::new(false);
-    let invalid = RwSignal::new(None::<ErrorCode>);
-    let body_chars = move || body.with(|b| b.chars().count());
+
+    // Typing after an error clears it; the text itself is never touched.
+    let edited = move || {
+        if matches!(state.notice.get_untracked(), Some(Notice::Error { .. })) {
+            state.notice.set(None);
+        }
+    };
 
     let submit = move || {
+        let (Some(name_el), Some(body_el)) =
+            (name_input.get_untracked(), body_input.get_untracked())
+        else {
+            return;
+        };
         if sending.get_untracked() {
             return;
         }
-        let (author, text_body) = match parse(&name.get_untracked(), &body.get_untracked()) {
+        let (author, body) = match parse(&name_el.value(), &body_el.value()) {
             Ok(parsed) => parsed,
-            Err(code) => {
-                invalid.set(Some(code));
-                state
-                    .notice
-                    .set(Some(Notice::Error(text.error(code).to_string())));
-                return;
-            }
+            Err(code) => return state.error(text.error(code).to_string(), Some(code)),
         };
-        invalid.set(None);
         sending.set(true);
         let (client, thread, own) = (client.clone(), thread.clone(), own.clone());
         leptos::task::spawn_local(async move {
             let comment = NewComment {
                 author: author.into_inner(),
-                body: text_body.into_inner(),
+                body: body.into_inner(),
             };
             match client.post(&thread, &comment).await {
                 Ok(accepted) => {
                     OwnComments::remember_name(&comment.author);
-                    state.mine.update(|m| {
-                        m.push(PendingComment {
+                    state.comments.update(|c| {
+                        c.mine.push(PendingComment {
                             id: accepted.id,
                             token: accepted.token,
                             author: comment.author,
                             body: comment.body,
                             created_at: js_sys::Date::now() as i64,
-                        })
+                        });
+                        own.save(&c.mine);
                     });
-                    own.save(&state.mine.get_untracked());
-                    body.set(String::new());
+                    body_el.set_value("");
+                    chars.set(0);
                     state.notice.set(Some(Notice::Pending));
                 }
                 Err(failure) => {
-                    if let Failure::Api { code, .. } = failure {
-                        invalid.set(Some(code));
-                    }
-                    state
-                        .notice
-                        .set(Some(Notice::Error(explain(text, &failure))));
+                    let (words, code) = explain(text, &failure);
+                    state.error(words, code);
                 }
             }
             sending.set(false);
         });
     };
-
-    let name_invalid = move || {
-        matches!(
-            invalid.get(),
-            Some(ErrorCode::AuthorEmpty | ErrorCode::AuthorTooLong)
-        )
-        .to_string()
-    };
-    let body_invalid = move || {
-        matches!(
-            invalid.get(),
-            Some(
-                ErrorCode::BodyEmpty
-                    | ErrorCode::BodyTooLong
-                    | ErrorCode::PayloadTooLarge
-                    | ErrorCode::ControlCharacter
-            )
-        )
-        .to_string()
-    };
-    let over = move || body_chars() > BODY_MAX_CHARS;
     let submit_on_key = submit.clone();
+    let counter_class = move || {
+        if chars.get() > BODY_MAX_CHARS {
+            "cw-counter cw-over"
+        } else {
+            "cw-counter"
+        }
+    };
 
     view! {
         <form
@@ -137,13 +143,10 @@ pub fn CommentForm(
                 type="text"
                 autocomplete="name"
                 required
-                aria-invalid=name_invalid
-                prop:value=move || name.get()
-                on:input:target=move |ev| {
-                    name.set(ev.target().value());
-                    invalid.set(None);
-                }
-                data-max-chars=AUTHOR_MAX_CHARS
+                value=OwnComments::remembered_name()
+                aria-invalid=blames(state, AUTHOR_ERRORS)
+                node_ref=name_input
+                on:input=move |_| edited()
             />
             <label class="cw-label" for="cw-body">{text.body_label}</label>
             <textarea
@@ -152,12 +155,12 @@ pub fn CommentForm(
                 name="body"
                 rows="4"
                 required
-                aria-invalid=body_invalid
+                aria-invalid=blames(state, BODY_ERRORS)
                 aria-describedby="cw-counter"
-                prop:value=move || body.get()
+                node_ref=body_input
                 on:input:target=move |ev| {
-                    body.set(ev.target().value());
-                    invalid.set(None);
+                    chars.set(ev.target().value().chars().count());
+                    edited();
                 }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -167,10 +170,13 @@ pub fn CommentForm(
                 }
             ></textarea>
             <div class="cw-actions">
-                <span id="cw-counter" class="cw-counter" class:cw-over=over>
-                    {body_chars} " / " {BODY_MAX_CHARS} " " {text.counter_suffix}
+                <span
+                    id="cw-counter"
+                    class=counter_class
+                >
+                    {chars} " / " {BODY_MAX_CHARS} " " {text.counter_suffix}
                 </span>
-                <button class="cw-submit" type="submit" disabled=move || sending.get()>
+                <button class="cw-submit" type="submit" disabled=sending>
                     {move || if sending.get() { text.sending } else { text.submit }}
                 </button>
             </div>

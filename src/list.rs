@@ -19,10 +19,10 @@ struct Row {
 fn CommentItem(row: Row, state: ThreadState, lang: Lang) -> impl IntoView {
     let text = lang.text();
     let when = row.created_at as f64;
-    let relative = move || reltime::relative(lang, when, state.now.get());
+    let relative = move || reltime::relative(lang, when, state.poll.with(|p| p.now));
     let pending = row.pending;
     view! {
-        <li class="cw-item" class:cw-pending=pending data-comment-id=row.id.to_string()>
+        <li class=if pending { "cw-item cw-pending" } else { "cw-item" } data-comment-id=row.id>
             <header class="cw-meta">
                 <span class="cw-author">{row.author}</span>
                 <time class="cw-date" datetime=reltime::iso(when) title=reltime::absolute(lang, when)>
@@ -38,45 +38,46 @@ fn CommentItem(row: Row, state: ThreadState, lang: Lang) -> impl IntoView {
 
 #[component]
 pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
+    // Both lists are oldest first and the reader's own comments are the
+    // newest, so appending keeps the order. A plain re-render on change:
+    // threads are short, and a keyed list (`<For>`) costs about 10 KB of wasm.
     let rows = move || {
-        let mut rows: Vec<Row> = state.approved.with(|list| {
-            list.iter()
-                .map(|c| Row {
-                    id: c.id,
-                    author: c.author.clone(),
-                    body: c.body.clone(),
-                    created_at: c.created_at,
-                    pending: false,
-                })
-                .collect()
-        });
-        let pending: Vec<Row> = state.mine.with(|mine| {
-            mine.iter()
-                .filter(|m| !rows.iter().any(|r| r.id == m.id))
+        state.comments.with(|c| {
+            let approved = c.approved.iter().map(|a| Row {
+                id: a.id,
+                author: a.author.clone(),
+                body: a.body.clone(),
+                created_at: a.created_at,
+                pending: false,
+            });
+            let mine = c
+                .mine
+                .iter()
+                .filter(|m| !c.approved.iter().any(|a| a.id == m.id))
                 .map(|m| Row {
                     id: m.id,
                     author: m.author.clone(),
                     body: m.body.clone(),
                     created_at: m.created_at,
                     pending: true,
-                })
-                .collect()
-        });
-        rows.extend(pending);
-        rows.sort_by_key(|r| (r.created_at, r.id));
-        rows
+                });
+            approved.chain(mine).collect::<Vec<_>>()
+        })
     };
-    let empty = move || state.approved.with(Vec::is_empty) && state.mine.with(Vec::is_empty);
-    view! {
-        <Show when=empty>
-            <p class="cw-empty">{lang.text().empty}</p>
-        </Show>
-        <ol class="cw-list">
-            <For
-                each=rows
-                key=|r| (r.id, r.pending)
-                children=move |row| view! { <CommentItem row=row state=state lang=lang /> }
-            />
-        </ol>
+    move || {
+        let rows = rows();
+        if rows.is_empty() {
+            view! { <p class="cw-empty">{lang.text().empty}</p> }.into_any()
+        } else {
+            view! {
+                <ol class="cw-list">
+                    {rows
+                        .into_iter()
+                        .map(|row| view! { <CommentItem row=row state=state lang=lang /> })
+                        .collect_view()}
+                </ol>
+            }
+            .into_any()
+        }
     }
 }

@@ -27,13 +27,30 @@ fn is_forbidden(c: char, multiline: bool) -> bool {
 }
 
 /// Trims, turns CRLF and CR into LF (for multi-line text), and normalises to NFC.
+///
+/// Written as one pass over the characters, without string slicing: in the
+/// widget, `str::replace` and `trim` pulled in core's panic formatting
+/// (Unicode tables and all), a few KB of wasm.
 fn clean(raw: &str, multiline: bool) -> Result<String, ErrorCode> {
-    let s = if multiline {
-        raw.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        raw.to_owned()
+    let mut chars: Vec<char> = Vec::with_capacity(raw.len());
+    let mut it = raw.chars().peekable();
+    while let Some(c) = it.next() {
+        if multiline && c == '\r' {
+            if it.peek() == Some(&'\n') {
+                it.next();
+            }
+            chars.push('\n');
+        } else {
+            chars.push(c);
+        }
+    }
+    let start = chars.iter().position(|c| !c.is_whitespace());
+    let end = chars.iter().rposition(|c| !c.is_whitespace());
+    let trimmed: String = match (start, end) {
+        (Some(s), Some(e)) => chars[s..=e].iter().collect(),
+        _ => String::new(),
     };
-    let s = nfc(s.trim());
+    let s = nfc(&trimmed);
     if s.chars().any(|c| is_forbidden(c, multiline)) {
         return Err(ErrorCode::ControlCharacter);
     }

@@ -135,40 +135,38 @@ pub fn CommentForm(
                 submit();
             }
         >
-            <label class="cw-label" for="cw-name">{text.name_label}</label>
-            <input
-                id="cw-name"
-                class="cw-input"
-                name="author"
-                type="text"
-                autocomplete="name"
-                required
-                value=OwnComments::remembered_name()
-                aria-invalid=blames(state, AUTHOR_ERRORS)
-                node_ref=name_input
-                on:input=move |_| edited()
-            />
-            <label class="cw-label" for="cw-body">{text.body_label}</label>
-            <textarea
-                id="cw-body"
-                class="cw-textarea"
-                name="body"
-                rows="4"
-                required
-                aria-invalid=blames(state, BODY_ERRORS)
-                aria-describedby="cw-counter"
-                node_ref=body_input
-                on:input:target=move |ev| {
-                    chars.set(ev.target().value().chars().count());
-                    edited();
-                }
-                on:keydown=move |ev| {
-                    if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                        ev.prevent_default();
-                        submit_on_key();
+            <label class="cw-label">
+                {text.name_label}
+                <input
+                    class="cw-input"
+                    autocomplete="name"
+                    aria-required="true"
+                    value=OwnComments::remembered_name()
+                    aria-invalid=blames(state, AUTHOR_ERRORS)
+                    node_ref=name_input
+                    on:input=move |_| edited()
+                />
+            </label>
+            <label class="cw-label">
+                {text.body_label}
+                <textarea
+                    class="cw-textarea"
+                    aria-required="true"
+                    aria-invalid=blames(state, BODY_ERRORS)
+                    aria-describedby="cw-counter"
+                    node_ref=body_input
+                    on:input:target=move |ev| {
+                        chars.set(ev.target().value().chars().count());
+                        edited();
                     }
-                }
-            ></textarea>
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                            ev.prevent_default();
+                            submit_on_key();
+                        }
+                    }
+                ></textarea>
+            </label>
             <div class="cw-actions">
                 <span
                     id="cw-counter"
@@ -176,8 +174,8 @@ pub fn CommentForm(
                 >
                     {chars} " / " {BODY_MAX_CHARS} " " {text.counter_suffix}
                 </span>
-                <button class="cw-submit" type="submit" disabled=sending>
-                    {move || if sending.get() { text.sending } else { text.submit }}
+                <button class="cw-submit" disabled=sending aria-busy=sending>
+                    {text.submit}
                 </button>
             </div>
         </form>

@@ -64,20 +64,20 @@ pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
             approved.chain(mine).collect::<Vec<_>>()
         })
     };
-    move || {
-        let rows = rows();
-        if rows.is_empty() {
-            view! { <p class="cw-empty">{lang.text().empty}</p> }.into_any()
-        } else {
-            view! {
-                <ol class="cw-list">
-                    {rows
-                        .into_iter()
-                        .map(|row| view! { <CommentItem row=row state=state lang=lang /> })
-                        .collect_view()}
-                </ol>
-            }
-            .into_any()
-        }
+    let empty = move || {
+        state
+            .comments
+            .with(|c| c.approved.is_empty() && c.mine.is_empty())
+    };
+    view! {
+        {move || empty().then(|| view! { <p class="cw-empty">{lang.text().empty}</p> })}
+        <ol class="cw-list">
+            {move || {
+                rows()
+                    .into_iter()
+                    .map(|row| view! { <CommentItem row=row state=state lang=lang /> })
+                    .collect_view()
+            }}
+        </ol>
     }
 }

@@ -148,8 +148,8 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
     let root = mount_app(options("t-long", Lang::En));
     leptos::task::tick().await;
     let long = "é".repeat(5001);
-    type_into(&root, "#cw-name", "Ana");
-    type_into(&root, "#cw-body", &long);
+    type_into(&root, ".cw-input", "Ana");
+    type_into(&root, ".cw-textarea", &long);
     leptos::task::tick().await;
     assert!(text(&root, ".cw-counter").starts_with("5001 / 5000"));
     assert!(find(&root, ".cw-counter").class_list().contains("cw-over"));
@@ -158,24 +158,24 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
     leptos::task::tick().await;
     assert_eq!(text(&root, "[role=status]"), EN.body_too_long);
     assert_eq!(
-        find(&root, "#cw-body")
+        find(&root, ".cw-textarea")
             .get_attribute("aria-invalid")
             .as_deref(),
         Some("true")
     );
-    let kept = find(&root, "#cw-body")
+    let kept = find(&root, ".cw-textarea")
         .unchecked_into::<HtmlTextAreaElement>()
         .value();
     assert_eq!(kept, long, "nothing typed is lost");
     assert!(root.query_selector(".cw-item").unwrap().is_none());
 
-    type_into(&root, "#cw-name", "   ");
-    type_into(&root, "#cw-body", "ok");
+    type_into(&root, ".cw-input", "   ");
+    type_into(&root, ".cw-textarea", "ok");
     click(&root, ".cw-submit");
     leptos::task::tick().await;
     assert_eq!(text(&root, "[role=status]"), EN.author_empty);
     assert_eq!(
-        find(&root, "#cw-name")
+        find(&root, ".cw-input")
             .get_attribute("aria-invalid")
             .as_deref(),
         Some("true")
@@ -186,8 +186,8 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
 async fn server_down_is_explained_and_the_text_is_kept() {
     let root = mount_app(options("t-down", Lang::Fr));
     leptos::task::tick().await;
-    type_into(&root, "#cw-name", "Ana");
-    type_into(&root, "#cw-body", "Mon commentaire");
+    type_into(&root, ".cw-input", "Ana");
+    type_into(&root, ".cw-textarea", "Mon commentaire");
     click(&root, ".cw-submit");
     until("network error", || {
         text(&root, "[role=status]") == FR.network
@@ -198,7 +198,7 @@ async fn server_down_is_explained_and_the_text_is_kept() {
             .class_list()
             .contains("cw-status-error")
     );
-    let body = find(&root, "#cw-body")
+    let body = find(&root, ".cw-textarea")
         .unchecked_into::<HtmlTextAreaElement>()
         .value();
     assert_eq!(body, "Mon commentaire");

@@ -7,6 +7,7 @@ use std::process::Command;
 const WASM_BINDGEN: &str = "0.2.130";
 const TRUNK: &str = "0.21.14";
 const BINARYEN: &str = "132";
+const TERSER: &str = "5.51.4";
 
 /// What the caller is about to do.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,15 +18,15 @@ pub enum Need {
 
 pub struct Tools {
     pub trunk: PathBuf,
-    /// Holds `wasm-opt` (npm binaryen); goes first on PATH for trunk.
-    pub binaryen_bin: PathBuf,
+    /// Holds `wasm-opt` (npm binaryen) and `terser`; goes first on PATH for trunk.
+    pub npm_bin: PathBuf,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
 }
 
 impl Tools {
     pub fn path_with_tools(&self) -> String {
-        let mut dirs = vec![self.binaryen_bin.clone()];
+        let mut dirs = vec![self.npm_bin.clone()];
         if let Some(cargo_bin) = cargo_bin() {
             dirs.push(cargo_bin);
         }
@@ -94,20 +95,27 @@ fn ensure_wasm_target() -> Result<(), Failure> {
     Ok(())
 }
 
-/// wasm-opt from npm's binaryen (Debian's is too old for current Chromium).
-fn ensure_binaryen() -> Result<PathBuf, Failure> {
-    let prefix = home().join(".cache/comments-tools/binaryen");
+/// wasm-opt from npm's binaryen (Debian's is too old for current Chromium)
+/// and terser, which minifies the wasm-bindgen glue.
+fn ensure_npm_tools() -> Result<PathBuf, Failure> {
+    let prefix = home().join(".cache/comments-tools/npm");
     let bin = prefix.join("node_modules/.bin");
-    let ok = version_of(&bin.join("wasm-opt"))
+    let wasm_opt_ok = version_of(&bin.join("wasm-opt"))
         .is_some_and(|v| v.contains(&format!("version {BINARYEN}")));
-    if !ok {
+    let terser_ok = version_of(&bin.join("terser")).is_some_and(|v| v.ends_with(TERSER));
+    if !(wasm_opt_ok && terser_ok) {
         std::fs::create_dir_all(&prefix)
             .map_err(|e| Failure(format!("{}: {e}", prefix.display())))?;
         run(Command::new("npm")
             .arg("install")
             .arg("--prefix")
             .arg(&prefix)
-            .args(["--no-audit", "--no-fund", &format!("binaryen@{BINARYEN}")]))?;
+            .args([
+                "--no-audit",
+                "--no-fund",
+                &format!("binaryen@{BINARYEN}"),
+                &format!("terser@{TERSER}"),
+            ]))?;
     }
     Ok(bin)
 }
@@ -145,7 +153,7 @@ pub fn ensure(need: Need) -> Result<Tools, Failure> {
     // wasm-bindgen-cli also brings wasm-bindgen-test-runner; trunk finds it on PATH.
     ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", WASM_BINDGEN, false)?;
     let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK, true)?;
-    let binaryen_bin = ensure_binaryen()?;
+    let npm_bin = ensure_npm_tools()?;
     let (chromium, chromedriver) = if need == Need::Test {
         ensure_chromium()?
     } else {
@@ -156,7 +164,7 @@ pub fn ensure(need: Need) -> Result<Tools, Failure> {
     };
     Ok(Tools {
         trunk,
-        binaryen_bin,
+        npm_bin,
         chromium,
         chromedriver,
     })

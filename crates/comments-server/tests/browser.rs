@@ -58,10 +58,10 @@ async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_read
         .await
         .expect("open article");
     wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
-    let name = in_widget(&a, 0, "#cw-name").await;
+    let name = in_widget(&a, 0, ".cw-input").await;
     name.send_keys("Ana").await.expect("type name");
     name.send_keys(&Key::Tab.to_string()).await.expect("tab");
-    let textarea = in_widget(&a, 0, "#cw-body").await;
+    let textarea = in_widget(&a, 0, ".cw-textarea").await;
     textarea.send_keys(body).await.expect("type body");
     let submit = in_widget(&a, 0, ".cw-submit").await;
     submit
@@ -93,7 +93,7 @@ async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_read
         .unwrap();
     assert_eq!(bold_elements, 0, "reader HTML is never interpreted");
     assert_eq!(
-        in_widget(&a, 0, "#cw-body")
+        in_widget(&a, 0, ".cw-textarea")
             .await
             .prop("value")
             .await
@@ -160,12 +160,12 @@ async fn rejected_comment_disappears_with_a_neutral_note() {
     let a = driver.session().await;
     a.goto(&pages.url("/article.html")).await.unwrap();
     wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
-    in_widget(&a, 0, "#cw-name")
+    in_widget(&a, 0, ".cw-input")
         .await
         .send_keys("Bo")
         .await
         .unwrap();
-    in_widget(&a, 0, "#cw-body")
+    in_widget(&a, 0, ".cw-textarea")
         .await
         .send_keys("spam spam")
         .await
@@ -318,12 +318,12 @@ async fn several_widgets_per_page_script_twice_and_canonical_thread() {
     assert_eq!(count, serde_json::json!([1, 1, 1]));
 
     // The third widget's thread is the canonical URL's path.
-    in_widget(&c, 2, "#cw-name")
+    in_widget(&c, 2, ".cw-input")
         .await
         .send_keys("Zoé")
         .await
         .unwrap();
-    in_widget(&c, 2, "#cw-body")
+    in_widget(&c, 2, ".cw-textarea")
         .await
         .send_keys("sur le chemin canonique")
         .await

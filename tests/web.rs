@@ -211,3 +211,32 @@ async fn server_down_is_explained_and_the_text_is_kept() {
     .await;
     assert_eq!(text(&root, ".cw-load-failed"), FR.load_failed);
 }
+
+#[wasm_bindgen_test]
+async fn data_theme_picks_the_palette_of_the_real_stylesheet() {
+    let css = include_str!("../style/widget.css");
+    let color = |theme: Option<&str>| {
+        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        host.set_attribute("data-thread", "t-theme").unwrap();
+        if let Some(t) = theme {
+            host.set_attribute("data-theme", t).unwrap();
+        }
+        document().body().unwrap().append_child(&host).unwrap();
+        mount(host.clone(), DOWN.into(), css.into()).unwrap();
+        let root = host
+            .shadow_root()
+            .unwrap()
+            .query_selector(".cw")
+            .unwrap()
+            .unwrap();
+        let style = web_sys::window()
+            .unwrap()
+            .get_computed_style(&root)
+            .unwrap()
+            .unwrap();
+        style.get_property_value("color").unwrap()
+    };
+    assert_eq!(color(None), "rgb(29, 29, 31)");
+    assert_eq!(color(Some("dark")), "rgb(232, 234, 237)");
+    assert_eq!(color(Some("light")), "rgb(29, 29, 31)");
+}

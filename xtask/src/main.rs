@@ -131,27 +131,23 @@ fn test() -> Step {
     let tools = setup::ensure(setup::Need::Test)?;
     build_widget(&tools)?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args([
-        "clippy",
+    // Clippy on both targets: the native workspace and the widget as wasm.
+    let native: &[&str] = &["--workspace"];
+    let wasm: &[&str] = &[
         "--package",
         "comments-widget",
         "--target",
         "wasm32-unknown-unknown",
-        "--all-targets",
-        "--quiet",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    ];
+    for target in [native, wasm] {
+        run(cargo().arg("clippy").args(target).args([
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
     // Widget components in headless Chromium.
     run(cargo()
         .env("PATH", tools.path_with_tools())

@@ -123,3 +123,121 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{Decision, ModerationItem, NewPending, RevisionChange, StoreFuture};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use comments_api::{Author, Comment, CommentBody, CommentStatus, ThreadKey};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tower::ServiceExt;
+
+    /// The real SQLite store, counting how often the public list is read.
+    struct Counting {
+        inner: SqliteStore,
+        reads: AtomicUsize,
+    }
+
+    impl Store for Counting {
+        fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, i64> {
+            self.inner.insert_pending(c)
+        }
+        fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.approved(thread)
+        }
+        fn statuses<'a>(
+            &'a self,
+            hashes: &'a [String],
+        ) -> StoreFuture<'a, Vec<Option<(i64, CommentStatus)>>> {
+            self.inner.statuses(hashes)
+        }
+        fn by_status(&self, s: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>> {
+            self.inner.by_status(s, limit)
+        }
+        fn decide(&self, id: i64, s: CommentStatus) -> StoreFuture<'_, Option<Decision>> {
+            self.inner.decide(id, s)
+        }
+        fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
+            self.inner.revisions_since(after)
+        }
+        fn ping(&self) -> StoreFuture<'_, ()> {
+            self.inner.ping()
+        }
+        fn close(&self) -> StoreFuture<'_, ()> {
+            self.inner.close()
+        }
+    }
+
+    async fn get(app: &Router, path: &str, etag: Option<&str>) -> (StatusCode, Option<String>) {
+        let mut req = Request::get(path);
+        if let Some(tag) = etag {
+            req = req.header(header::IF_NONE_MATCH, tag);
+        }
+        let res = app
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let tag = res
+            .headers()
+            .get(header::ETAG)
+            .map(|v| v.to_str().unwrap().to_string());
+        (res.status(), tag)
+    }
+
+    #[tokio::test]
+    async fn unchanged_and_empty_threads_are_answered_without_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = SqliteStore::open(&dir.path().join("c.db"), Duration::from_secs(5))
+            .await
+            .unwrap();
+        let store = Arc::new(Counting {
+            inner: sqlite,
+            reads: AtomicUsize::new(0),
+        });
+        let state = AppState::new(Config::default(), store.clone())
+            .await
+            .unwrap();
+        let revisions = Arc::clone(&state.revisions);
+        let app = router(state);
+        let reads = || store.reads.load(Ordering::SeqCst);
+
+        let id = store
+            .insert_pending(&NewPending {
+                thread: ThreadKey::parse("t").unwrap(),
+                author: Author::parse("a").unwrap(),
+                body: CommentBody::parse("b").unwrap(),
+                token_hash: "h".into(),
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+        let (status, _) = get(&app, "/api/v1/threads/t/comments", None).await;
+        assert_eq!(
+            (status, reads()),
+            (StatusCode::OK, 0),
+            "nothing approved yet"
+        );
+
+        crate::moderation::decide(store.as_ref(), &revisions, id, CommentStatus::Approved)
+            .await
+            .unwrap();
+        let (status, tag) = get(&app, "/api/v1/threads/t/comments", None).await;
+        assert_eq!((status, reads()), (StatusCode::OK, 1));
+        for _ in 0..100 {
+            let (status, _) = get(&app, "/api/v1/threads/t/comments", tag.as_deref()).await;
+            assert_eq!(status, StatusCode::NOT_MODIFIED);
+        }
+        let (status, _) = get(&app, "/api/v1/threads/other/comments", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            reads(),
+            1,
+            "304s and never-approved threads skip the database"
+        );
+    }
+}

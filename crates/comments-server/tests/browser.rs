@@ -341,3 +341,63 @@ async fn several_widgets_per_page_script_twice_and_canonical_thread() {
     );
     c.close().await.ok();
 }
+
+#[tokio::test]
+async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
+    let server = Server::start(&[
+        ("COMMENTS_POST_BURST", "1"),
+        ("COMMENTS_POST_REFILL_SECONDS", "60"),
+    ]);
+    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-limit"))]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    in_widget(&c, 0, ".cw-input")
+        .await
+        .send_keys("Ana")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-textarea")
+        .await
+        .send_keys("first")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(10),
+        "first comment pending",
+        &format!("const r = (function(){{{ITEMS}}})(); return r && r.length === 1 ? r : null;"),
+    )
+    .await;
+
+    in_widget(&c, 0, ".cw-textarea")
+        .await
+        .send_keys("second, too soon")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    let status = wait_js(&c, Duration::from_secs(10), "rate-limit message", r#"
+        const s = document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]');
+        return s.classList.contains('cw-status-error') ? s.textContent : null;"#).await;
+    let status = status.as_str().unwrap();
+    assert!(
+        status.starts_with("You are posting too fast. Please wait "),
+        "{status}"
+    );
+    let seconds: u32 = status
+        .trim_start_matches("You are posting too fast. Please wait ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number of seconds");
+    assert!((50..=60).contains(&seconds), "{status}");
+    let kept = in_widget(&c, 0, ".cw-textarea")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("second, too soon"));
+    c.close().await.ok();
+}

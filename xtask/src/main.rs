@@ -165,7 +165,16 @@ fn test() -> Step {
     run(cargo()
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROME", &tools.chromium)
-        .args(["test", "--workspace", "--exclude", "comments-widget"]))?;
+        // Two at a time: each browser test runs one or two Chromiums, and
+        // CI has two cores.
+        .args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "comments-widget",
+            "--",
+            "--test-threads=2",
+        ]))?;
     // The widget's pure-Rust unit tests (i18n, backoff, dates) run natively too.
     run(cargo().args(["test", "--package", "comments-widget", "--lib"]))
 }

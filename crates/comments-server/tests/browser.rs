@@ -131,8 +131,14 @@ async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_read
         "const r = (function(){{{ITEMS}}})(); return r && r.length === 1 && r[0][0] === {id} && !r[0][1] ? r : null;"
     );
     // One poll interval (2 s) plus the server's 0.2 s refresh, with slack for CI.
+    let approved_at = std::time::Instant::now();
     let in_a = items(&wait_js(&a, Duration::from_secs(6), "approved in A", &approved).await);
+    let seen_a = approved_at.elapsed();
     let in_b = items(&wait_js(&b, Duration::from_secs(6), "approved in B", &approved).await);
+    println!(
+        "approval visible without reload: reader A after {seen_a:?}, reader B after {:?} (poll interval 2 s)",
+        approved_at.elapsed()
+    );
     assert!(
         !in_a[0].2.contains(PENDING_EN),
         "pending mark gone: {}",

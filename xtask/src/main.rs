@@ -4,6 +4,7 @@
 //! the wasm target, wasm-bindgen-cli and trunk (pinned), wasm-opt (npm
 //! `binaryen`), and Chromium with ChromeDriver (Debian packages).
 
+mod bench;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,9 @@ cargo xtask <command>
           options: --listen ADDR, --article FILE, --db FILE
   test    build, then run every test: unit, server integration, widget in
           Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
-  size    print the widget's transfer size (after build)";
+  size    print the widget's transfer size (after build)
+  bench   polling throughput and latency (304 from memory vs 200 from SQLite)
+          options: --seconds N, --connections N";
 
 /// A failed step, with what to do about it.
 pub struct Failure(pub String);
@@ -190,6 +193,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("size") => size(),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

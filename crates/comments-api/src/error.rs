@@ -26,6 +26,8 @@ pub enum ErrorCode {
     ControlCharacter,
     /// Too many tokens in one status request.
     TooManyTokens,
+    /// A path or query parameter is not of the expected form.
+    InvalidParameter,
     /// The client sends too many requests; see `Retry-After`.
     RateLimited,
     /// No such route or resource.
@@ -44,7 +46,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -55,6 +57,7 @@ impl ErrorCode {
         Self::BodyTooLong,
         Self::ControlCharacter,
         Self::TooManyTokens,
+        Self::InvalidParameter,
         Self::RateLimited,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -77,6 +80,7 @@ impl ErrorCode {
             Self::BodyTooLong => "body_too_long",
             Self::ControlCharacter => "control_character",
             Self::TooManyTokens => "too_many_tokens",
+            Self::InvalidParameter => "invalid_parameter",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -95,7 +99,7 @@ impl ErrorCode {
     /// The HTTP status this code is sent with.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidJson | Self::InvalidThread => 400,
+            Self::InvalidJson | Self::InvalidThread | Self::InvalidParameter => 400,
             Self::Unauthorized => 401,
             Self::NotFound | Self::WidgetNotBuilt => 404,
             Self::MethodNotAllowed => 405,
@@ -128,6 +132,7 @@ impl ErrorCode {
             Self::BodyTooLong => "The comment must be at most 5000 characters.",
             Self::ControlCharacter => "The text contains control characters.",
             Self::TooManyTokens => "Ask about at most 50 comments at once.",
+            Self::InvalidParameter => "A path or query parameter is not of the expected form.",
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",

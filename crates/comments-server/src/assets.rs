@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::ErrorCode;
@@ -67,12 +68,13 @@ pub async fn loader(headers: HeaderMap) -> Result<Response, AppError> {
 
 /// `GET /w/{build}/{*file}`
 pub async fn file(
-    Path((build, file)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if FILES.is_empty() {
         return Err(ErrorCode::WidgetNotBuilt.into());
     }
+    let Path((build, file)) = path.map_err(|_| ErrorCode::NotFound)?;
     let asset = FILES
         .iter()
         .find(|a| build == BUILD_ID && a.path == file)

@@ -6,6 +6,7 @@ use crate::revisions::Revisions;
 use crate::store::{Decision, ModerationItem, Store};
 use crate::token::constant_time_eq;
 use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use comments_api::{CommentStatus, ErrorCode};
@@ -53,14 +54,15 @@ pub struct DecisionAnswer {
 pub async fn list(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<ListAnswer>, AppError> {
     authorize(&app, &headers)?;
+    let Query(q) = query.map_err(|e| AppError::new(ErrorCode::InvalidParameter, e.body_text()))?;
     let status = match q.status.as_deref() {
         None => CommentStatus::Pending,
         Some(s) => CommentStatus::parse(s).ok_or_else(|| {
             AppError::new(
-                ErrorCode::NotFound,
+                ErrorCode::InvalidParameter,
                 "status must be pending, approved or rejected",
             )
         })?,
@@ -73,10 +75,16 @@ pub async fn list(
 async fn decide_http(
     app: AppState,
     headers: HeaderMap,
-    id: i64,
+    id: Result<Path<i64>, PathRejection>,
     status: CommentStatus,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     authorize(&app, &headers)?;
+    let Path(id) = id.map_err(|_| {
+        AppError::new(
+            ErrorCode::InvalidParameter,
+            "The comment id must be a number.",
+        )
+    })?;
     let d = decide(app.store.as_ref(), &app.revisions, id, status).await?;
     Ok(Json(DecisionAnswer {
         id,
@@ -90,7 +98,7 @@ async fn decide_http(
 pub async fn approve(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     decide_http(app, headers, id, CommentStatus::Approved).await
 }
@@ -99,7 +107,7 @@ pub async fn approve(
 pub async fn reject(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     decide_http(app, headers, id, CommentStatus::Rejected).await
 }

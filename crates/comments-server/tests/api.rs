@@ -391,6 +391,8 @@ fn widget_assets_are_served_with_types_caching_and_gzip() {
     let css = server.get(&format!("/{dir}widget.css"));
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert_eq!(server.get("/w/000000000000/widget.css").status, 404);
+    let bad = server.get("/w/%FF/widget.css");
+    assert_eq!((bad.status, bad.code().as_str()), (404, "not_found"));
 }
 
 #[test]
@@ -442,6 +444,25 @@ fn moderation_over_http_needs_the_bearer_token() {
         (missing.status, missing.code().as_str()),
         (404, "not_found")
     );
+    let bad_id = server.request(
+        "POST",
+        "/api/v1/moderation/comments/abc/approve",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(
+        (bad_id.status, bad_id.code().as_str()),
+        (400, "invalid_parameter")
+    );
+    for query in ["?status=nope", "?limit=lots"] {
+        let path = format!("{list}{query}");
+        let r = server.request("GET", &path, &[("Authorization", &auth)], b"");
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "invalid_parameter"),
+            "{query}"
+        );
+    }
 
     let without = Server::start(&[("COMMENTS_MODERATION_TOKEN", "")]);
     let r = without.request("GET", list, &[("Authorization", "Bearer anything")], b"");

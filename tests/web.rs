@@ -240,3 +240,80 @@ async fn data_theme_picks_the_palette_of_the_real_stylesheet() {
     assert_eq!(color(Some("dark")), "rgb(232, 234, 237)");
     assert_eq!(color(Some("light")), "rgb(29, 29, 31)");
 }
+
+/// Replaces `window.fetch`, for thread `t-poll` only, with a stub that
+/// records each request's URL and `If-None-Match` and answers with revision
+/// 1 (`"r1"`): 200 the first time, then 304 when the tag is sent back.
+fn stub_fetch() {
+    js_sys::Function::new_no_args(
+        r#"
+        window.__requests = [];
+        const real = window.fetch;
+        window.fetch = async (req) => {
+          if (!req.url.includes('/t-poll/')) return real(req);
+          const tag = req.headers.get('If-None-Match');
+          window.__requests.push([req.method, req.url, tag]);
+          if (tag === '"r1"') return new Response(null, { status: 304, headers: { ETag: '"r1"' } });
+          return new Response('{"thread":"t-poll","revision":1,"comments":[]}',
+            { status: 200, headers: { ETag: '"r1"', 'Content-Type': 'application/json' } });
+        };
+        window.__hidden = false;
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden });
+        "#,
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+}
+
+fn requests() -> Vec<(String, Option<String>)> {
+    let list = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__requests".into()).unwrap();
+    js_sys::Array::from(&list)
+        .iter()
+        .map(|r| {
+            let r = js_sys::Array::from(&r);
+            (r.get(1).as_string().unwrap(), r.get(2).as_string())
+        })
+        .collect()
+}
+
+fn set_hidden(hidden: bool) {
+    let w = web_sys::window().unwrap();
+    js_sys::Reflect::set(&w, &"__hidden".into(), &hidden.into()).unwrap();
+    document()
+        .dispatch_event(&web_sys::Event::new("visibilitychange").unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn polling_is_conditional_and_pauses_while_the_tab_is_hidden() {
+    stub_fetch();
+    let mut opts = options("t-poll", Lang::En);
+    opts.poll_seconds = 1;
+    let _root = mount_app(opts);
+    until("first poll", || requests().len() == 1).await;
+    let first = requests();
+    assert!(
+        first[0].0.ends_with("/api/v1/threads/t-poll/comments"),
+        "{first:?}"
+    );
+    assert_eq!(first[0].1, None, "the first poll is unconditional");
+
+    until("second poll", || requests().len() == 2).await;
+    assert_eq!(
+        requests()[1].1.as_deref(),
+        Some("\"r1\""),
+        "then If-None-Match"
+    );
+
+    set_hidden(true);
+    let paused_at = requests().len();
+    sleep(2500).await;
+    assert_eq!(requests().len(), paused_at, "no polls while hidden");
+
+    set_hidden(false);
+    leptos::task::tick().await;
+    until("immediate poll on return", || {
+        requests().len() == paused_at + 1
+    })
+    .await;
+}

@@ -30,6 +30,8 @@ USAGE:
     comments-server [--config FILE] moderate list
     comments-server [--config FILE] moderate approve ID
     comments-server [--config FILE] moderate reject ID
+    comments-server [--config FILE] backup FILE     copy the database, safe while serving
+    comments-server [--config FILE] restore FILE    replace all comments with a backup's
     comments-server widget-size
 
 Without --config, ./comments.toml is read if it exists. COMMENTS_* environment
@@ -55,7 +57,7 @@ fn main() -> ExitCode {
     if command == "widget-size" {
         return widget_size();
     }
-    if command != "serve" && command != "moderate" {
+    if !["serve", "moderate", "backup", "restore"].contains(&command.as_str()) {
         eprintln!("error: unknown command {command:?}\n\n{USAGE}");
         return ExitCode::from(2);
     }
@@ -80,6 +82,11 @@ fn main() -> ExitCode {
         )
         .await
         .map_err(|e| format!("cannot open {}: {e}", config.database.path.display()))?;
+        if command == "backup" || command == "restore" {
+            let outcome = backup_or_restore(&store, &command, args.get(1)).await;
+            let _ = store.close().await;
+            return outcome;
+        }
         let store: Arc<dyn Store> = Arc::new(store);
         let outcome = if command == "moderate" {
             moderation::run_cli(store.as_ref(), &args[1..])
@@ -128,6 +135,26 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
     refresher.abort();
     tracing::info!("stopped accepting requests; in-flight requests finished");
     served.map_err(|e| e.to_string())
+}
+
+/// `backup FILE` and `restore FILE`.
+async fn backup_or_restore(
+    store: &SqliteStore,
+    command: &str,
+    file: Option<&String>,
+) -> Result<(), String> {
+    let file = PathBuf::from(file.ok_or_else(|| format!("{command} needs a file\n\n{USAGE}"))?);
+    if command == "backup" {
+        let n = store.backup(&file).await.map_err(|e| e.to_string())?;
+        println!("Backed up {n} comment(s) to {}.", file.display());
+    } else {
+        let n = store.restore(&file).await.map_err(|e| e.to_string())?;
+        println!(
+            "Restored {n} comment(s) from {}. Open pages reload their threads on their next poll.",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

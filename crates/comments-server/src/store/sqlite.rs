@@ -71,6 +71,119 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// Writes a consistent copy of the database to `dest` (`VACUUM INTO`),
+    /// safe while the server is serving. Returns the number of comments.
+    pub async fn backup(&self, dest: &Path) -> StoreResult<i64> {
+        if dest.exists() {
+            return Err(StoreError::Other(format!(
+                "{} already exists; choose a new file",
+                dest.display()
+            )));
+        }
+        let dest_text = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Other("the backup path must be valid UTF-8".into()))?;
+        let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM comments")
+            .fetch_one(&self.pool)
+            .await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest_text)
+            .execute(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
+    /// Replaces every comment with those of the backup at `src`, in one
+    /// transaction, safe while the server is serving. Every thread gets a
+    /// new, higher revision so that open pages reload it. Returns the number
+    /// of comments restored.
+    pub async fn restore(&self, src: &Path) -> StoreResult<i64> {
+        let src_text = src
+            .to_str()
+            .ok_or_else(|| StoreError::Other("the backup path must be valid UTF-8".into()))?;
+        if !src.is_file() {
+            return Err(StoreError::Other(format!(
+                "no backup file at {}",
+                src.display()
+            )));
+        }
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("ATTACH DATABASE $1 AS backup")
+            .bind(format!("file:{src_text}?mode=ro"))
+            .execute(&mut *conn)
+            .await?;
+        let result = Self::copy_from_backup(&mut conn).await;
+        sqlx::query("DETACH DATABASE backup")
+            .execute(&mut *conn)
+            .await?;
+        result
+    }
+
+    async fn copy_from_backup(conn: &mut sqlx::SqliteConnection) -> StoreResult<i64> {
+        let (integrity,): (String,) = sqlx::query_as("PRAGMA backup.integrity_check")
+            .fetch_one(&mut *conn)
+            .await?;
+        if integrity != "ok" {
+            return Err(StoreError::Other(format!(
+                "the backup fails its integrity check: {integrity}"
+            )));
+        }
+        let (tables,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM backup.sqlite_master              WHERE type = 'table' AND name IN ('comments', 'threads', 'counters')",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if tables != 3 {
+            return Err(StoreError::Other(
+                "this file is not a comments backup".into(),
+            ));
+        }
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let copied = Self::copy_rows(conn).await;
+        let end = if copied.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        sqlx::query(end).execute(&mut *conn).await?;
+        copied
+    }
+
+    async fn copy_rows(conn: &mut sqlx::SqliteConnection) -> StoreResult<i64> {
+        sqlx::query("DELETE FROM main.comments")
+            .execute(&mut *conn)
+            .await?;
+        let copied = sqlx::query(
+            "INSERT INTO main.comments \
+             (id, thread_key, author, body, status, token_hash, created_at, decided_at) \
+             SELECT id, thread_key, author, body, status, token_hash, created_at, decided_at \
+             FROM backup.comments",
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        // A revision above both histories, for every thread either one knows.
+        let (revision,): (i64,) = sqlx::query_as(
+            "SELECT max(m.value, b.value) + 1 FROM main.counters m, backup.counters b \
+             WHERE m.name = 'thread_revision' AND b.name = 'thread_revision'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE main.counters SET value = $1 WHERE name = 'thread_revision'")
+            .bind(revision)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE main.threads SET revision = $1")
+            .bind(revision)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO main.threads (thread_key, revision) \
+             SELECT thread_key, $1 FROM backup.threads WHERE true \
+             ON CONFLICT (thread_key) DO UPDATE SET revision = excluded.revision",
+        )
+        .bind(revision)
+        .execute(&mut *conn)
+        .await?;
+        Ok(i64::try_from(copied).unwrap_or(i64::MAX))
+    }
+
     async fn decide_inner(&self, id: i64, status: CommentStatus) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row: Option<(String, String)> =
@@ -360,6 +473,43 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(st, vec![None, Some((id, CommentStatus::Pending))]);
+    }
+
+    #[tokio::test]
+    async fn restore_brings_back_the_backup_and_moves_every_revision_forward() {
+        let (dir, s) = store().await;
+        let kept = s.insert_pending(&pending("a", "kept", "h1")).await.unwrap();
+        let r1 = s
+            .decide(kept, CommentStatus::Approved)
+            .await
+            .unwrap()
+            .unwrap()
+            .revision
+            .unwrap();
+        let backup = dir.path().join("backup.db");
+        assert_eq!(s.backup(&backup).await.unwrap(), 1);
+        assert!(s.backup(&backup).await.is_err(), "never overwrites a file");
+
+        // Changes after the backup: a new approved thread.
+        let later = s
+            .insert_pending(&pending("b", "later", "h2"))
+            .await
+            .unwrap();
+        s.decide(later, CommentStatus::Approved).await.unwrap();
+
+        assert_eq!(s.restore(&backup).await.unwrap(), 1);
+        let a = ThreadKey::parse("a").unwrap();
+        let b = ThreadKey::parse("b").unwrap();
+        assert_eq!(s.approved(&a).await.unwrap()[0].body, "kept");
+        assert!(s.approved(&b).await.unwrap().is_empty());
+        let revs = s.revisions_since(r1).await.unwrap();
+        assert_eq!(revs.len(), 2, "both threads move forward: {revs:?}");
+        assert!(s.restore(&dir.path().join("missing.db")).await.is_err());
+        // A file that is not a backup is refused and changes nothing.
+        let other = dir.path().join("other.db");
+        std::fs::write(&other, b"").unwrap();
+        assert!(s.restore(&other).await.is_err());
+        assert_eq!(s.approved(&a).await.unwrap().len(), 1);
     }
 
     #[tokio::test]

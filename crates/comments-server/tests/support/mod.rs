@@ -82,8 +82,14 @@ impl Server {
 
     /// Runs `comments-server moderate ARGS` on this server's database.
     pub fn moderate(&self, args: &[&str]) -> (bool, String) {
+        let mut all = vec!["moderate"];
+        all.extend_from_slice(args);
+        self.cli(&all)
+    }
+
+    /// Runs `comments-server ARGS` on this server's database.
+    pub fn cli(&self, args: &[&str]) -> (bool, String) {
         let out = Command::new(BIN)
-            .arg("moderate")
             .args(args)
             .env("COMMENTS_DATABASE_PATH", &self.db)
             .output()
@@ -193,10 +199,19 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Resp {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    try_request(addr, method, path, headers, body).expect("HTTP request")
+}
+
+/// [`request`], with connection failures returned instead of panicking.
+pub fn try_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Resp> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -205,11 +220,17 @@ pub fn request(
         head.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("write head");
+    stream.write_all(head.as_bytes())?;
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    parse_response(&raw)
+    stream.read_to_end(&mut raw)?;
+    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed before a response",
+        ));
+    }
+    Ok(parse_response(&raw))
 }
 
 fn parse_response(raw: &[u8]) -> Resp {

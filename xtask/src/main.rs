@@ -169,7 +169,7 @@ fn test() -> Step {
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROME", &tools.chromium)
         // Two at a time: each browser test runs one or two Chromiums, and
-        // CI has two cores.
+        // CI has two cores. --show-output prints the measured figures.
         .args([
             "test",
             "--workspace",
@@ -177,6 +177,7 @@ fn test() -> Step {
             "comments-widget",
             "--",
             "--test-threads=2",
+            "--show-output",
         ]))?;
     // The widget's pure-Rust unit tests (i18n, backoff, dates) run natively too.
     run(cargo().args(["test", "--package", "comments-widget", "--lib"]))

@@ -36,6 +36,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// A moderation request without a valid bearer token.
     Unauthorized,
+    /// A post from a page whose origin is not an allowed site.
+    OriginNotAllowed,
     /// The widget assets were not built into this server binary.
     WidgetNotBuilt,
     /// The server is busy or shutting down; see `Retry-After`.
@@ -46,7 +48,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -62,6 +64,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::Unauthorized,
+        Self::OriginNotAllowed,
         Self::WidgetNotBuilt,
         Self::Unavailable,
         Self::Internal,
@@ -85,6 +88,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unauthorized => "unauthorized",
+            Self::OriginNotAllowed => "origin_not_allowed",
             Self::WidgetNotBuilt => "widget_not_built",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
@@ -101,6 +105,7 @@ impl ErrorCode {
         match self {
             Self::InvalidJson | Self::InvalidThread | Self::InvalidParameter => 400,
             Self::Unauthorized => 401,
+            Self::OriginNotAllowed => 403,
             Self::NotFound | Self::WidgetNotBuilt => 404,
             Self::MethodNotAllowed => 405,
             Self::PayloadTooLarge => 413,
@@ -137,6 +142,7 @@ impl ErrorCode {
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",
             Self::Unauthorized => "A valid moderation token is required.",
+            Self::OriginNotAllowed => "This site is not allowed to post comments here.",
             Self::WidgetNotBuilt => {
                 "This server was built without the widget; run `cargo xtask demo` or `cargo xtask build`."
             }

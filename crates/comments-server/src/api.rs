@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::limiter::{ClientNet, client_ip};
+use crate::origins::AllowedSite;
 use crate::revisions::{etag, if_none_match_hits};
 use crate::store::NewPending;
 use crate::{clock, token};
@@ -107,6 +108,7 @@ pub async fn post(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
+    _: AllowedSite,
     ApiJson(new): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Accepted>), AppError> {
     let thread = thread_key(path)?;
@@ -142,6 +144,7 @@ pub async fn post(
 /// `POST /api/v1/comments/status`: where the author's own comments stand.
 pub async fn status(
     State(app): State<AppState>,
+    _: AllowedSite,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> Result<Json<StatusResponse>, AppError> {
     if req.tokens.len() > STATUS_MAX_TOKENS {

@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::demo::{self, Article};
 use crate::error::AppError;
 use crate::limiter::Limiter;
+use crate::origins::Origins;
 use crate::revisions::Revisions;
 use crate::store::Store;
 use crate::{api, assets, moderation};
@@ -16,7 +17,7 @@ use comments_api::ErrorCode;
 use comments_api::limits::REQUEST_MAX_BYTES;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::CorsLayer;
 
 /// Everything handlers share, passed in as axum state.
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub struct AppState {
     pub revisions: Arc<Revisions>,
     pub config: Arc<Config>,
     pub post_limiter: Arc<Limiter>,
+    pub origins: Arc<Origins>,
     pub home: Arc<Html<String>>,
 }
 
@@ -57,6 +59,7 @@ impl AppState {
             store,
             revisions,
             post_limiter,
+            origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
             home: Arc::new(demo::page(article.as_ref())),
             config: Arc::new(config),
         })
@@ -80,12 +83,12 @@ async fn method_not_allowed() -> AppError {
     ErrorCode::MethodNotAllowed.into()
 }
 
-/// Every route answers any origin: the API carries no cookies or credentials
-/// (moderation needs a bearer token a foreign page does not have), and the
-/// widget files must load from every site that embeds them.
-fn public_cors() -> CorsLayer {
+/// CORS for the allowed sites (any when none is configured): the widget's
+/// files and the public API must load from every page that embeds them. No
+/// cookies are involved; moderation needs a bearer token.
+fn cors(origins: &Origins) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::any())
+        .allow_origin(origins.cors())
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
         .expose_headers([header::ETAG, header::RETRY_AFTER])
@@ -119,7 +122,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(REQUEST_MAX_BYTES))
-        .layer(public_cors())
+        .layer(cors(&state.origins))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -13,8 +13,18 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database: DatabaseConfig,
     pub moderation: ModerationConfig,
+    pub sites: SitesConfig,
     pub limits: LimitsConfig,
     pub demo: DemoConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SitesConfig {
+    /// Origins (`https://news.example`) of the sites that embed the widget.
+    /// Only they get CORS answers, and a post must come from one of them.
+    /// Empty: any site (fine for trying it out; set it in production).
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -64,6 +74,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database: DatabaseConfig::default(),
             moderation: ModerationConfig::default(),
+            sites: SitesConfig::default(),
             limits: LimitsConfig::default(),
             demo: DemoConfig::default(),
         }
@@ -145,6 +156,21 @@ impl Config {
         if let Some(v) = var("COMMENTS_MODERATION_TOKEN") {
             self.moderation.token = Some(v).filter(|t| !t.is_empty());
         }
+        if let Some(v) = var("COMMENTS_ALLOWED_ORIGINS") {
+            self.sites.allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        for origin in &mut self.sites.allowed_origins {
+            *origin = normalize_origin(origin).ok_or_else(|| {
+                ConfigError(format!(
+                    "sites.allowed_origins: {origin:?} is not an origin like https://news.example"
+                ))
+            })?;
+        }
         if let Some(v) = var("COMMENTS_POST_BURST") {
             self.limits.post_burst = parsed("COMMENTS_POST_BURST", v)?;
         }
@@ -171,6 +197,20 @@ impl Config {
     }
 }
 
+/// `scheme://host[:port]`, lower-cased, without a trailing slash; `None`
+/// for anything else (a path, a query, another scheme).
+pub fn normalize_origin(raw: &str) -> Option<String> {
+    let lower = raw.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    let valid = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    valid.then_some(lower)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +235,41 @@ mod tests {
             .unwrap();
         assert_eq!(c.listen.port(), 1234);
         assert_eq!(c.moderation.token.as_deref(), Some("0123456789abcdef"));
+    }
+
+    #[test]
+    fn allowed_origins_are_normalised_and_checked() {
+        assert_eq!(
+            normalize_origin(" HTTPS://News.Example/ ").as_deref(),
+            Some("https://news.example")
+        );
+        assert_eq!(
+            normalize_origin("http://localhost:8080").as_deref(),
+            Some("http://localhost:8080")
+        );
+        for bad in [
+            "news.example",
+            "ftp://x",
+            "https://x/path",
+            "https://",
+            "https://a b",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+        let mut c = Config::default();
+        c.apply_env(|k| {
+            (k == "COMMENTS_ALLOWED_ORIGINS")
+                .then(|| "https://a.example, https://B.example/".into())
+        })
+        .unwrap();
+        assert_eq!(
+            c.sites.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        let e = c
+            .apply_env(|k| (k == "COMMENTS_ALLOWED_ORIGINS").then(|| "a.example".into()))
+            .unwrap_err();
+        assert!(e.0.contains("allowed_origins"), "{}", e.0);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod demo;
 mod error;
 mod limiter;
 mod moderation;
+mod origins;
 mod revisions;
 mod store;
 mod token;
@@ -118,6 +119,7 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
     let listen = config.listen;
     let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
     let state = app::AppState::new(config, Arc::clone(&store)).await?;
+    let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(store, refresh);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -125,6 +127,11 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
+    if state_allows_any_origin {
+        tracing::warn!(
+            "any site may embed the widget and post: list yours in sites.allowed_origins (COMMENTS_ALLOWED_ORIGINS)"
+        );
+    }
     if assets::EMBED_JS.is_none() {
         tracing::warn!("this binary was built without the widget: run `cargo xtask build` first");
     }

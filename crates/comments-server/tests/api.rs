@@ -518,3 +518,72 @@ fn demo_page_shows_the_article_and_the_public_script_tag() {
     let plain = Server::start(&[]);
     assert!(plain.get("/").text().contains("data-comments"));
 }
+
+#[test]
+fn only_allowed_sites_may_post_or_read_across_origins() {
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", "http://news.example")]);
+    let post = "/api/v1/threads/t/comments";
+    let good = br#"{"author":"a","body":"x"}"#;
+    let json = ("Content-Type", "application/json");
+    for (origin, body) in [
+        (None, &good[..]),
+        (Some("http://evil.example"), &good[..]),
+        (Some("http://evil.example"), &b"{not json"[..]),
+        (Some("https://news.example"), &good[..]),
+    ] {
+        let mut headers = vec![json];
+        if let Some(o) = origin {
+            headers.push(("Origin", o));
+        }
+        let r = server.request("POST", post, &headers, body);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "origin_not_allowed"),
+            "{origin:?}"
+        );
+        let s = server.request(
+            "POST",
+            "/api/v1/comments/status",
+            &headers,
+            br#"{"tokens":[]}"#,
+        );
+        assert_eq!(s.status, 403, "{origin:?}");
+    }
+    let ok = server.request(
+        "POST",
+        post,
+        &[json, ("Origin", "http://news.example")],
+        good,
+    );
+    assert_eq!(ok.status, 202, "{}", ok.text());
+    assert_eq!(
+        ok.header("access-control-allow-origin"),
+        Some("http://news.example")
+    );
+
+    let preflight = |origin: &str| {
+        server.request(
+            "OPTIONS",
+            post,
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+            b"",
+        )
+    };
+    assert_eq!(
+        preflight("http://news.example").header("access-control-allow-origin"),
+        Some("http://news.example")
+    );
+    assert_eq!(
+        preflight("http://evil.example").header("access-control-allow-origin"),
+        None
+    );
+    let read = server.request("GET", post, &[("Origin", "http://evil.example")], b"");
+    assert_eq!(
+        read.header("access-control-allow-origin"),
+        None,
+        "a foreign page cannot read"
+    );
+}

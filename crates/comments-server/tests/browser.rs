@@ -46,8 +46,9 @@ fn items(v: &serde_json::Value) -> Vec<(i64, bool, String)> {
 
 #[tokio::test]
 async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_reader() {
-    let server = Server::start(&[]);
-    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-thread"))]);
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![("/article.html", article_page(&server, "e2e-thread"))]);
     let mut driver = Driver::start();
     let a = driver.session().await;
     let b = driver.session().await;
@@ -160,8 +161,9 @@ async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_read
 
 #[tokio::test]
 async fn rejected_comment_disappears_with_a_neutral_note() {
-    let server = Server::start(&[]);
-    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-reject"))]);
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![("/article.html", article_page(&server, "e2e-reject"))]);
     let mut driver = Driver::start();
     let a = driver.session().await;
     a.goto(&pages.url("/article.html")).await.unwrap();
@@ -215,7 +217,8 @@ return out;"#;
 
 #[tokio::test]
 async fn hostile_host_css_cannot_restyle_the_widget_and_ours_does_not_leak() {
-    let server = Server::start(&[]);
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
     let embed = server.url("/embed.js");
     let body = |css: &str| {
         format!(
@@ -231,7 +234,7 @@ async fn hostile_host_css_cannot_restyle_the_widget_and_ours_does_not_leak() {
         div, p, button, form, textarea, input, label, h2, section, ol, li { display: inline !important; color: lime !important; \
         font-size: 9px !important; background-color: black !important; }\n\
         [data-comments] { display: none !important; all: unset !important; }";
-    let pages = HostPages::serve(vec![
+    let pages = host.serve(vec![
         ("/plain.html", body("")),
         ("/hostile.html", body(hostile)),
     ]);
@@ -286,7 +289,8 @@ async fn hostile_host_css_cannot_restyle_the_widget_and_ours_does_not_leak() {
 
 #[tokio::test]
 async fn several_widgets_per_page_script_twice_and_canonical_thread() {
-    let server = Server::start(&[]);
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
     let embed = server.url("/embed.js");
     let page = format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -296,7 +300,7 @@ async fn several_widgets_per_page_script_twice_and_canonical_thread() {
 <div data-comments id="by-canonical"></div>
 <script src="{embed}" async></script><script src="{embed}" async></script></body></html>"#
     );
-    let pages = HostPages::serve(vec![("/multi.html", page)]);
+    let pages = host.serve(vec![("/multi.html", page)]);
     let mut driver = Driver::start();
     let c = driver.session().await;
     c.goto(&pages.url("/multi.html")).await.unwrap();
@@ -350,11 +354,13 @@ async fn several_widgets_per_page_script_twice_and_canonical_thread() {
 
 #[tokio::test]
 async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
+    let host = HostPages::bind();
     let server = Server::start(&[
         ("COMMENTS_POST_BURST", "1"),
         ("COMMENTS_POST_REFILL_SECONDS", "60"),
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
     ]);
-    let pages = HostPages::serve(vec![("/article.html", article_page(&server, "e2e-limit"))]);
+    let pages = host.serve(vec![("/article.html", article_page(&server, "e2e-limit"))]);
     let mut driver = Driver::start();
     let c = driver.session().await;
     c.goto(&pages.url("/article.html")).await.unwrap();

@@ -79,29 +79,44 @@ impl Drop for Driver {
 }
 
 /// Serves fixed HTML pages on `localhost` (the comment server is on
-/// `127.0.0.1`, so the two are different origins).
+/// `127.0.0.1`, so the two are different origins). Bind first, so the
+/// server can be told the pages' origin, then serve.
 pub struct HostPages {
+    /// The pages' origin, e.g. `http://localhost:41234`.
     pub base: String,
+    listener: TcpListener,
 }
 
 impl HostPages {
-    pub fn serve(pages: Vec<(&'static str, String)>) -> Self {
+    pub fn bind() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind host pages");
         let addr: SocketAddr = listener.local_addr().expect("addr");
+        Self {
+            base: format!("http://localhost:{}", addr.port()),
+            listener,
+        }
+    }
+
+    /// Serves `pages` (path, HTML) until the test ends; returns the origin.
+    pub fn serve(self, pages: Vec<(&'static str, String)>) -> Origin {
         let pages = Arc::new(pages);
+        let listener = self.listener;
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let pages = Arc::clone(&pages);
                 std::thread::spawn(move || answer(stream, &pages));
             }
         });
-        Self {
-            base: format!("http://localhost:{}", addr.port()),
-        }
+        Origin(self.base)
     }
+}
 
+/// Where the host pages are served.
+pub struct Origin(pub String);
+
+impl Origin {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.0)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::limiter::{ClientNet, client_ip};
+use crate::limiter::Client;
 use crate::origins::AllowedSite;
 use crate::revisions::{etag, if_none_match_hits};
 use crate::store::NewPending;
@@ -10,7 +10,7 @@ use crate::{clock, token};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
@@ -19,8 +19,6 @@ use comments_api::{
     StatusRequest, StatusResponse, ThreadKey, ThreadPage,
 };
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
-use std::time::Instant;
 
 /// A JSON body whose every failure maps to our error codes: 415 for a wrong
 /// content type, 413 for an oversized body, 400 for anything unparsable.
@@ -75,9 +73,11 @@ fn etag_headers(tag: &str) -> [(header::HeaderName, HeaderValue); 2] {
 /// `GET /api/v1/threads/{thread}/comments`
 pub async fn list(
     State(app): State<AppState>,
+    client: Client,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    app.read_limiter.admit(&client)?;
     let thread = thread_key(path)?;
     let revision = app.revisions.get(thread.as_str());
     let tag = etag(revision);
@@ -105,19 +105,15 @@ pub async fn list(
 /// `POST /api/v1/threads/{thread}/comments`
 pub async fn post(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Client,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
     _: AllowedSite,
     ApiJson(new): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<Accepted>), AppError> {
     let thread = thread_key(path)?;
     let author = Author::parse(&new.author)?;
     let body = CommentBody::parse(&new.body)?;
-    let ip = client_ip(peer, &headers, app.config.limits.trusted_proxies);
-    app.post_limiter
-        .check(ClientNet::from(ip), Instant::now())
-        .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))?;
+    app.post_limiter.admit(&client)?;
     let token = token::generate().map_err(|e| {
         tracing::error!(error = %e, "OS random generator failed");
         AppError::from(ErrorCode::Internal)
@@ -144,9 +140,11 @@ pub async fn post(
 /// `POST /api/v1/comments/status`: where the author's own comments stand.
 pub async fn status(
     State(app): State<AppState>,
+    client: Client,
     _: AllowedSite,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> Result<Json<StatusResponse>, AppError> {
+    app.read_limiter.admit(&client)?;
     if req.tokens.len() > STATUS_MAX_TOKENS {
         return Err(ErrorCode::TooManyTokens.into());
     }

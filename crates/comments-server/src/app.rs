@@ -26,6 +26,7 @@ pub struct AppState {
     pub revisions: Arc<Revisions>,
     pub config: Arc<Config>,
     pub post_limiter: Arc<Limiter>,
+    pub read_limiter: Arc<Limiter>,
     pub origins: Arc<Origins>,
     pub home: Arc<Html<String>>,
 }
@@ -55,10 +56,16 @@ impl AppState {
             Duration::from_secs(limits.post_refill_seconds),
             limits.tracked_clients,
         ));
+        let read_limiter = Arc::new(Limiter::new(
+            limits.read_burst,
+            Duration::from_secs(1) / limits.read_per_second,
+            limits.tracked_clients,
+        ));
         Ok(Self {
             store,
             revisions,
             post_limiter,
+            read_limiter,
             origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
             home: Arc::new(demo::page(article.as_ref())),
             config: Arc::new(config),
@@ -176,7 +183,8 @@ mod tests {
     }
 
     async fn get(app: &Router, path: &str, etag: Option<&str>) -> (StatusCode, Option<String>) {
-        let mut req = Request::get(path);
+        let peer: std::net::SocketAddr = ([192, 0, 2, 1], 1234).into();
+        let mut req = Request::get(path).extension(axum::extract::ConnectInfo(peer));
         if let Some(tag) = etag {
             req = req.header(header::IF_NONE_MATCH, tag);
         }
@@ -202,9 +210,9 @@ mod tests {
             inner: sqlite,
             reads: AtomicUsize::new(0),
         });
-        let state = AppState::new(Config::default(), store.clone())
-            .await
-            .unwrap();
+        let mut config = Config::default();
+        config.limits.read_burst = 1000;
+        let state = AppState::new(config, store.clone()).await.unwrap();
         let revisions = Arc::clone(&state.revisions);
         let app = router(state);
         let reads = || store.reads.load(Ordering::SeqCst);

@@ -53,7 +53,11 @@ pub struct LimitsConfig {
     pub post_burst: u32,
     /// Seconds until a client network may post one more comment.
     pub post_refill_seconds: u64,
-    /// Most client networks the post limiter remembers at once.
+    /// Reads (thread polls, status checks) one client network may burst.
+    pub read_burst: u32,
+    /// Reads per second one client network may sustain after its burst.
+    pub read_per_second: u32,
+    /// Most client networks each limiter remembers at once.
     pub tracked_clients: usize,
     /// Reverse proxies in front of the server whose `X-Forwarded-For` entry
     /// is trusted (read from the right). 0 uses the connection's address.
@@ -96,6 +100,8 @@ impl Default for LimitsConfig {
         Self {
             post_burst: 3,
             post_refill_seconds: 20,
+            read_burst: 20,
+            read_per_second: 10,
             tracked_clients: 100_000,
             trusted_proxies: 0,
         }
@@ -177,6 +183,12 @@ impl Config {
         if let Some(v) = var("COMMENTS_POST_REFILL_SECONDS") {
             self.limits.post_refill_seconds = parsed("COMMENTS_POST_REFILL_SECONDS", v)?;
         }
+        if let Some(v) = var("COMMENTS_READ_BURST") {
+            self.limits.read_burst = parsed("COMMENTS_READ_BURST", v)?;
+        }
+        if let Some(v) = var("COMMENTS_READ_PER_SECOND") {
+            self.limits.read_per_second = parsed("COMMENTS_READ_PER_SECOND", v)?;
+        }
         if let Some(v) = var("COMMENTS_TRUSTED_PROXIES") {
             self.limits.trusted_proxies = parsed("COMMENTS_TRUSTED_PROXIES", v)?;
         }
@@ -188,9 +200,15 @@ impl Config {
                 "moderation.token must be at least 16 characters".into(),
             ));
         }
-        if self.limits.post_burst == 0 || self.limits.post_refill_seconds == 0 {
+        let l = &self.limits;
+        if l.post_burst == 0
+            || l.post_refill_seconds == 0
+            || l.read_burst == 0
+            || l.read_per_second == 0
+        {
             return Err(ConfigError(
-                "limits.post_burst and limits.post_refill_seconds must be positive".into(),
+                "limits.post_burst, post_refill_seconds, read_burst and read_per_second must be positive"
+                    .into(),
             ));
         }
         Ok(())

@@ -1,6 +1,11 @@
 //! Per-network rate limiting of new comments (token bucket, bounded memory) and client-IP resolution.
 
+use crate::app::AppState;
+use crate::error::AppError;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use comments_api::ErrorCode;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -46,6 +51,24 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: usize) 
         .unwrap_or_else(|| peer.ip())
 }
 
+/// Extractor: the requesting client's network, behind trusted proxies if
+/// configured.
+pub struct Client(pub ClientNet);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, AppError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| *addr)
+            .ok_or(ErrorCode::Internal)?;
+        let ip = client_ip(peer, &parts.headers, app.config.limits.trusted_proxies);
+        Ok(Self(ClientNet::from(ip)))
+    }
+}
+
 struct Bucket {
     tokens: f64,
     updated: Instant,
@@ -68,6 +91,12 @@ impl Limiter {
             refill: refill.max(Duration::from_millis(1)),
             capacity: capacity.max(1),
         }
+    }
+
+    /// Takes one token for `net` now, or answers 429 with `Retry-After`.
+    pub fn admit(&self, client: &Client) -> Result<(), AppError> {
+        self.check(client.0, Instant::now())
+            .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))
     }
 
     /// Takes one token for `net` at `now`, or says how many seconds until one is free.

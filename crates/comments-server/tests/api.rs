@@ -418,6 +418,33 @@ fn posting_is_rate_limited_per_network_with_retry_after() {
 }
 
 #[test]
+fn reading_is_rate_limited_per_network_too() {
+    let server = Server::start(&[
+        ("COMMENTS_READ_BURST", "5"),
+        ("COMMENTS_READ_PER_SECOND", "1"),
+    ]);
+    let path = "/api/v1/threads/t/comments";
+    let tag = server.get(path).header("etag").unwrap().to_string();
+    for _ in 0..4 {
+        // 304s count: a poller that never gets a change still polls.
+        assert_eq!(
+            server
+                .request("GET", path, &[("If-None-Match", &tag)], b"")
+                .status,
+            304
+        );
+    }
+    let limited = server.get(path);
+    assert_eq!(
+        (limited.status, limited.code().as_str()),
+        (429, "rate_limited")
+    );
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(server.get(path).status, 200, "one more per second");
+}
+
+#[test]
 fn moderation_over_http_needs_the_bearer_token() {
     let server = Server::start(&[]);
     let (id, _) = server.post_comment("t", "a", "x");

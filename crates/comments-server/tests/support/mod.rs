@@ -42,6 +42,8 @@ impl Server {
             ("COMMENTS_DATABASE_REFRESH_MS", "200"),
             ("COMMENTS_MODERATION_TOKEN", MOD_TOKEN),
             ("COMMENTS_POST_BURST", "1000"),
+            ("COMMENTS_READ_BURST", "100000"),
+            ("COMMENTS_READ_PER_SECOND", "100000"),
         ] {
             if !env.iter().any(|(ek, _)| ek == k) {
                 env.push((k.into(), v.into()));

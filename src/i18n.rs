@@ -115,7 +115,7 @@ impl Text {
             ErrorCode::BodyEmpty => self.body_empty,
             ErrorCode::BodyTooLong | ErrorCode::PayloadTooLarge => self.body_too_long,
             ErrorCode::ControlCharacter => self.control,
-            ErrorCode::Unavailable => self.unavailable,
+            ErrorCode::Unavailable | ErrorCode::QueueFull => self.unavailable,
             _ => self.unexpected,
         }
     }

@@ -42,13 +42,15 @@ pub enum ErrorCode {
     WidgetNotBuilt,
     /// The server is busy or shutting down; see `Retry-After`.
     Unavailable,
+    /// Too many comments await moderation; see `Retry-After`.
+    QueueFull,
     /// An unexpected server fault. It is logged; nothing was lost.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -67,6 +69,7 @@ impl ErrorCode {
         Self::OriginNotAllowed,
         Self::WidgetNotBuilt,
         Self::Unavailable,
+        Self::QueueFull,
         Self::Internal,
     ];
 
@@ -91,6 +94,7 @@ impl ErrorCode {
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::WidgetNotBuilt => "widget_not_built",
             Self::Unavailable => "unavailable",
+            Self::QueueFull => "queue_full",
             Self::Internal => "internal",
         }
     }
@@ -118,7 +122,7 @@ impl ErrorCode {
             | Self::TooManyTokens => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::QueueFull => 503,
         }
     }
 
@@ -147,6 +151,9 @@ impl ErrorCode {
                 "This server was built without the widget; run `cargo xtask demo` or `cargo xtask build`."
             }
             Self::Unavailable => "The server is busy; please retry shortly.",
+            Self::QueueFull => {
+                "Too many comments are waiting for moderation; please try again later."
+            }
             Self::Internal => "An unexpected error occurred; it has been logged.",
         }
     }

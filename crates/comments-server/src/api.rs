@@ -114,6 +114,12 @@ pub async fn post(
     let author = Author::parse(&new.author)?;
     let body = CommentBody::parse(&new.body)?;
     app.post_limiter.admit(&client)?;
+    let limits = &app.config.limits;
+    let (in_thread, total) = app.store.pending_counts(&thread).await?;
+    if in_thread >= limits.pending_per_thread || total >= limits.pending_total {
+        tracing::warn!(thread = %thread, in_thread, total, "moderation queue full");
+        return Err(AppError::from(ErrorCode::QueueFull).retry_after(300));
+    }
     let token = token::generate().map_err(|e| {
         tracing::error!(error = %e, "OS random generator failed");
         AppError::from(ErrorCode::Internal)

@@ -155,6 +155,9 @@ mod tests {
         fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, i64> {
             self.inner.insert_pending(c)
         }
+        fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
+            self.inner.pending_counts(thread)
+        }
         fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.approved(thread)

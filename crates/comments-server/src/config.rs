@@ -57,6 +57,10 @@ pub struct LimitsConfig {
     pub read_burst: u32,
     /// Reads per second one client network may sustain after its burst.
     pub read_per_second: u32,
+    /// Most comments awaiting moderation in one thread; more get 503.
+    pub pending_per_thread: u64,
+    /// Most comments awaiting moderation in all; more get 503.
+    pub pending_total: u64,
     /// Most client networks each limiter remembers at once.
     pub tracked_clients: usize,
     /// Reverse proxies in front of the server whose `X-Forwarded-For` entry
@@ -102,6 +106,8 @@ impl Default for LimitsConfig {
             post_refill_seconds: 20,
             read_burst: 20,
             read_per_second: 10,
+            pending_per_thread: 200,
+            pending_total: 10_000,
             tracked_clients: 100_000,
             trusted_proxies: 0,
         }
@@ -188,6 +194,12 @@ impl Config {
         }
         if let Some(v) = var("COMMENTS_READ_PER_SECOND") {
             self.limits.read_per_second = parsed("COMMENTS_READ_PER_SECOND", v)?;
+        }
+        if let Some(v) = var("COMMENTS_PENDING_PER_THREAD") {
+            self.limits.pending_per_thread = parsed("COMMENTS_PENDING_PER_THREAD", v)?;
+        }
+        if let Some(v) = var("COMMENTS_PENDING_TOTAL") {
+            self.limits.pending_total = parsed("COMMENTS_PENDING_TOTAL", v)?;
         }
         if let Some(v) = var("COMMENTS_TRUSTED_PROXIES") {
             self.limits.trusted_proxies = parsed("COMMENTS_TRUSTED_PROXIES", v)?;

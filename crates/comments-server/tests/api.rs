@@ -614,3 +614,30 @@ fn only_allowed_sites_may_post_or_read_across_origins() {
         "a foreign page cannot read"
     );
 }
+
+#[test]
+fn a_full_moderation_queue_answers_503_until_moderators_catch_up() {
+    let server = Server::start(&[
+        ("COMMENTS_PENDING_PER_THREAD", "2"),
+        ("COMMENTS_PENDING_TOTAL", "3"),
+    ]);
+    let post = |thread: &str| {
+        server.post_json(
+            &format!("/api/v1/threads/{thread}/comments"),
+            r#"{"author":"a","body":"x"}"#,
+        )
+    };
+    let (first, _) = server.post_comment("t1", "a", "one");
+    server.post_comment("t1", "a", "two");
+    let full = post("t1");
+    assert_eq!((full.status, full.code().as_str()), (503, "queue_full"));
+    assert_eq!(full.header("retry-after"), Some("300"));
+    assert_eq!(post("t2").status, 202, "other threads still have room");
+    assert_eq!(
+        post("t3").code(),
+        "queue_full",
+        "the whole queue is full now"
+    );
+    assert!(server.moderate(&["approve", &first.to_string()]).0);
+    assert_eq!(post("t3").status, 202);
+}

@@ -71,6 +71,8 @@ pub type RevisionChange = (String, u64);
 pub trait Store: Send + Sync + 'static {
     /// Stores a pending comment durably and returns its id.
     fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, i64>;
+    /// Pending comments in `thread`, and in all threads.
+    fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)>;
     /// Approved comments of a thread, oldest first.
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>>;
     /// For each token hash, the comment's id and status, or `None` if unknown.

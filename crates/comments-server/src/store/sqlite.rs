@@ -256,6 +256,23 @@ impl Store for SqliteStore {
         })
     }
 
+    fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
+        Box::pin(async move {
+            let (in_thread, total): (i64, i64) = sqlx::query_as(
+                "SELECT \
+                   (SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'pending'), \
+                   (SELECT count(*) FROM comments WHERE status = 'pending')",
+            )
+            .bind(thread.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+            Ok((
+                u64::try_from(in_thread).unwrap_or(0),
+                u64::try_from(total).unwrap_or(0),
+            ))
+        })
+    }
+
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>> {
         Box::pin(async move {
             let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
@@ -382,15 +399,18 @@ mod tests {
     async fn pending_is_not_public_until_approved() {
         let (_d, s) = store().await;
         let t = ThreadKey::parse("t").unwrap();
+        assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
+        s.insert_pending(&pending("other", "elsewhere", "h0"))
+            .await
+            .unwrap();
         let id = s
             .insert_pending(&pending("t", "hello", "h1"))
             .await
             .unwrap();
         assert!(s.approved(&t).await.unwrap().is_empty());
-        assert_eq!(
-            s.by_status(CommentStatus::Pending, 10).await.unwrap()[0].id,
-            id
-        );
+        assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
+        let queue = s.by_status(CommentStatus::Pending, 10).await.unwrap();
+        assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
 
         let d = s
             .decide(id, CommentStatus::Approved)

@@ -25,8 +25,10 @@ fn article_page(server: &Server, thread: &str) -> String {
 const ITEMS: &str = r#"
 const root = document.querySelector('[data-comments]').shadowRoot;
 if (!root || !root.querySelector('.cw-form')) return null;
+// Author, body and pending note; not the relative date, which depends on the clock.
 return [...root.querySelectorAll('.cw-item')].map(li => [
-  Number(li.dataset.commentId), li.classList.contains('cw-pending'), li.textContent]);"#;
+  Number(li.dataset.commentId), li.classList.contains('cw-pending'),
+  [...li.querySelectorAll('.cw-author, .cw-body, .cw-pending-note')].map(e => e.textContent).join('\n')]);"#;
 
 fn items(v: &serde_json::Value) -> Vec<(i64, bool, String)> {
     v.as_array()

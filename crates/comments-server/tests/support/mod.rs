@@ -44,6 +44,8 @@ impl Server {
             ("COMMENTS_POST_BURST", "1000"),
             ("COMMENTS_READ_BURST", "100000"),
             ("COMMENTS_READ_PER_SECOND", "100000"),
+            ("COMMENTS_PENDING_PER_THREAD", "1000000"),
+            ("COMMENTS_PENDING_TOTAL", "1000000"),
         ] {
             if !env.iter().any(|(ek, _)| ek == k) {
                 env.push((k.into(), v.into()));

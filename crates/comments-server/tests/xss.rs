@@ -1,0 +1,154 @@
+//! A corpus of classic XSS vectors, posted, approved and rendered by the widget in real Chromium: no script may run.
+
+mod support;
+
+use std::time::Duration;
+use support::browser::{Driver, HostPages, wait_js};
+use support::{MOD_TOKEN, Server};
+
+/// Markup that runs `P` when interpreted: script tags, event attributes,
+/// `javascript:` URLs, SVG/MathML and parser-mutation tricks, entity and
+/// encoding tricks.
+const TEMPLATES: &[&str] = &[
+    "<script>P</script>",
+    "<SCRIPT SRC=data:text/javascript,P></SCRIPT>",
+    "<img src=x onerror=\"P\">",
+    "<img src=x onerror=P//",
+    "<svg onload=P>",
+    "<svg><script>P</script></svg>",
+    "<svg><animate onbegin=P attributeName=x dur=1s>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=P>",
+    "<svg></p><style><a id=\"</style><img src=1 onerror=P>\">",
+    "<noscript><p title=\"</noscript><img src=x onerror=P>\">",
+    "<iframe src=\"javascript:P\"></iframe>",
+    "<iframe srcdoc=\"<script>parent.P</script>\"></iframe>",
+    "<a href=\"javascript:P\">click</a>",
+    "<a href=\"jav&#x09;ascript:P\">tab</a>",
+    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;P\">ent</a>",
+    "<a href=\"JaVaScRiPt:P\">case</a>",
+    "<body onload=P>",
+    "<details open ontoggle=P>",
+    "<input autofocus onfocus=P>",
+    "<video><source onerror=\"P\"></video>",
+    "<object data=\"javascript:P\"></object>",
+    "<embed src=\"javascript:P\">",
+    "<form><button formaction=javascript:P>go</button></form>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:P\">",
+    "\"><script>P</script>",
+    "'><img src=x onerror=P>",
+    "<img src=\"x` `<script>P</script>\"` `>",
+    "&lt;script&gt;P&lt;/script&gt;",
+    "\\u003cscript\\u003eP\\u003c/script\\u003e",
+    "<template><img src=x onerror=P></template>",
+    "<style>@import 'javascript:P';</style>",
+    "<div style=\"background:url(javascript:P)\">",
+    "<marquee onstart=P>",
+    "<base href=\"javascript:P//\">",
+];
+
+/// Payloads that mark the page when they run.
+const PAYLOADS: &[&str] = &["window.__xss=1", "alert(1)", "top.__xss=2"];
+
+fn corpus() -> Vec<String> {
+    TEMPLATES
+        .iter()
+        .flat_map(|t| PAYLOADS.iter().map(move |p| t.replace('P', p)))
+        .collect()
+}
+
+#[tokio::test]
+async fn no_vector_runs_or_reaches_the_dom_as_markup() {
+    let vectors = corpus();
+    assert!(vectors.len() >= 100, "{} vectors", vectors.len());
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let auth = format!("Bearer {MOD_TOKEN}");
+    for (i, v) in vectors.iter().enumerate() {
+        // Short vectors go in the author name too.
+        let author = if v.chars().count() <= 64 {
+            v.clone()
+        } else {
+            format!("Reader {i}")
+        };
+        let json = serde_json::json!({ "author": author, "body": v }).to_string();
+        let r = server.request(
+            "POST",
+            "/api/v1/threads/xss/comments",
+            &[("Content-Type", "application/json"), ("Origin", &host.base)],
+            json.as_bytes(),
+        );
+        assert_eq!(r.status, 202, "{v}: {}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        let a = server.request(
+            "POST",
+            &format!("/api/v1/moderation/comments/{id}/approve"),
+            &[("Authorization", &auth)],
+            b"",
+        );
+        assert_eq!(a.status, 200);
+    }
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><script>
+window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
+</script></head><body><div data-comments data-thread="xss"></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve(vec![("/xss.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/xss.html")).await.unwrap();
+    let count = wait_js(
+        &c,
+        Duration::from_secs(30),
+        "all comments rendered",
+        &format!(
+            "const r = document.querySelector('[data-comments]').shadowRoot; \
+         const n = r ? r.querySelectorAll('.cw-item').length : 0; return n === {} ? n : null;",
+            vectors.len()
+        ),
+    )
+    .await;
+    assert_eq!(count, vectors.len());
+    // Give anything that could fire (onerror, onload, autofocus, timers) time to.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let report = c
+        .execute(
+            r#"
+            const root = document.querySelector('[data-comments]').shadowRoot;
+            const all = [...root.querySelectorAll('*'), ...document.querySelectorAll('*')];
+            const onAttrs = all.flatMap(el => [...el.attributes].filter(a => /^on/i.test(a.name)).map(a => el.tagName + ' ' + a.name));
+            const jsUrls = all.flatMap(el => [...el.attributes].filter(a => /^\s*javascript:/i.test(a.value)).map(a => el.tagName + ' ' + a.name));
+            const tags = [...root.querySelectorAll('.cw-body *, .cw-author *')].map(el => el.tagName);
+            const bodies = [...root.querySelectorAll('.cw-body')].map(el => el.textContent);
+            return { xss: window.__xss ?? null, alerts: window.__alerts, onAttrs, jsUrls, tags, bodies };"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    println!(
+        "XSS corpus: {} vectors ({} templates x {} payloads) rendered in the widget; scripts run: {}, alerts: {}, on* attributes: {}, javascript: URLs: {}, elements inside comment text: {}",
+        vectors.len(),
+        TEMPLATES.len(),
+        PAYLOADS.len(),
+        report["xss"],
+        report["alerts"],
+        report["onAttrs"].as_array().map_or(0, Vec::len),
+        report["jsUrls"].as_array().map_or(0, Vec::len),
+        report["tags"].as_array().map_or(0, Vec::len),
+    );
+    assert!(report["xss"].is_null(), "a script ran: {report}");
+    assert_eq!(report["alerts"], 0, "{report}");
+    assert_eq!(report["onAttrs"], serde_json::json!([]), "{report}");
+    assert_eq!(report["jsUrls"], serde_json::json!([]), "{report}");
+    assert_eq!(report["tags"], serde_json::json!([]), "{report}");
+    // Every vector is shown, as the text the reader typed.
+    let bodies: Vec<String> = serde_json::from_value(report["bodies"].clone()).unwrap();
+    for v in &vectors {
+        assert!(
+            bodies.iter().any(|b| b == v.trim()),
+            "not shown verbatim: {v}"
+        );
+    }
+    c.close().await.ok();
+}

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::limiter::Client;
 use crate::origins::AllowedSite;
 use crate::revisions::{etag, if_none_match_hits};
+use crate::signals::{self, Signal};
 use crate::store::NewPending;
 use crate::{clock, token};
 use axum::Json;
@@ -124,12 +125,27 @@ pub async fn post(
         tracing::error!(error = %e, "OS random generator failed");
         AppError::from(ErrorCode::Internal)
     })?;
+    let now = clock::now_ms();
+    let body_hash = token::hash(body.as_str());
+    let mut flags = Vec::new();
+    if signals::link_count(&body) > signals::MAX_LINKS {
+        flags.push(Signal::ManyLinks);
+    }
+    if app
+        .store
+        .body_seen_since(&body_hash, now - signals::REPEAT_WINDOW_MS)
+        .await?
+    {
+        flags.push(Signal::RepeatedBody);
+    }
     let comment = NewPending {
         thread,
         author,
         body,
         token_hash: token::hash(&token),
-        created_at: clock::now_ms(),
+        body_hash,
+        flags: signals::encode(&flags),
+        created_at: now,
     };
     let id = app.store.insert_pending(&comment).await?;
     tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");

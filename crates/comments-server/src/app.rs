@@ -158,6 +158,9 @@ mod tests {
         fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
             self.inner.pending_counts(thread)
         }
+        fn body_seen_since<'a>(&'a self, hash: &'a str, since: i64) -> StoreFuture<'a, bool> {
+            self.inner.body_seen_since(hash, since)
+        }
         fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.approved(thread)
@@ -226,6 +229,8 @@ mod tests {
                 author: Author::parse("a").unwrap(),
                 body: CommentBody::parse("b").unwrap(),
                 token_hash: "h".into(),
+                body_hash: "b".into(),
+                flags: String::new(),
                 created_at: 1,
             })
             .await

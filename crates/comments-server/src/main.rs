@@ -11,6 +11,7 @@ mod limiter;
 mod moderation;
 mod origins;
 mod revisions;
+mod signals;
 mod store;
 mod token;
 

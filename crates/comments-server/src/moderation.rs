@@ -150,8 +150,13 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
             for c in items {
                 let body: String = c.body.chars().take(200).collect();
                 let body = body.replace('\n', " ⏎ ");
+                let flags = if c.flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", c.flags.join(", "))
+                };
                 out.push_str(&format!(
-                    "\n#{}  thread {:?}  by {:?}\n    {}\n",
+                    "\n#{}  thread {:?}  by {:?}{flags}\n    {}\n",
                     c.id, c.thread, c.author, body
                 ));
             }

@@ -1,4 +1,4 @@
-//! Authors' secret tokens: generated from the OS RNG, stored only as SHA-256 hashes.
+//! Authors' secret tokens: generated from the OS RNG, stored only as SHA-256 hashes (also used for bodies).
 
 use sha2::{Digest, Sha256};
 
@@ -19,9 +19,10 @@ pub fn generate() -> Result<String, getrandom::Error> {
     Ok(hex(&bytes))
 }
 
-/// The hash under which a token is stored and looked up.
-pub fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+/// SHA-256 of `text`, hex: how tokens are stored and looked up, and how
+/// the same comment body is recognised.
+pub fn hash(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Compares two secrets in time independent of where they differ.

@@ -641,3 +641,47 @@ fn a_full_moderation_queue_answers_503_until_moderators_catch_up() {
     assert!(server.moderate(&["approve", &first.to_string()]).0);
     assert_eq!(post("t3").status, 202);
 }
+
+#[test]
+fn spam_signals_flag_comments_in_the_queue() {
+    let server = Server::start(&[]);
+    let (links, _) = server.post_comment(
+        "t",
+        "a",
+        "buy https://a.example https://b.example www.c.example",
+    );
+    let (first, _) = server.post_comment("t", "b", "Same words again");
+    let (again, _) = server.post_comment("u", "c", "  Same words again ");
+    let (plain, _) = server.post_comment("t", "d", "one link https://ok.example is fine");
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let queue = server
+        .request(
+            "GET",
+            "/api/v1/moderation/comments",
+            &[("Authorization", &auth)],
+            b"",
+        )
+        .json();
+    let flags = |id: i64| {
+        queue["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["flags"].clone())
+            .unwrap()
+    };
+    assert_eq!(flags(links), serde_json::json!(["many_links"]));
+    assert_eq!(flags(first), serde_json::json!([]));
+    assert_eq!(
+        flags(again),
+        serde_json::json!(["repeated_body"]),
+        "trimmed text compares equal"
+    );
+    assert_eq!(flags(plain), serde_json::json!([]));
+    let (_, out) = server.moderate(&["list"]);
+    assert!(
+        out.contains(&format!("#{links}  thread \"t\"  by \"a\"  [many_links]")),
+        "{out}"
+    );
+}

@@ -42,6 +42,10 @@ pub struct NewPending {
     pub body: CommentBody,
     /// SHA-256 of the author's secret token, hex; the token itself is never stored.
     pub token_hash: String,
+    /// SHA-256 of the body, hex: finds the same text posted again.
+    pub body_hash: String,
+    /// Spam signals, as stored (see `signals::encode`).
+    pub flags: String,
     pub created_at: i64,
 }
 
@@ -54,6 +58,8 @@ pub struct ModerationItem {
     pub body: String,
     pub status: CommentStatus,
     pub created_at: i64,
+    /// Spam signals computed on arrival, e.g. `many_links`.
+    pub flags: Vec<String>,
 }
 
 /// What a moderation decision changed.
@@ -71,6 +77,8 @@ pub type RevisionChange = (String, u64);
 pub trait Store: Send + Sync + 'static {
     /// Stores a pending comment durably and returns its id.
     fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, i64>;
+    /// Whether a comment with this body hash arrived at or after `since`.
+    fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool>;
     /// Pending comments in `thread`, and in all threads.
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)>;
     /// Approved comments of a thread, oldest first.

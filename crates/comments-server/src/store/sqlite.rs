@@ -150,10 +150,10 @@ impl SqliteStore {
             .execute(&mut *conn)
             .await?;
         let copied = sqlx::query(
-            "INSERT INTO main.comments \
-             (id, thread_key, author, body, status, token_hash, created_at, decided_at) \
-             SELECT id, thread_key, author, body, status, token_hash, created_at, decided_at \
-             FROM backup.comments",
+            "INSERT INTO main.comments (id, thread_key, author, body, status, token_hash, \
+             body_hash, flags, created_at, decided_at) \
+             SELECT id, thread_key, author, body, status, token_hash, \
+             body_hash, flags, created_at, decided_at FROM backup.comments",
         )
         .execute(&mut *conn)
         .await?
@@ -241,18 +241,34 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO comments (thread_key, author, body, status, token_hash, created_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
+                "INSERT INTO comments \
+                 (thread_key, author, body, status, token_hash, body_hash, flags, created_at) \
+                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7) RETURNING id",
             )
             .bind(c.thread.as_str())
             .bind(c.author.as_str())
             .bind(c.body.as_str())
             .bind(&c.token_hash)
+            .bind(&c.body_hash)
+            .bind(&c.flags)
             .bind(c.created_at)
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
             Ok(id)
+        })
+    }
+
+    fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let row: Option<(i64,)> = sqlx::query_as(
+                "SELECT 1 FROM comments WHERE body_hash = $1 AND created_at >= $2 LIMIT 1",
+            )
+            .bind(body_hash)
+            .bind(since)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.is_some())
         })
     }
 
@@ -318,8 +334,8 @@ impl Store for SqliteStore {
 
     fn by_status(&self, status: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>> {
         Box::pin(async move {
-            let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-                "SELECT id, thread_key, author, body, created_at FROM comments \
+            let rows: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
+                "SELECT id, thread_key, author, body, created_at, flags FROM comments \
                  WHERE status = $1 ORDER BY created_at, id LIMIT $2",
             )
             .bind(status.as_str())
@@ -328,14 +344,17 @@ impl Store for SqliteStore {
             .await?;
             Ok(rows
                 .into_iter()
-                .map(|(id, thread, author, body, created_at)| ModerationItem {
-                    id,
-                    thread,
-                    author,
-                    body,
-                    status,
-                    created_at,
-                })
+                .map(
+                    |(id, thread, author, body, created_at, flags)| ModerationItem {
+                        id,
+                        thread,
+                        author,
+                        body,
+                        status,
+                        created_at,
+                        flags: crate::signals::decode(&flags),
+                    },
+                )
                 .collect())
         })
     }
@@ -391,6 +410,8 @@ mod tests {
             author: Author::parse("Ana").unwrap(),
             body: CommentBody::parse(body).unwrap(),
             token_hash: token.into(),
+            body_hash: crate::token::hash(body),
+            flags: String::new(),
             created_at: 1_700_000_000_000,
         }
     }

@@ -1,0 +1,82 @@
+//! Spam signals computed when a comment arrives (many links, a body posted again), shown to moderators.
+
+use comments_api::CommentBody;
+
+/// More links than this flags a comment.
+pub const MAX_LINKS: usize = 2;
+/// A body seen again within this window flags a comment.
+pub const REPEAT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A reason to look twice at a comment. Flags never hide or reject
+/// anything by themselves: every comment waits for a moderator anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// More than [`MAX_LINKS`] links.
+    ManyLinks,
+    /// The same text was posted in the last 24 hours.
+    RepeatedBody,
+}
+
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ManyLinks => "many_links",
+            Self::RepeatedBody => "repeated_body",
+        }
+    }
+}
+
+/// Links in a body: `http://`, `https://` and bare `www.` addresses.
+pub fn link_count(body: &CommentBody) -> usize {
+    let lower = body.as_str().to_lowercase();
+    lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\''))
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
+        .count()
+}
+
+/// The stored form of a comment's flags: names joined by commas.
+pub fn encode(signals: &[Signal]) -> String {
+    signals
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The flags of a stored comment.
+pub fn decode(flags: &str) -> Vec<String> {
+    flags
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(s: &str) -> CommentBody {
+        CommentBody::parse(s).unwrap()
+    }
+
+    #[test]
+    fn counts_links_however_they_are_written() {
+        assert_eq!(link_count(&body("no links here, just www")), 0);
+        assert_eq!(
+            link_count(&body("see https://a.example and (http://b.example)")),
+            2
+        );
+        assert_eq!(link_count(&body("WWW.C.example\nHTTPS://d.example/x?y")), 2);
+        assert_eq!(link_count(&body("https://a https://b https://c")), 3);
+    }
+
+    #[test]
+    fn flags_round_trip_through_storage() {
+        let stored = encode(&[Signal::ManyLinks, Signal::RepeatedBody]);
+        assert_eq!(stored, "many_links,repeated_body");
+        assert_eq!(decode(&stored), ["many_links", "repeated_body"]);
+        assert!(decode("").is_empty());
+    }
+}

@@ -120,6 +120,50 @@ fn pct(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i]) / 1000.0
 }
 
+/// Builds and starts the release server on a free port with a fresh
+/// database under `target/bench`, with `env` on top of the defaults.
+fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root())
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--package",
+                "comments-server",
+            ]),
+    )?;
+    let dir = root().join("target/bench");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(fail("create target/bench"))?;
+    let mut cmd = Command::new(root().join("target/release/comments-server"));
+    cmd.env("COMMENTS_LISTEN", "127.0.0.1:0")
+        .env("COMMENTS_DATABASE_PATH", dir.join("bench.db"))
+        .env("COMMENTS_MODERATION_TOKEN", TOKEN)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(fail("start the server"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Failure("no stdout".into()))?;
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(fail("read the address"))?;
+    let addr: SocketAddr = line
+        .trim()
+        .trim_start_matches("listening on http://")
+        .parse()
+        .map_err(|_| Failure(format!("unexpected server output {line:?}")))?;
+    Ok((server, addr))
+}
+
 pub fn bench(args: &[String]) -> Step {
     let mut seconds = 5u64;
     let mut connections = 8usize;
@@ -138,47 +182,13 @@ pub fn bench(args: &[String]) -> Step {
             }
         }
     }
-    run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--package",
-                "comments-server",
-            ]),
-    )?;
-    let dir = root().join("target/bench");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(fail("create target/bench"))?;
-    let mut child = Command::new(root().join("target/release/comments-server"))
-        .env("COMMENTS_LISTEN", "127.0.0.1:0")
-        .env("COMMENTS_DATABASE_PATH", dir.join("bench.db"))
-        .env("COMMENTS_MODERATION_TOKEN", TOKEN)
-        .env("COMMENTS_POST_BURST", "1000")
-        // One client machine stands for many readers here: lift the per-network
-        // limits (still checked on every request, so their cost is measured).
-        .env("COMMENTS_READ_BURST", "1000000000")
-        .env("COMMENTS_READ_PER_SECOND", "1000000000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(fail("start the server"))?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| Failure("no stdout".into()))?;
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(fail("read the address"))?;
-    let addr: SocketAddr = line
-        .trim()
-        .trim_start_matches("listening on http://")
-        .parse()
-        .map_err(|_| Failure(format!("unexpected server output {line:?}")))?;
+    // One client machine stands for many readers here: lift the per-network
+    // limits (still checked on every request, so their cost is measured).
+    let (server, addr) = start_server(&[
+        ("COMMENTS_POST_BURST", "1000"),
+        ("COMMENTS_READ_BURST", "1000000000"),
+        ("COMMENTS_READ_PER_SECOND", "1000000000"),
+    ])?;
 
     // A thread with ten approved comments.
     let path = format!("/api/v1/threads/{THREAD}/comments");
@@ -240,4 +250,171 @@ pub fn bench(args: &[String]) -> Step {
     }
     drop(server);
     Ok(())
+}
+
+/// Pollers from `networks` distinct client networks (told apart by
+/// `X-Forwarded-For`, the server trusting one proxy), each polling `path`
+/// conditionally every `every` until `deadline`. Returns sorted latencies (µs)
+/// and how many answers were not 304.
+fn pollers(
+    addr: SocketAddr,
+    path: &str,
+    etag: &str,
+    networks: u8,
+    every: Duration,
+    deadline: Instant,
+) -> (Vec<u32>, usize) {
+    let workers: Vec<_> = (0..networks)
+        .map(|n| {
+            let head = format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nIf-None-Match: {etag}\r\nX-Forwarded-For: 10.0.{n}.1\r\n\r\n"
+            );
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                let mut other = 0;
+                let Ok(stream) = TcpStream::connect(addr) else { return (lat, usize::MAX) };
+                let Ok(mut w) = stream.try_clone() else { return (lat, usize::MAX) };
+                let mut r = BufReader::new(stream);
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    if w.write_all(head.as_bytes()).is_err() {
+                        break;
+                    }
+                    match read_response(&mut r) {
+                        Ok((304, _)) => {}
+                        Ok(_) => other += 1,
+                        Err(_) => break,
+                    }
+                    let took = t.elapsed();
+                    lat.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
+                    std::thread::sleep(every.saturating_sub(took));
+                }
+                (lat, other)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut other = 0usize;
+    for w in workers {
+        let (lat, o) = w.join().unwrap_or_default();
+        all.extend(lat);
+        other = other.saturating_add(o);
+    }
+    all.sort_unstable();
+    (all, other)
+}
+
+/// `cargo xtask flood`: one network sends 1,000 posts in 10 s while readers
+/// on other networks poll; prints how many posts got through and the
+/// pollers' p99 with and without the flood.
+pub fn flood(_args: &[String]) -> Step {
+    let (server, addr) = start_server(&[("COMMENTS_TRUSTED_PROXIES", "1")])?;
+    let path = format!("/api/v1/threads/{THREAD}/comments");
+    let post_head = |ip: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nContent-Type: application/json\r\nX-Forwarded-For: {ip}\r\n"
+        )
+    };
+    let (status, _) = request(
+        addr,
+        &post_head("192.0.2.1"),
+        r#"{"author":"a","body":"seed"}"#,
+    )?;
+    if status != 202 {
+        return Err(Failure(format!("seeding answered {status}")));
+    }
+    let approve = format!(
+        "POST /api/v1/moderation/comments/1/approve HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+    );
+    request(addr, &approve, "")?;
+    let (_, headers) = request(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nX-Forwarded-For: 192.0.2.1\r\n"),
+        "",
+    )?;
+    let etag = headers
+        .iter()
+        .find_map(|h| h.strip_prefix("etag: "))
+        .ok_or_else(|| Failure("no ETag".into()))?
+        .to_string();
+    let seconds = Duration::from_secs(10);
+    let every = Duration::from_millis(100);
+    println!(
+        "\nFlood: 16 reader networks poll every 100 ms for 10 s, first alone, then while one network posts 1,000 times."
+    );
+    let (quiet, quiet_other) = pollers(addr, &path, &etag, 16, every, Instant::now() + seconds);
+
+    let deadline = Instant::now() + seconds;
+    let flooder = {
+        let body = r#"{"author":"x","body":"spam"}"#;
+        let head = format!(
+            "{}Host: {addr}\r\nContent-Length: {}\r\n\r\n{body}",
+            post_head("198.51.100.7"),
+            body.len()
+        );
+        std::thread::spawn(move || {
+            let (mut sent, mut accepted, mut limited) = (0u32, 0u32, 0u32);
+            let Ok(stream) = TcpStream::connect(addr) else {
+                return (0, 0, 0);
+            };
+            let Ok(mut w) = stream.try_clone() else {
+                return (0, 0, 0);
+            };
+            let mut r = BufReader::new(stream);
+            let start = Instant::now();
+            while sent < 1000 && Instant::now() < deadline + Duration::from_secs(1) {
+                if w.write_all(head.as_bytes()).is_err() {
+                    break;
+                }
+                sent += 1;
+                match read_response(&mut r) {
+                    Ok((202, _)) => accepted += 1,
+                    Ok((429, _)) => limited += 1,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+                // 1,000 posts spread over 10 s.
+                let due = Duration::from_millis(10) * sent;
+                std::thread::sleep(due.saturating_sub(start.elapsed()));
+            }
+            (sent, accepted, limited)
+        })
+    };
+    let (flooded, flooded_other) = pollers(addr, &path, &etag, 16, every, deadline);
+    let (sent, accepted, limited) = flooder.join().unwrap_or_default();
+    drop(server);
+
+    let (p99_quiet, p99_flood) = (pct(&quiet, 0.99), pct(&flooded, 0.99));
+    println!(
+        "  flood: {sent} posts sent, {accepted} accepted (burst 3), {limited} refused with 429"
+    );
+    println!(
+        "  pollers without flood: {} polls, p50 {:.3} ms, p99 {:.3} ms, {} not 304",
+        quiet.len(),
+        pct(&quiet, 0.5),
+        p99_quiet,
+        quiet_other
+    );
+    println!(
+        "  pollers during flood:  {} polls, p50 {:.3} ms, p99 {:.3} ms, {} not 304",
+        flooded.len(),
+        pct(&flooded, 0.5),
+        p99_flood,
+        flooded_other
+    );
+    let ratio = if p99_quiet > 0.0 {
+        p99_flood / p99_quiet
+    } else {
+        0.0
+    };
+    let ok = accepted <= 3 && quiet_other == 0 && flooded_other == 0 && ratio <= 2.0;
+    println!(
+        "  p99 ratio {ratio:.2} (target at most 2): {}",
+        if ok { "PASS" } else { "FAIL" }
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure("the flood figures miss their targets".into()))
+    }
 }

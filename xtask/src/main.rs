@@ -21,7 +21,9 @@ cargo xtask <command>
           Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
   size    print the widget's transfer size (after build)
   bench   polling throughput and latency (304 from memory vs 200 from SQLite)
-          options: --seconds N, --connections N";
+          options: --seconds N, --connections N
+  flood   one network posts 1,000 times in 10 s while others poll: posts
+          accepted, and the pollers' p99 with and without the flood";
 
 /// A failed step, with what to do about it.
 pub struct Failure(pub String);
@@ -195,6 +197,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("size") => size(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("flood") => bench::flood(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1,28 +1,14 @@
-//! `comments-server`: the binary's command line (serve, moderate, widget-size).
+//! `comments-server`: the binary's command line (serve, moderate, backup, restore, widget-size).
 
-mod api;
-mod app;
-mod assets;
-mod clock;
-mod config;
-mod demo;
-mod error;
-mod limiter;
-mod moderation;
-mod origins;
-mod revisions;
-mod signals;
-mod store;
-mod token;
-
-use config::Config;
+use comments_server::config::Config;
+use comments_server::store::Store;
+use comments_server::store::sqlite::SqliteStore;
+use comments_server::{app, assets, moderation};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use store::Store;
-use store::sqlite::SqliteStore;
 
 const USAGE: &str = "\
 comments-server: a self-hosted comment server with its embeddable widget

@@ -1,0 +1,19 @@
+//! The comment server: public API, moderation, and the embedded widget, behind one `Store`.
+//!
+//! The binary (`main.rs`) is the command line; the modules are a library so
+//! that fuzz targets and benchmarks can reach the parsers directly.
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod limiter;
+pub mod moderation;
+pub mod origins;
+pub mod revisions;
+pub mod signals;
+pub mod store;
+pub mod token;

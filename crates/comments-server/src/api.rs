@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::limiter::Client;
 use crate::origins::AllowedSite;
 use crate::revisions::{etag, if_none_match_hits};
-use crate::signals::{self, Signal};
+use crate::signals;
 use crate::store::NewPending;
 use crate::{clock, token};
 use axum::Json;
@@ -126,25 +126,14 @@ pub async fn post(
         AppError::from(ErrorCode::Internal)
     })?;
     let now = clock::now_ms();
-    let body_hash = token::hash(body.as_str());
-    let mut flags = Vec::new();
-    if signals::link_count(&body) > signals::MAX_LINKS {
-        flags.push(Signal::ManyLinks);
-    }
-    if app
-        .store
-        .body_seen_since(&body_hash, now - signals::REPEAT_WINDOW_MS)
-        .await?
-    {
-        flags.push(Signal::RepeatedBody);
-    }
+    let (body_hash, flags) = signals::assess(app.store.as_ref(), &body, now).await?;
     let comment = NewPending {
         thread,
         author,
         body,
         token_hash: token::hash(&token),
         body_hash,
-        flags: signals::encode(&flags),
+        flags,
         created_at: now,
     };
     let id = app.store.insert_pending(&comment).await?;

@@ -11,7 +11,7 @@ use crate::{api, assets, moderation};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, header};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use comments_api::ErrorCode;
 use comments_api::limits::REQUEST_MAX_BYTES;
@@ -78,8 +78,22 @@ async fn healthz(State(app): State<AppState>) -> Result<&'static str, AppError> 
     Ok("ok\n")
 }
 
-async fn home(State(app): State<AppState>) -> Html<String> {
-    app.home.as_ref().clone()
+/// The policy for the pages this server renders: only its own scripts (the
+/// widget needs `wasm-unsafe-eval` to compile its wasm), its own API, and
+/// inline styles (the demo page's and the widget's shadow-root stylesheet).
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; \
+    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+async fn home(State(app): State<AppState>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        ],
+        app.home.as_ref().clone(),
+    )
 }
 
 async fn not_found() -> AppError {

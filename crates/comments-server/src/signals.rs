@@ -1,5 +1,7 @@
 //! Spam signals computed when a comment arrives (many links, a body posted again), shown to moderators.
 
+use crate::store::{Store, StoreResult};
+use crate::token;
 use comments_api::CommentBody;
 
 /// More links than this flags a comment.
@@ -33,6 +35,26 @@ pub fn link_count(body: &CommentBody) -> usize {
         .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\''))
         .filter(|w| w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www."))
         .count()
+}
+
+/// A new comment's body hash and its flags, in their stored form.
+pub async fn assess(
+    store: &dyn Store,
+    body: &CommentBody,
+    now: i64,
+) -> StoreResult<(String, String)> {
+    let body_hash = token::hash(body.as_str());
+    let mut flags = Vec::new();
+    if link_count(body) > MAX_LINKS {
+        flags.push(Signal::ManyLinks);
+    }
+    if store
+        .body_seen_since(&body_hash, now - REPEAT_WINDOW_MS)
+        .await?
+    {
+        flags.push(Signal::RepeatedBody);
+    }
+    Ok((body_hash, encode(&flags)))
 }
 
 /// The stored form of a comment's flags: names joined by commas.

@@ -415,3 +415,39 @@ async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
     assert_eq!(kept.as_deref(), Some("second, too soon"));
     c.close().await.ok();
 }
+
+#[tokio::test]
+async fn the_demo_page_works_under_its_content_security_policy() {
+    let article = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/article-marseille-miami.txt"
+    );
+    let server = Server::start(&[("COMMENTS_DEMO_ARTICLE", article)]);
+    let csp = server
+        .get("/")
+        .header("content-security-policy")
+        .map(String::from);
+    let csp = csp.expect("the page sends a CSP");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+    );
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&server.url("/")).await.unwrap();
+    let heading = wait_js(&c, Duration::from_secs(30), "widget on the demo page", r#"
+        const root = document.querySelector('[data-comments]').shadowRoot;
+        return root && root.querySelector('.cw-form') ? root.querySelector('.cw-heading').textContent : null;"#)
+    .await;
+    assert_eq!(heading, "Commentaires", "French, from <html lang=fr>");
+    // An inline script is refused by the policy.
+    let blocked = c
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__inline = 1'; \
+             document.body.appendChild(s); return window.__inline === undefined;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(blocked, true, "inline scripts are blocked");
+    c.close().await.ok();
+}

@@ -12,6 +12,6 @@ mod wire;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use text::{Author, CommentBody, ThreadKey};
 pub use wire::{
-    Accepted, Comment, CommentStatus, NewComment, PendingComment, StatusEntry, StatusRequest,
-    StatusResponse, ThreadPage,
+    Accepted, Comment, CommentStatus, NewComment, OwnComment, PendingComment, StatusEntry,
+    StatusRequest, StatusResponse, ThreadPage, TokenRequest,
 };

@@ -97,3 +97,22 @@ pub struct PendingComment {
     pub body: String,
     pub created_at: i64,
 }
+
+/// `POST /api/v1/comments/export` and `/delete` request: one comment's token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+/// Everything stored about a comment that its author may see: the answer to
+/// an export.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnComment {
+    pub id: i64,
+    pub thread: String,
+    pub author: String,
+    pub body: String,
+    pub status: CommentStatus,
+    pub created_at: i64,
+}

@@ -16,8 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
 use comments_api::{
-    Accepted, Author, CommentBody, CommentStatus, ErrorCode, NewComment, StatusEntry,
-    StatusRequest, StatusResponse, ThreadKey, ThreadPage,
+    Accepted, Author, CommentBody, CommentStatus, ErrorCode, NewComment, OwnComment, StatusEntry,
+    StatusRequest, StatusResponse, ThreadKey, ThreadPage, TokenRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -169,4 +169,45 @@ pub async fn status(
         })
         .collect();
     Ok(Json(StatusResponse { statuses }))
+}
+
+/// The comment a token was issued for, or 404.
+async fn own_comment(app: &AppState, token: &str) -> Result<OwnComment, AppError> {
+    app.store
+        .by_token(&token::hash(token))
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No comment has this token."))
+}
+
+/// `POST /api/v1/comments/export`: everything stored about one's own comment.
+pub async fn export(
+    State(app): State<AppState>,
+    client: Client,
+    _: AllowedSite,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Json<OwnComment>, AppError> {
+    app.read_limiter.admit(&client)?;
+    Ok(Json(own_comment(&app, &req.token).await?))
+}
+
+/// `POST /api/v1/comments/delete`: the author deletes their comment, pending
+/// or published; pollers see a published one disappear.
+pub async fn delete(
+    State(app): State<AppState>,
+    client: Client,
+    _: AllowedSite,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Json<OwnComment>, AppError> {
+    app.post_limiter.admit(&client)?;
+    let comment = own_comment(&app, &req.token).await?;
+    let deleted = app
+        .store
+        .delete_by_token(&token::hash(&req.token))
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No comment has this token."))?;
+    if let Some(rev) = deleted.revision {
+        app.revisions.apply([(deleted.thread, rev)]);
+    }
+    tracing::info!(id = comment.id, "comment deleted by its author");
+    Ok(Json(comment))
 }

@@ -122,7 +122,9 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/threads/{thread}/comments",
             get(api::list).post(api::post),
         )
-        .route("/api/v1/comments/status", post(api::status));
+        .route("/api/v1/comments/status", post(api::status))
+        .route("/api/v1/comments/export", post(api::export))
+        .route("/api/v1/comments/delete", post(api::delete));
     let moderation = Router::new()
         .route("/api/v1/moderation/comments", get(moderation::list))
         .route(
@@ -155,7 +157,7 @@ mod tests {
     use crate::store::{Decision, ModerationItem, NewPending, RevisionChange, StoreFuture};
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
-    use comments_api::{Author, Comment, CommentBody, CommentStatus, ThreadKey};
+    use comments_api::{Author, Comment, CommentBody, CommentStatus, OwnComment, ThreadKey};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tower::ServiceExt;
 
@@ -190,6 +192,12 @@ mod tests {
         }
         fn decide(&self, id: i64, s: CommentStatus) -> StoreFuture<'_, Option<Decision>> {
             self.inner.decide(id, s)
+        }
+        fn by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
+            self.inner.by_token(hash)
+        }
+        fn delete_by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<Decision>> {
+            self.inner.delete_by_token(hash)
         }
         fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
             self.inner.revisions_since(after)

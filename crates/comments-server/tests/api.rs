@@ -685,3 +685,48 @@ fn spam_signals_flag_comments_in_the_queue() {
         "{out}"
     );
 }
+
+#[test]
+fn authors_export_and_delete_their_own_comments_with_their_token() {
+    let server = Server::start(&[]);
+    let (id, token) = server.post_comment("t", "Ana", "mine");
+    let body = format!(r#"{{"token":"{token}"}}"#);
+    let export = server.post_json("/api/v1/comments/export", &body);
+    assert_eq!(export.status, 200, "{}", export.text());
+    let v = export.json();
+    assert_eq!(
+        (v["id"].as_i64(), v["thread"].as_str()),
+        (Some(id), Some("t"))
+    );
+    assert_eq!(
+        (v["author"].as_str(), v["body"].as_str()),
+        (Some("Ana"), Some("mine"))
+    );
+    assert_eq!(v["status"], "pending");
+    assert!(v.get("token_hash").is_none() && v.get("flags").is_none());
+
+    assert!(server.moderate(&["approve", &id.to_string()]).0);
+    let path = "/api/v1/threads/t/comments";
+    let page = support::eventually(Duration::from_secs(5), "approved", || {
+        let r = server.get(path);
+        (ids(&r.json()) == vec![id]).then_some(r)
+    });
+    let tag = page.header("etag").unwrap().to_string();
+
+    let deleted = server.post_json("/api/v1/comments/delete", &body);
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    assert_eq!(deleted.json()["status"], "approved");
+    let after = server.request("GET", path, &[("If-None-Match", &tag)], b"");
+    assert_eq!(after.status, 200, "pollers see the deletion at once");
+    assert!(ids(&after.json()).is_empty());
+    for endpoint in ["/api/v1/comments/export", "/api/v1/comments/delete"] {
+        let gone = server.post_json(endpoint, &body);
+        assert_eq!(
+            (gone.status, gone.code().as_str()),
+            (404, "not_found"),
+            "{endpoint}"
+        );
+    }
+    let wrong = server.post_json("/api/v1/comments/delete", r#"{"token":"guess"}"#);
+    assert_eq!(wrong.status, 404);
+}

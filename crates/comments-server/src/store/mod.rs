@@ -7,7 +7,7 @@
 
 pub mod sqlite;
 
-use comments_api::{Author, Comment, CommentBody, CommentStatus, ThreadKey};
+use comments_api::{Author, Comment, CommentBody, CommentStatus, OwnComment, ThreadKey};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -93,6 +93,11 @@ pub trait Store: Send + Sync + 'static {
     /// Sets a comment's status. `None` if there is no such comment. Bumps the
     /// thread's revision when its public list changes.
     fn decide(&self, id: i64, status: CommentStatus) -> StoreFuture<'_, Option<Decision>>;
+    /// The comment posted with this token hash, for its author.
+    fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>>;
+    /// Deletes the comment posted with this token hash; `None` if unknown.
+    /// Bumps the thread's revision if the comment was public.
+    fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>>;
     /// Threads whose revision is greater than `after`.
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>>;
     /// Checks that the store answers.

@@ -4,7 +4,7 @@ use super::{
     Decision, ModerationItem, NewPending, RevisionChange, Store, StoreError, StoreFuture,
     StoreResult,
 };
-use comments_api::{Comment, CommentStatus, ThreadKey};
+use comments_api::{Comment, CommentStatus, OwnComment, ThreadKey};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -184,6 +184,52 @@ impl SqliteStore {
         Ok(i64::try_from(copied).unwrap_or(i64::MAX))
     }
 
+    /// Gives `thread` the next global revision, inside `tx`.
+    async fn bump_revision(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        thread: &str,
+    ) -> StoreResult<u64> {
+        let (rev,): (i64,) = sqlx::query_as(
+            "UPDATE counters SET value = value + 1 WHERE name = 'thread_revision' RETURNING value",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO threads (thread_key, revision) VALUES ($1, $2) \
+             ON CONFLICT (thread_key) DO UPDATE SET revision = excluded.revision",
+        )
+        .bind(thread)
+        .bind(rev)
+        .execute(&mut **tx)
+        .await?;
+        Ok(revision(rev))
+    }
+
+    async fn delete_inner(&self, token_hash: &str) -> StoreResult<Option<Decision>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "DELETE FROM comments WHERE token_hash = $1 RETURNING thread_key, status",
+        )
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((thread, previous)) = row else {
+            return Ok(None);
+        };
+        let previous = status_from_db(&previous)?;
+        let revision = if previous == CommentStatus::Approved {
+            Some(Self::bump_revision(&mut tx, &thread).await?)
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(Some(Decision {
+            thread,
+            previous,
+            revision,
+        }))
+    }
+
     async fn decide_inner(&self, id: i64, status: CommentStatus) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row: Option<(String, String)> =
@@ -210,23 +256,11 @@ impl SqliteStore {
             .await?;
         let public_change =
             previous == CommentStatus::Approved || status == CommentStatus::Approved;
-        let mut new_revision = None;
-        if public_change {
-            let (rev,): (i64,) = sqlx::query_as(
-                "UPDATE counters SET value = value + 1 WHERE name = 'thread_revision' RETURNING value",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO threads (thread_key, revision) VALUES ($1, $2) \
-                 ON CONFLICT (thread_key) DO UPDATE SET revision = excluded.revision",
-            )
-            .bind(&thread)
-            .bind(rev)
-            .execute(&mut *tx)
-            .await?;
-            new_revision = Some(revision(rev));
-        }
+        let new_revision = if public_change {
+            Some(Self::bump_revision(&mut tx, &thread).await?)
+        } else {
+            None
+        };
         tx.commit().await?;
         Ok(Some(Decision {
             thread,
@@ -361,6 +395,33 @@ impl Store for SqliteStore {
 
     fn decide(&self, id: i64, status: CommentStatus) -> StoreFuture<'_, Option<Decision>> {
         Box::pin(self.decide_inner(id, status))
+    }
+
+    fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
+        Box::pin(async move {
+            let row: Option<(i64, String, String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, thread_key, author, body, status, created_at FROM comments \
+                 WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|(id, thread, author, body, status, created_at)| {
+                Ok(OwnComment {
+                    id,
+                    thread,
+                    author,
+                    body,
+                    status: status_from_db(&status)?,
+                    created_at,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>> {
+        Box::pin(self.delete_inner(token_hash))
     }
 
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {

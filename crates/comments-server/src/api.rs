@@ -134,6 +134,7 @@ pub async fn post(
         token_hash: token::hash(&token),
         body_hash,
         flags,
+        ip_hmac: app.ip_hasher.hash(client.ip),
         created_at: now,
     };
     let id = app.store.insert_pending(&comment).await?;

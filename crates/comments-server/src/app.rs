@@ -5,6 +5,7 @@ use crate::demo::{self, Article};
 use crate::error::AppError;
 use crate::limiter::Limiter;
 use crate::origins::Origins;
+use crate::privacy::{self, IpHasher};
 use crate::revisions::Revisions;
 use crate::store::Store;
 use crate::{api, assets, moderation};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub post_limiter: Arc<Limiter>,
     pub read_limiter: Arc<Limiter>,
     pub origins: Arc<Origins>,
+    pub ip_hasher: Arc<IpHasher>,
     pub home: Arc<Html<String>>,
 }
 
@@ -56,6 +58,9 @@ impl AppState {
             Duration::from_secs(limits.post_refill_seconds),
             limits.tracked_clients,
         ));
+        let secret = privacy::secret(store.as_ref())
+            .await
+            .map_err(|e| format!("cannot read or create the address-hashing secret: {e}"))?;
         let read_limiter = Arc::new(Limiter::new(
             limits.read_burst,
             Duration::from_secs(1) / limits.read_per_second,
@@ -67,6 +72,7 @@ impl AppState {
             post_limiter,
             read_limiter,
             origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
+            ip_hasher: Arc::new(IpHasher::new(&secret)),
             home: Arc::new(demo::page(article.as_ref())),
             config: Arc::new(config),
         })
@@ -202,6 +208,15 @@ mod tests {
         fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
             self.inner.revisions_since(after)
         }
+        fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64> {
+            self.inner.forget_ips_before(before)
+        }
+        fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>> {
+            self.inner.meta(name)
+        }
+        fn set_meta_once<'a>(&'a self, n: &'a str, v: &'a str) -> StoreFuture<'a, String> {
+            self.inner.set_meta_once(n, v)
+        }
         fn ping(&self) -> StoreFuture<'_, ()> {
             self.inner.ping()
         }
@@ -253,6 +268,7 @@ mod tests {
                 token_hash: "h".into(),
                 body_hash: "b".into(),
                 flags: String::new(),
+                ip_hmac: String::new(),
                 created_at: 1,
             })
             .await

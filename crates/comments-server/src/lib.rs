@@ -13,6 +13,7 @@ pub mod error;
 pub mod limiter;
 pub mod moderation;
 pub mod origins;
+pub mod privacy;
 pub mod revisions;
 pub mod signals;
 pub mod store;

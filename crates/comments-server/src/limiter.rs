@@ -51,9 +51,12 @@ pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: usize) 
         .unwrap_or_else(|| peer.ip())
 }
 
-/// Extractor: the requesting client's network, behind trusted proxies if
-/// configured.
-pub struct Client(pub ClientNet);
+/// Extractor: the requesting client's address and network, behind trusted
+/// proxies if configured.
+pub struct Client {
+    pub ip: IpAddr,
+    pub net: ClientNet,
+}
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = AppError;
@@ -65,7 +68,10 @@ impl FromRequestParts<AppState> for Client {
             .map(|ConnectInfo(addr)| *addr)
             .ok_or(ErrorCode::Internal)?;
         let ip = client_ip(peer, &parts.headers, app.config.limits.trusted_proxies);
-        Ok(Self(ClientNet::from(ip)))
+        Ok(Self {
+            ip,
+            net: ClientNet::from(ip),
+        })
     }
 }
 
@@ -95,7 +101,7 @@ impl Limiter {
 
     /// Takes one token for `net` now, or answers 429 with `Retry-After`.
     pub fn admit(&self, client: &Client) -> Result<(), AppError> {
-        self.check(client.0, Instant::now())
+        self.check(client.net, Instant::now())
             .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))
     }
 

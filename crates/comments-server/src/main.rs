@@ -107,7 +107,8 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
     let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
     let state = app::AppState::new(config, Arc::clone(&store)).await?;
     let state_allows_any_origin = state.origins.any();
-    let refresher = state.revisions.spawn_refresher(store, refresh);
+    let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
+    let purger = comments_server::privacy::spawn_purger(store, Duration::from_secs(3600));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -127,6 +128,7 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     refresher.abort();
+    purger.abort();
     tracing::info!("stopped accepting requests; in-flight requests finished");
     served.map_err(|e| e.to_string())
 }

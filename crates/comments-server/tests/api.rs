@@ -730,3 +730,35 @@ fn authors_export_and_delete_their_own_comments_with_their_token() {
     let wrong = server.post_json("/api/v1/comments/delete", r#"{"token":"guess"}"#);
     assert_eq!(wrong.status, 404);
 }
+
+#[test]
+fn client_addresses_are_stored_only_as_keyed_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let server = Server::start_on(&db, &[]);
+    server.post_comment("t", "a", "first");
+    drop(server);
+    let server = Server::start_on(&db, &[]);
+    server.post_comment("t", "a", "after a restart");
+    drop(server);
+    let (hashes, raw): (Vec<String>, i64) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT ip_hmac FROM comments ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let (raw,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM comments WHERE author || body || ip_hmac || flags LIKE '%127.0.0.1%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (rows.into_iter().map(|(h,)| h).collect(), raw)
+    });
+    assert_eq!(raw, 0, "the address itself is nowhere");
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes[0].len(), 64);
+    assert_eq!(hashes[0], hashes[1], "the secret survives restarts");
+}

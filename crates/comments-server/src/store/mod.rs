@@ -46,6 +46,8 @@ pub struct NewPending {
     pub body_hash: String,
     /// Spam signals, as stored (see `signals::encode`).
     pub flags: String,
+    /// HMAC of the client's address (see `privacy`), never the address.
+    pub ip_hmac: String,
     pub created_at: i64,
 }
 
@@ -98,6 +100,13 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the comment posted with this token hash; `None` if unknown.
     /// Bumps the thread's revision if the comment was public.
     fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>>;
+    /// Blanks the address hashes of comments created before `before`;
+    /// returns how many.
+    fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64>;
+    /// A value of the installation's own settings.
+    fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>>;
+    /// Sets a value unless one is already there; returns the one in force.
+    fn set_meta_once<'a>(&'a self, name: &'a str, value: &'a str) -> StoreFuture<'a, String>;
     /// Threads whose revision is greater than `after`.
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>>;
     /// Checks that the store answers.

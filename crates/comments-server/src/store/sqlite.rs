@@ -151,9 +151,9 @@ impl SqliteStore {
             .await?;
         let copied = sqlx::query(
             "INSERT INTO main.comments (id, thread_key, author, body, status, token_hash, \
-             body_hash, flags, created_at, decided_at) \
+             body_hash, flags, ip_hmac, created_at, decided_at) \
              SELECT id, thread_key, author, body, status, token_hash, \
-             body_hash, flags, created_at, decided_at FROM backup.comments",
+             body_hash, flags, ip_hmac, created_at, decided_at FROM backup.comments",
         )
         .execute(&mut *conn)
         .await?
@@ -275,9 +275,9 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO comments \
-                 (thread_key, author, body, status, token_hash, body_hash, flags, created_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO comments (thread_key, author, body, status, token_hash, \
+                 body_hash, flags, ip_hmac, created_at) \
+                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(c.thread.as_str())
             .bind(c.author.as_str())
@@ -285,6 +285,7 @@ impl Store for SqliteStore {
             .bind(&c.token_hash)
             .bind(&c.body_hash)
             .bind(&c.flags)
+            .bind(&c.ip_hmac)
             .bind(c.created_at)
             .fetch_one(&mut *tx)
             .await?;
@@ -424,6 +425,50 @@ impl Store for SqliteStore {
         Box::pin(self.delete_inner(token_hash))
     }
 
+    fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let done = sqlx::query(
+                "UPDATE comments SET ip_hmac = '' WHERE ip_hmac != '' AND created_at < $1",
+            )
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(done)
+        })
+    }
+
+    fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let row: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|(v,)| v))
+        })
+    }
+
+    fn set_meta_once<'a>(&'a self, name: &'a str, value: &'a str) -> StoreFuture<'a, String> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+            let (v,): (String,) = sqlx::query_as("SELECT value FROM meta WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(v)
+        })
+    }
+
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
         Box::pin(async move {
             let after = i64::try_from(after).unwrap_or(i64::MAX);
@@ -473,6 +518,7 @@ mod tests {
             token_hash: token.into(),
             body_hash: crate::token::hash(body),
             flags: String::new(),
+            ip_hmac: "hmac-of-an-address".into(),
             created_at: 1_700_000_000_000,
         }
     }
@@ -612,6 +658,33 @@ mod tests {
         std::fs::write(&other, b"").unwrap();
         assert!(s.restore(&other).await.is_err());
         assert_eq!(s.approved(&a).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn address_hashes_are_forgotten_after_their_time_and_meta_is_set_once() {
+        let (_d, s) = store().await;
+        let mut old = pending("t", "old", "h1");
+        old.created_at = 1_000;
+        s.insert_pending(&old).await.unwrap();
+        let mut new = pending("t", "new", "h2");
+        new.created_at = 5_000;
+        s.insert_pending(&new).await.unwrap();
+        assert_eq!(s.forget_ips_before(2_000).await.unwrap(), 1);
+        assert_eq!(
+            s.forget_ips_before(2_000).await.unwrap(),
+            0,
+            "already forgotten"
+        );
+        let kept: Vec<(String,)> = sqlx::query_as("SELECT ip_hmac FROM comments ORDER BY id")
+            .fetch_all(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![(String::new(),), ("hmac-of-an-address".into(),)]);
+
+        assert_eq!(s.meta("k").await.unwrap(), None);
+        assert_eq!(s.set_meta_once("k", "first").await.unwrap(), "first");
+        assert_eq!(s.set_meta_once("k", "second").await.unwrap(), "first");
+        assert_eq!(s.meta("k").await.unwrap().as_deref(), Some("first"));
     }
 
     #[tokio::test]

@@ -1,0 +1,83 @@
+//! Client addresses as keyed hashes only (HMAC-SHA256 with a per-installation secret), forgotten after 30 days.
+
+use crate::store::{Store, StoreResult};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a comment keeps its address hash.
+pub const IP_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Hashes client addresses with the installation's secret: the same address
+/// gives the same hash here, and nothing anyone can reverse without the key.
+#[derive(Clone)]
+pub struct IpHasher {
+    key: Vec<u8>,
+}
+
+impl IpHasher {
+    pub fn new(secret: &str) -> Self {
+        Self {
+            key: secret.as_bytes().to_vec(),
+        }
+    }
+
+    pub fn hash(&self, ip: IpAddr) -> String {
+        // HMAC accepts keys of any length; this cannot fail.
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        mac.update(ip.to_string().as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Blanks address hashes older than [`IP_RETENTION_MS`] now and then every
+/// `every`, until the task is aborted.
+pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let before = crate::clock::now_ms() - IP_RETENTION_MS;
+            match store.forget_ips_before(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "forgot client address hashes older than 30 days"),
+                Err(e) => tracing::warn!(error = %e, "address purge failed; will retry"),
+            }
+        }
+    })
+}
+
+/// The installation's secret: read from the store, created on first use.
+pub async fn secret(store: &dyn Store) -> StoreResult<String> {
+    if let Some(s) = store.meta("ip_secret").await? {
+        return Ok(s);
+    }
+    let fresh = crate::token::generate()
+        .map_err(|e| crate::store::StoreError::Other(format!("random generator: {e}")))?;
+    store.set_meta_once("ip_secret", &fresh).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_keyed_stable_and_not_the_address() {
+        let a = IpHasher::new("one secret");
+        let b = IpHasher::new("another secret");
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(a.hash(ip), a.hash(ip));
+        assert_ne!(a.hash(ip), b.hash(ip), "depends on the secret");
+        assert_ne!(a.hash(ip), a.hash("203.0.113.10".parse().unwrap()));
+        assert_eq!(a.hash(ip).len(), 64);
+        assert!(!a.hash(ip).contains("203"));
+    }
+}

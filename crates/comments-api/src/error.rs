@@ -34,6 +34,8 @@ pub enum ErrorCode {
     NotFound,
     /// The method is not allowed on this route.
     MethodNotAllowed,
+    /// The request (its body included) took too long to arrive or to answer.
+    RequestTimeout,
     /// A moderation request without a valid bearer token.
     Unauthorized,
     /// A post from a page whose origin is not an allowed site.
@@ -50,7 +52,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -65,6 +67,7 @@ impl ErrorCode {
         Self::RateLimited,
         Self::NotFound,
         Self::MethodNotAllowed,
+        Self::RequestTimeout,
         Self::Unauthorized,
         Self::OriginNotAllowed,
         Self::WidgetNotBuilt,
@@ -90,6 +93,7 @@ impl ErrorCode {
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout => "request_timeout",
             Self::Unauthorized => "unauthorized",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::WidgetNotBuilt => "widget_not_built",
@@ -112,6 +116,7 @@ impl ErrorCode {
             Self::OriginNotAllowed => 403,
             Self::NotFound | Self::WidgetNotBuilt => 404,
             Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::AuthorEmpty
@@ -145,6 +150,7 @@ impl ErrorCode {
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",
+            Self::RequestTimeout => "The request took too long.",
             Self::Unauthorized => "A valid moderation token is required.",
             Self::OriginNotAllowed => "This site is not allowed to post comments here.",
             Self::WidgetNotBuilt => {

@@ -12,7 +12,8 @@ use crate::{api, assets, moderation};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, header};
-use axum::response::{Html, IntoResponse};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use comments_api::ErrorCode;
 use comments_api::limits::REQUEST_MAX_BYTES;
@@ -102,6 +103,20 @@ async fn home(State(app): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// Answers 408 when a request, its body included, takes longer than
+/// `limits.request_timeout_ms`: slow clients cannot hold connections forever.
+async fn deadline(
+    State(app): State<AppState>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let limit = Duration::from_millis(app.config.limits.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => AppError::from(ErrorCode::RequestTimeout).into_response(),
+    }
+}
+
 async fn not_found() -> AppError {
     ErrorCode::NotFound.into()
 }
@@ -151,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(REQUEST_MAX_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline))
         .layer(cors(&state.origins))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -63,6 +63,8 @@ pub struct LimitsConfig {
     pub pending_total: u64,
     /// Most client networks each limiter remembers at once.
     pub tracked_clients: usize,
+    /// Longest a request may take, its body included, before 408.
+    pub request_timeout_ms: u64,
     /// Reverse proxies in front of the server whose `X-Forwarded-For` entry
     /// is trusted (read from the right). 0 uses the connection's address.
     pub trusted_proxies: usize,
@@ -109,6 +111,7 @@ impl Default for LimitsConfig {
             pending_per_thread: 200,
             pending_total: 10_000,
             tracked_clients: 100_000,
+            request_timeout_ms: 10_000,
             trusted_proxies: 0,
         }
     }
@@ -200,6 +203,9 @@ impl Config {
         }
         if let Some(v) = var("COMMENTS_PENDING_TOTAL") {
             self.limits.pending_total = parsed("COMMENTS_PENDING_TOTAL", v)?;
+        }
+        if let Some(v) = var("COMMENTS_REQUEST_TIMEOUT_MS") {
+            self.limits.request_timeout_ms = parsed("COMMENTS_REQUEST_TIMEOUT_MS", v)?;
         }
         if let Some(v) = var("COMMENTS_TRUSTED_PROXIES") {
             self.limits.trusted_proxies = parsed("COMMENTS_TRUSTED_PROXIES", v)?;

@@ -762,3 +762,23 @@ fn client_addresses_are_stored_only_as_keyed_hashes() {
     assert_eq!(hashes[0].len(), 64);
     assert_eq!(hashes[0], hashes[1], "the secret survives restarts");
 }
+
+#[test]
+fn a_body_that_never_finishes_gets_408_not_a_held_connection() {
+    use std::io::{Read, Write};
+    let server = Server::start(&[("COMMENTS_REQUEST_TIMEOUT_MS", "300")]);
+    let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/threads/t/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"author\":"
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"request_timeout\""), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

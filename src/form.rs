@@ -61,6 +61,9 @@ pub fn CommentForm(
 ) -> impl IntoView {
     let text = lang.text();
     let name_input = NodeRef::<html::Input>::new();
+    // Bots fill every field and post at once; people do neither.
+    let trap_input = NodeRef::<html::Input>::new();
+    let shown_at = js_sys::Date::now();
     let body_input = NodeRef::<html::Textarea>::new();
     let chars = RwSignal::new(0usize);
     let sending = RwSignal::new(false);
@@ -78,6 +81,10 @@ pub fn CommentForm(
         else {
             return;
         };
+        let website = trap_input
+            .get_untracked()
+            .map(|t| t.value())
+            .unwrap_or_default();
         if sending.get_untracked() {
             return;
         }
@@ -91,6 +98,8 @@ pub fn CommentForm(
             let comment = NewComment {
                 author: author.into_inner(),
                 body: body.into_inner(),
+                website,
+                compose_ms: Some((js_sys::Date::now() - shown_at).max(0.0) as u64),
             };
             match client.post(&thread, &comment).await {
                 Ok(accepted) => {
@@ -147,6 +156,14 @@ pub fn CommentForm(
                     on:input=move |_| edited()
                 />
             </label>
+            <input
+                class="cw-trap"
+                name="website"
+                tabindex="-1"
+                autocomplete="off"
+                aria-hidden="true"
+                node_ref=trap_input
+            />
             <label class="cw-label">
                 {text.body_label}
                 <textarea

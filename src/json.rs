@@ -92,6 +92,11 @@ pub fn new_comment(c: &NewComment) -> String {
     stringify(&object(&[
         ("author", c.author.as_str().into()),
         ("body", c.body.as_str().into()),
+        ("website", c.website.as_str().into()),
+        (
+            "compose_ms",
+            JsValue::from_f64(c.compose_ms.unwrap_or(0) as f64),
+        ),
     ]))
 }
 

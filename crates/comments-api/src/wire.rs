@@ -9,6 +9,14 @@ use serde::{Deserialize, Serialize};
 pub struct NewComment {
     pub author: String,
     pub body: String,
+    /// A field people never see or fill (the widget hides it); a value
+    /// means a bot, whose comment is accepted silently and dropped.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub website: String,
+    /// Milliseconds from showing the form to sending it, as the widget
+    /// measured. Too fast means a bot, dropped the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compose_ms: Option<u64>,
 }
 
 /// Where a comment stands in moderation.

@@ -116,6 +116,20 @@ pub async fn post(
     let body = CommentBody::parse(&new.body)?;
     app.post_limiter.admit(&client)?;
     let limits = &app.config.limits;
+    let too_fast = new.compose_ms.is_some_and(|ms| ms < limits.min_compose_ms);
+    if !new.website.is_empty() || too_fast {
+        // Answer like any other post, so the bot learns nothing; keep nothing.
+        tracing::info!(thread = %thread, too_fast, "dropped a post from a bot");
+        let token = token::generate().map_err(|_| AppError::from(ErrorCode::Internal))?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(Accepted {
+                id: clock::now_ms() % 1_000_000_000,
+                status: CommentStatus::Pending,
+                token,
+            }),
+        ));
+    }
     let (in_thread, total) = app.store.pending_counts(&thread).await?;
     if in_thread >= limits.pending_per_thread || total >= limits.pending_total {
         tracing::warn!(thread = %thread, in_thread, total, "moderation queue full");

@@ -63,6 +63,9 @@ pub struct LimitsConfig {
     pub pending_total: u64,
     /// Most client networks each limiter remembers at once.
     pub tracked_clients: usize,
+    /// A comment sent sooner than this after the widget showed its form is
+    /// taken for a bot's: answered 202 and dropped.
+    pub min_compose_ms: u64,
     /// Longest a request may take, its body included, before 408.
     pub request_timeout_ms: u64,
     /// Reverse proxies in front of the server whose `X-Forwarded-For` entry
@@ -111,6 +114,7 @@ impl Default for LimitsConfig {
             pending_per_thread: 200,
             pending_total: 10_000,
             tracked_clients: 100_000,
+            min_compose_ms: 3000,
             request_timeout_ms: 10_000,
             trusted_proxies: 0,
         }
@@ -203,6 +207,9 @@ impl Config {
         }
         if let Some(v) = var("COMMENTS_PENDING_TOTAL") {
             self.limits.pending_total = parsed("COMMENTS_PENDING_TOTAL", v)?;
+        }
+        if let Some(v) = var("COMMENTS_MIN_COMPOSE_MS") {
+            self.limits.min_compose_ms = parsed("COMMENTS_MIN_COMPOSE_MS", v)?;
         }
         if let Some(v) = var("COMMENTS_REQUEST_TIMEOUT_MS") {
             self.limits.request_timeout_ms = parsed("COMMENTS_REQUEST_TIMEOUT_MS", v)?;

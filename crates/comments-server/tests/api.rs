@@ -782,3 +782,31 @@ fn a_body_that_never_finishes_gets_408_not_a_held_connection() {
     assert!(text.contains("\"request_timeout\""), "{text}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn bots_that_fill_the_trap_or_post_instantly_are_answered_but_dropped() {
+    let server = Server::start(&[("COMMENTS_MIN_COMPOSE_MS", "3000")]);
+    let post = "/api/v1/threads/t/comments";
+    for body in [
+        r#"{"author":"bot","body":"buy now","website":"http://spam.example"}"#,
+        r#"{"author":"bot","body":"buy now","compose_ms":400}"#,
+    ] {
+        let r = server.post_json(post, body);
+        assert_eq!(r.status, 202, "{}", r.text());
+        assert_eq!(r.json()["status"], "pending");
+        assert_eq!(r.json()["token"].as_str().map(str::len), Some(64));
+    }
+    let person = server.post_json(
+        post,
+        r#"{"author":"Ana","body":"hello","website":"","compose_ms":45000}"#,
+    );
+    assert_eq!(person.status, 202);
+    let api_client = server.post_json(post, r#"{"author":"Bo","body":"no timing sent"}"#);
+    assert_eq!(api_client.status, 202);
+    let (_, out) = server.moderate(&["list"]);
+    assert!(
+        out.starts_with("2 pending comment(s)"),
+        "only the people's: {out}"
+    );
+    assert!(!out.contains("buy now"), "{out}");
+}

@@ -451,3 +451,102 @@ async fn the_demo_page_works_under_its_content_security_policy() {
     assert_eq!(blocked, true, "inline scripts are blocked");
     c.close().await.ok();
 }
+
+#[tokio::test]
+async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
+    let host = HostPages::bind();
+    let server = Server::start(&[
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
+        ("COMMENTS_MIN_COMPOSE_MS", "1500"),
+    ]);
+    // Slow polls: a dropped post's "not published" note must not race the test.
+    let page = article_page(&server, "e2e-bots")
+        .replace("data-poll-seconds=\"2\"", "data-poll-seconds=\"60\"");
+    let pages = host.serve(vec![("/article.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    let pending_count = format!(
+        "const r = (function(){{{ITEMS}}})(); return r ? r.filter(i => i[1]).length : null;"
+    );
+
+    // Posted at once, the way a script would: answered, shown pending, dropped.
+    in_widget(&c, 0, ".cw-input")
+        .await
+        .send_keys("Quick")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-textarea")
+        .await
+        .send_keys("too fast")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(10),
+        "first shown pending",
+        &format!("const n = (function(){{{pending_count}}})(); return n === 1 ? n : null;"),
+    )
+    .await;
+
+    // The hidden trap, filled as form-filling bots do, after a human pause.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    c.execute(
+        "const r = document.querySelector('[data-comments]').shadowRoot; \
+         r.querySelector('.cw-trap').value = 'http://spam.example';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    in_widget(&c, 0, ".cw-textarea")
+        .await
+        .send_keys("trapped")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(10),
+        "second shown pending",
+        &format!("const n = (function(){{{pending_count}}})(); return n === 2 ? n : null;"),
+    )
+    .await;
+
+    // A person: slow enough, trap empty. Only this one is stored.
+    c.execute(
+        "document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-trap').value = '';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    in_widget(&c, 0, ".cw-textarea")
+        .await
+        .send_keys("a real comment")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(10),
+        "third shown pending",
+        &format!("const n = (function(){{{pending_count}}})(); return n === 3 ? n : null;"),
+    )
+    .await;
+    let (_, out) = server.moderate(&["list"]);
+    assert!(out.starts_with("1 pending comment(s)"), "{out}");
+    assert!(
+        out.contains("a real comment") && !out.contains("too fast") && !out.contains("trapped"),
+        "{out}"
+    );
+    let trap_focusable = c
+        .execute(
+            "return document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-trap').tabIndex",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(trap_focusable, -1, "keyboard users never land in the trap");
+    c.close().await.ok();
+}

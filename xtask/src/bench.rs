@@ -418,3 +418,129 @@ pub fn flood(_args: &[String]) -> Step {
         Err(Failure("the flood figures miss their targets".into()))
     }
 }
+
+/// The server process's resident memory, in KiB, from `/proc`.
+fn rss_kib(server: &Server) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// `cargo xtask soak [--seconds N]`: readers on 50 networks poll 20 threads
+/// while writers post, for N seconds (default 60, at most 3600), on loopback
+/// only. Prints errors, latency percentiles and the server's RSS at start
+/// and end.
+pub fn soak(args: &[String]) -> Step {
+    let seconds = match args {
+        [] => 60,
+        [flag, n] if flag == "--seconds" => n
+            .parse::<u64>()
+            .map_err(|_| Failure(format!("--seconds takes a number, not {n}")))?
+            .clamp(1, 3600),
+        _ => return Err(Failure("usage: cargo xtask soak [--seconds 1-3600]".into())),
+    };
+    let (server, addr) = start_server(&[
+        ("COMMENTS_TRUSTED_PROXIES", "1"),
+        ("COMMENTS_MIN_COMPOSE_MS", "0"),
+    ])?;
+    let start_rss = rss_kib(&server);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let threads = 20;
+    // Posters: one network each, at a pace the post limiter allows (burst 3,
+    // then one per 20 s), so every post should be accepted.
+    let posters: Vec<_> = (0..threads)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let (mut ok, mut errors) = (0u32, 0u32);
+                let mut n = 0u32;
+                while Instant::now() < deadline {
+                    n += 1;
+                    let head = format!(
+                        "POST /api/v1/threads/soak-{t}/comments HTTP/1.1\r\nContent-Type: application/json\r\nX-Forwarded-For: 172.16.{t}.1\r\n"
+                    );
+                    let body = format!(r#"{{"author":"soak {t}","body":"comment {n} on thread {t}"}}"#);
+                    match request(addr, &head, &body) {
+                        Ok((202, _)) => ok += 1,
+                        _ => errors += 1,
+                    }
+                    let pause = if n < 3 { 1 } else { 21 };
+                    let until = Instant::now() + Duration::from_secs(pause);
+                    while Instant::now() < until.min(deadline) {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+                (ok, errors)
+            })
+        })
+        .collect();
+    // Readers: 50 networks, each polling one thread every 200 ms.
+    let readers: Vec<_> = (0..50u32)
+        .map(|r| {
+            std::thread::spawn(move || {
+                let path = format!("/api/v1/threads/soak-{}/comments", r % threads);
+                let mut lat = Vec::new();
+                let mut errors = 0u32;
+                let mut etag = String::new();
+                while Instant::now() < deadline {
+                    let head = format!(
+                        "GET {path} HTTP/1.1\r\nIf-None-Match: {etag}\r\nX-Forwarded-For: 10.1.{r}.1\r\n"
+                    );
+                    let t = Instant::now();
+                    match request(addr, &head, "") {
+                        Ok((200 | 304, headers)) => {
+                            if let Some(tag) = headers.iter().find_map(|h| h.strip_prefix("etag: ")) {
+                                etag = tag.to_string();
+                            }
+                        }
+                        _ => errors += 1,
+                    }
+                    lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    let (mut posted, mut post_errors) = (0u32, 0u32);
+    for p in posters {
+        let (ok, errors) = p.join().unwrap_or_default();
+        posted += ok;
+        post_errors += errors;
+    }
+    let mut lat = Vec::new();
+    let mut read_errors = 0u32;
+    for r in readers {
+        let (l, e) = r.join().unwrap_or_default();
+        lat.extend(l);
+        read_errors += e;
+    }
+    lat.sort_unstable();
+    let end_rss = rss_kib(&server);
+    drop(server);
+    let kib =
+        |v: Option<u64>| v.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "\nSoak, {seconds} s on 127.0.0.1: 50 reader networks polling 20 threads every 200 ms, 20 writers posting."
+    );
+    println!("  posts: {posted} accepted, {post_errors} errors");
+    println!(
+        "  polls: {} (conditional), {read_errors} errors, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        lat.len(),
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0)
+    );
+    println!(
+        "  server RSS: {} at start, {} at end",
+        kib(start_rss),
+        kib(end_rss)
+    );
+    if post_errors + read_errors == 0 {
+        Ok(())
+    } else {
+        Err(Failure("the soak saw errors".into()))
+    }
+}

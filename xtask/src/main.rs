@@ -23,7 +23,9 @@ cargo xtask <command>
   bench   polling throughput and latency (304 from memory vs 200 from SQLite)
           options: --seconds N, --connections N
   flood   one network posts 1,000 times in 10 s while others poll: posts
-          accepted, and the pollers' p99 with and without the flood";
+          accepted, and the pollers' p99 with and without the flood
+  soak    mixed polling and posting for --seconds N (default 60): errors,
+          p99, and the server's memory at start and end";
 
 /// A failed step, with what to do about it.
 pub struct Failure(pub String);
@@ -198,6 +200,7 @@ fn main() -> ExitCode {
         Some("size") => size(),
         Some("bench") => bench::bench(&args[1..]),
         Some("flood") => bench::flood(&args[1..]),
+        Some("soak") => bench::soak(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

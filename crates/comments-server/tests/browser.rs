@@ -46,6 +46,28 @@ fn items(v: &serde_json::Value) -> Vec<(i64, bool, String)> {
         .unwrap_or_default()
 }
 
+/// Types into widget `host` as a reader would (name only if given) and
+/// clicks the button.
+async fn write_comment(c: &fantoccini::Client, host: usize, name: Option<&str>, body: &str) {
+    if let Some(name) = name {
+        in_widget(c, host, ".cw-input")
+            .await
+            .send_keys(name)
+            .await
+            .unwrap();
+    }
+    in_widget(c, host, ".cw-textarea")
+        .await
+        .send_keys(body)
+        .await
+        .unwrap();
+    in_widget(c, host, ".cw-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_reader() {
     let host = HostPages::bind();
@@ -170,17 +192,7 @@ async fn rejected_comment_disappears_with_a_neutral_note() {
     let a = driver.session().await;
     a.goto(&pages.url("/article.html")).await.unwrap();
     wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
-    in_widget(&a, 0, ".cw-input")
-        .await
-        .send_keys("Bo")
-        .await
-        .unwrap();
-    in_widget(&a, 0, ".cw-textarea")
-        .await
-        .send_keys("spam spam")
-        .await
-        .unwrap();
-    in_widget(&a, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&a, 0, Some("Bo"), "spam spam").await;
     let mine = items(
         &wait_js(
             &a,
@@ -330,17 +342,7 @@ async fn several_widgets_per_page_script_twice_and_canonical_thread() {
     assert_eq!(count, serde_json::json!([1, 1, 1]));
 
     // The third widget's thread is the canonical URL's path.
-    in_widget(&c, 2, ".cw-input")
-        .await
-        .send_keys("Zoé")
-        .await
-        .unwrap();
-    in_widget(&c, 2, ".cw-textarea")
-        .await
-        .send_keys("sur le chemin canonique")
-        .await
-        .unwrap();
-    in_widget(&c, 2, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 2, Some("Zoé"), "sur le chemin canonique").await;
     wait_js(&c, Duration::from_secs(10), "pending in third widget", r#"
         return document.getElementById('by-canonical').shadowRoot.querySelector('.cw-pending') !== null;"#)
     .await;
@@ -367,17 +369,7 @@ async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
     let c = driver.session().await;
     c.goto(&pages.url("/article.html")).await.unwrap();
     wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
-    in_widget(&c, 0, ".cw-input")
-        .await
-        .send_keys("Ana")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-textarea")
-        .await
-        .send_keys("first")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 0, Some("Ana"), "first").await;
     wait_js(
         &c,
         Duration::from_secs(10),
@@ -386,12 +378,7 @@ async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
     )
     .await;
 
-    in_widget(&c, 0, ".cw-textarea")
-        .await
-        .send_keys("second, too soon")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 0, None, "second, too soon").await;
     let status = wait_js(&c, Duration::from_secs(10), "rate-limit message", r#"
         const s = document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]');
         return s.classList.contains('cw-status-error') ? s.textContent : null;"#).await;
@@ -472,17 +459,7 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
     );
 
     // Posted at once, the way a script would: answered, shown pending, dropped.
-    in_widget(&c, 0, ".cw-input")
-        .await
-        .send_keys("Quick")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-textarea")
-        .await
-        .send_keys("too fast")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 0, Some("Quick"), "too fast").await;
     wait_js(
         &c,
         Duration::from_secs(10),
@@ -500,12 +477,7 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
     )
     .await
     .unwrap();
-    in_widget(&c, 0, ".cw-textarea")
-        .await
-        .send_keys("trapped")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 0, None, "trapped").await;
     wait_js(
         &c,
         Duration::from_secs(10),
@@ -521,12 +493,7 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
     )
     .await
     .unwrap();
-    in_widget(&c, 0, ".cw-textarea")
-        .await
-        .send_keys("a real comment")
-        .await
-        .unwrap();
-    in_widget(&c, 0, ".cw-submit").await.click().await.unwrap();
+    write_comment(&c, 0, None, "a real comment").await;
     wait_js(
         &c,
         Duration::from_secs(10),

@@ -61,10 +61,10 @@ pub fn CommentForm(
 ) -> impl IntoView {
     let text = lang.text();
     let name_input = NodeRef::<html::Input>::new();
+    let body_input = NodeRef::<html::Textarea>::new();
     // Bots fill every field and post at once; people do neither.
     let trap_input = NodeRef::<html::Input>::new();
     let shown_at = js_sys::Date::now();
-    let body_input = NodeRef::<html::Textarea>::new();
     let chars = RwSignal::new(0usize);
     let sending = RwSignal::new(false);
 
@@ -76,6 +76,9 @@ pub fn CommentForm(
     };
 
     let submit = move || {
+        if sending.get_untracked() {
+            return;
+        }
         let (Some(name_el), Some(body_el)) =
             (name_input.get_untracked(), body_input.get_untracked())
         else {
@@ -85,9 +88,6 @@ pub fn CommentForm(
             .get_untracked()
             .map(|t| t.value())
             .unwrap_or_default();
-        if sending.get_untracked() {
-            return;
-        }
         let (author, body) = match parse(&name_el.value(), &body_el.value()) {
             Ok(parsed) => parsed,
             Err(code) => return state.error(text.error(code).to_string(), Some(code)),

@@ -148,7 +148,7 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
             }
             let mut out = format!("{} pending comment(s), oldest first:\n", items.len());
             for c in items {
-                let body: String = c.body.chars().take(200).collect();
+                let body: String = c.comment.body.chars().take(200).collect();
                 let body = body.replace('\n', " ⏎ ");
                 let flags = if c.flags.is_empty() {
                     String::new()
@@ -157,7 +157,7 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
                 };
                 out.push_str(&format!(
                     "\n#{}  thread {:?}  by {:?}{flags}\n    {}\n",
-                    c.id, c.thread, c.author, body
+                    c.comment.id, c.comment.thread, c.comment.author, body
                 ));
             }
             out.push_str("\nApprove with `comments-server moderate approve ID`, reject with `... reject ID`.");

@@ -54,12 +54,8 @@ pub struct NewPending {
 /// A comment as a moderator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ModerationItem {
-    pub id: i64,
-    pub thread: String,
-    pub author: String,
-    pub body: String,
-    pub status: CommentStatus,
-    pub created_at: i64,
+    #[serde(flatten)]
+    pub comment: OwnComment,
     /// Spam signals computed on arrival, e.g. `many_links`.
     pub flags: Vec<String>,
 }

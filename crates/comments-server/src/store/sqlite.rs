@@ -217,7 +217,19 @@ impl SqliteStore {
             return Ok(None);
         };
         let previous = status_from_db(&previous)?;
-        let revision = if previous == CommentStatus::Approved {
+        let public_change = previous == CommentStatus::Approved;
+        Self::conclude(tx, thread, previous, public_change).await
+    }
+
+    /// Commits a change to one comment, first bumping its thread's revision
+    /// if the public list changed.
+    async fn conclude(
+        mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+        thread: String,
+        previous: CommentStatus,
+        public_change: bool,
+    ) -> StoreResult<Option<Decision>> {
+        let revision = if public_change {
             Some(Self::bump_revision(&mut tx, &thread).await?)
         } else {
             None
@@ -256,17 +268,7 @@ impl SqliteStore {
             .await?;
         let public_change =
             previous == CommentStatus::Approved || status == CommentStatus::Approved;
-        let new_revision = if public_change {
-            Some(Self::bump_revision(&mut tx, &thread).await?)
-        } else {
-            None
-        };
-        tx.commit().await?;
-        Ok(Some(Decision {
-            thread,
-            previous,
-            revision: new_revision,
-        }))
+        Self::conclude(tx, thread, previous, public_change).await
     }
 }
 
@@ -381,12 +383,14 @@ impl Store for SqliteStore {
                 .into_iter()
                 .map(
                     |(id, thread, author, body, created_at, flags)| ModerationItem {
-                        id,
-                        thread,
-                        author,
-                        body,
-                        status,
-                        created_at,
+                        comment: OwnComment {
+                            id,
+                            thread,
+                            author,
+                            body,
+                            status,
+                            created_at,
+                        },
                         flags: crate::signals::decode(&flags),
                     },
                 )
@@ -538,7 +542,7 @@ mod tests {
         assert!(s.approved(&t).await.unwrap().is_empty());
         assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
         let queue = s.by_status(CommentStatus::Pending, 10).await.unwrap();
-        assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
+        assert_eq!(queue.last().map(|c| c.comment.id), Some(id), "oldest first");
 
         let d = s
             .decide(id, CommentStatus::Approved)
@@ -700,7 +704,7 @@ mod tests {
             .await
             .unwrap();
         let items = s.by_status(CommentStatus::Pending, 10).await.unwrap();
-        assert_eq!(items[0].id, id);
-        assert_eq!(items[0].body, "kept");
+        assert_eq!(items[0].comment.id, id);
+        assert_eq!(items[0].comment.body, "kept");
     }
 }

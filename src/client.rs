@@ -99,10 +99,6 @@ impl Client {
         Self { base }
     }
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
     fn thread_url(&self, thread: &str) -> String {
         let key = String::from(js_sys::encode_uri_component(thread));
         format!("{}api/v1/threads/{key}/comments", self.base)

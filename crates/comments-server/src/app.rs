@@ -10,6 +10,7 @@ use crate::revisions::Revisions;
 use crate::store::Store;
 use crate::{api, assets, moderation};
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{Method, header};
 use axum::middleware::{self, Next};
@@ -31,7 +32,8 @@ pub struct AppState {
     pub read_limiter: Arc<Limiter>,
     pub origins: Arc<Origins>,
     pub ip_hasher: Arc<IpHasher>,
-    pub home: Arc<Html<String>>,
+    /// The page at `/`, rendered once; `Bytes` clones share it.
+    pub home: Html<Bytes>,
 }
 
 impl AppState {
@@ -74,7 +76,7 @@ impl AppState {
             read_limiter,
             origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
             ip_hasher: Arc::new(IpHasher::new(&secret)),
-            home: Arc::new(demo::page(article.as_ref())),
+            home: Html(Bytes::from(demo::page(article.as_ref()).0)),
             config: Arc::new(config),
         })
     }
@@ -99,7 +101,7 @@ async fn home(State(app): State<AppState>) -> impl IntoResponse {
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
         ],
-        app.home.as_ref().clone(),
+        app.home.clone(),
     )
 }
 

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     BodyTooLong,
     /// A control character (other than newline and tab in a body) was sent.
     ControlCharacter,
+    /// The optional email address is not one mail can be sent to.
+    InvalidEmail,
     /// Too many tokens in one status request.
     TooManyTokens,
     /// A path or query parameter is not of the expected form.
@@ -36,8 +38,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request (its body included) took too long to arrive or to answer.
     RequestTimeout,
-    /// A moderation request without a valid bearer token.
+    /// A moderation request without a session or a valid bearer token.
     Unauthorized,
+    /// A moderator's request that fails the cross-site check, or a mail
+    /// link that is forged, expired or already used.
+    Forbidden,
     /// A post from a page whose origin is not an allowed site.
     OriginNotAllowed,
     /// The widget assets were not built into this server binary.
@@ -52,7 +57,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -62,6 +67,7 @@ impl ErrorCode {
         Self::BodyEmpty,
         Self::BodyTooLong,
         Self::ControlCharacter,
+        Self::InvalidEmail,
         Self::TooManyTokens,
         Self::InvalidParameter,
         Self::RateLimited,
@@ -69,6 +75,7 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::RequestTimeout,
         Self::Unauthorized,
+        Self::Forbidden,
         Self::OriginNotAllowed,
         Self::WidgetNotBuilt,
         Self::Unavailable,
@@ -88,6 +95,7 @@ impl ErrorCode {
             Self::BodyEmpty => "body_empty",
             Self::BodyTooLong => "body_too_long",
             Self::ControlCharacter => "control_character",
+            Self::InvalidEmail => "invalid_email",
             Self::TooManyTokens => "too_many_tokens",
             Self::InvalidParameter => "invalid_parameter",
             Self::RateLimited => "rate_limited",
@@ -95,6 +103,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::RequestTimeout => "request_timeout",
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::WidgetNotBuilt => "widget_not_built",
             Self::Unavailable => "unavailable",
@@ -113,7 +122,7 @@ impl ErrorCode {
         match self {
             Self::InvalidJson | Self::InvalidThread | Self::InvalidParameter => 400,
             Self::Unauthorized => 401,
-            Self::OriginNotAllowed => 403,
+            Self::OriginNotAllowed | Self::Forbidden => 403,
             Self::NotFound | Self::WidgetNotBuilt => 404,
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
@@ -124,6 +133,7 @@ impl ErrorCode {
             | Self::BodyEmpty
             | Self::BodyTooLong
             | Self::ControlCharacter
+            | Self::InvalidEmail
             | Self::TooManyTokens => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
@@ -145,13 +155,17 @@ impl ErrorCode {
             Self::BodyEmpty => "The comment is empty.",
             Self::BodyTooLong => "The comment must be at most 5000 characters.",
             Self::ControlCharacter => "The text contains control characters.",
+            Self::InvalidEmail => "The email address is not valid (or leave it empty).",
             Self::TooManyTokens => "Ask about at most 50 comments at once.",
             Self::InvalidParameter => "A path or query parameter is not of the expected form.",
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",
             Self::RequestTimeout => "The request took too long.",
-            Self::Unauthorized => "A valid moderation token is required.",
+            Self::Unauthorized => "Sign in as a moderator (or send a valid moderation token).",
+            Self::Forbidden => {
+                "This request was refused: it came from another site, or its link is expired or used."
+            }
             Self::OriginNotAllowed => "This site is not allowed to post comments here.",
             Self::WidgetNotBuilt => {
                 "This server was built without the widget; run `cargo xtask demo` or `cargo xtask build`."

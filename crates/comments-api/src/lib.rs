@@ -10,7 +10,7 @@ mod text;
 mod wire;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
-pub use text::{Author, CommentBody, ThreadKey};
+pub use text::{Author, CommentBody, Email, PageContext, ThreadKey};
 pub use wire::{
     Accepted, Comment, CommentStatus, NewComment, OwnComment, PendingComment, StatusEntry,
     StatusRequest, StatusResponse, ThreadPage, TokenRequest,

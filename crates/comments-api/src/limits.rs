@@ -15,3 +15,9 @@ pub const STATUS_MAX_TOKENS: usize = 50;
 pub const DEFAULT_POLL_SECONDS: u32 = 15;
 /// Shortest poll interval a page may configure.
 pub const MIN_POLL_SECONDS: u32 = 2;
+/// Longest email address (RFC 5321's path limit).
+pub const EMAIL_MAX_BYTES: usize = 254;
+/// Longest article title kept with a comment; longer titles are cut.
+pub const PAGE_TITLE_MAX_CHARS: usize = 300;
+/// Longest article URL kept with a comment; longer ones are dropped.
+pub const PAGE_URL_MAX_BYTES: usize = 2048;

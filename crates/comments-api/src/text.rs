@@ -1,7 +1,10 @@
 //! Parsing of reader-supplied text (author, body, thread key): trim, NFC, no controls, limits.
 
 use crate::error::ErrorCode;
-use crate::limits::{AUTHOR_MAX_CHARS, BODY_MAX_CHARS, THREAD_KEY_MAX_BYTES};
+use crate::limits::{
+    AUTHOR_MAX_CHARS, BODY_MAX_CHARS, EMAIL_MAX_BYTES, PAGE_TITLE_MAX_CHARS, PAGE_URL_MAX_BYTES,
+    THREAD_KEY_MAX_BYTES,
+};
 
 /// Normalises to NFC. Without the `nfc` feature the caller has already
 /// normalised (the widget uses the browser's `normalize("NFC")`).
@@ -131,9 +134,114 @@ impl ThreadKey {
     }
 }
 
+text_newtype!(
+    /// An address to tell the author when their comment is published:
+    /// one `@`, a dotted domain, no spaces or controls, at most 254 bytes.
+    Email
+);
+
+impl Email {
+    /// `Ok(None)` for an empty field: the address is optional.
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, ErrorCode> {
+        let s = clean(raw, false).map_err(|_| ErrorCode::InvalidEmail)?;
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let mut parts = s.split('@');
+        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(ErrorCode::InvalidEmail);
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..");
+        let plain = s
+            .chars()
+            .all(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | '"' | ',' | ';' | '\\'));
+        if local.is_empty() || !domain_ok || !plain || s.len() > EMAIL_MAX_BYTES {
+            return Err(ErrorCode::InvalidEmail);
+        }
+        Ok(Some(Self(s)))
+    }
+}
+
+/// The article a comment was posted under, as the embedding page reports
+/// it. The page, not the reader, supplies it, so it is tidied rather than
+/// refused: a title is cut to 300 characters, a URL that is not plain
+/// http(s) or is too long is dropped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageContext {
+    pub title: String,
+    pub url: String,
+}
+
+impl PageContext {
+    pub fn parse(title: &str, url: &str) -> Self {
+        let title = clean(title, false)
+            .map(|t| t.chars().take(PAGE_TITLE_MAX_CHARS).collect())
+            .unwrap_or_default();
+        let url = clean(url, false).unwrap_or_default();
+        let lower = url.to_ascii_lowercase();
+        let url_ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && url.len() <= PAGE_URL_MAX_BYTES
+            && !url.chars().any(char::is_whitespace);
+        Self {
+            title,
+            url: if url_ok { url } else { String::new() },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_optional_and_plain() {
+        assert_eq!(Email::parse_optional("  ").unwrap(), None);
+        assert_eq!(
+            Email::parse_optional(" ana@news.example ")
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "ana@news.example"
+        );
+        for bad in [
+            "ana",
+            "a@b",
+            "@x.fr",
+            "a@@x.fr",
+            "a b@x.fr",
+            "a@x..fr",
+            "a@.x.fr",
+            "<a@x.fr>",
+            "a@x.fr\u{0}",
+        ] {
+            assert_eq!(
+                Email::parse_optional(bad),
+                Err(ErrorCode::InvalidEmail),
+                "{bad:?}"
+            );
+        }
+        let long = format!("{}@x.fr", "a".repeat(250));
+        assert_eq!(Email::parse_optional(&long), Err(ErrorCode::InvalidEmail));
+    }
+
+    #[test]
+    fn page_context_is_tidied_not_refused() {
+        let p = PageContext::parse(&"T".repeat(400), "https://news.example/a?b=1");
+        assert_eq!(p.title.chars().count(), 300);
+        assert_eq!(p.url, "https://news.example/a?b=1");
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https://a b",
+            "/relative",
+        ] {
+            assert_eq!(PageContext::parse("t", bad).url, "", "{bad:?}");
+        }
+        assert_eq!(PageContext::parse("a\u{7}b", "").title, "");
+    }
 
     #[test]
     fn author_is_trimmed_and_bounded() {

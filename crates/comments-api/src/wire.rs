@@ -17,6 +17,18 @@ pub struct NewComment {
     /// measured. Too fast means a bot, dropped the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compose_ms: Option<u64>,
+    /// The article's title and canonical URL, for the moderation queue.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page_title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page_url: String,
+    /// A random key the widget keeps per reader (in `localStorage`): it links
+    /// a reader's comments for the moderators' history and the trust rule.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reader: String,
+    /// Optional: mail this address once, when the comment is published.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
 }
 
 /// Where a comment stands in moderation.
@@ -73,6 +85,9 @@ pub struct ThreadPage {
     /// Changes whenever the thread's public list changes; also sent as the ETag.
     pub revision: u64,
     pub comments: Vec<Comment>,
+    /// Whether the server can mail authors (so the widget offers it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mail: bool,
 }
 
 /// `POST /api/v1/comments/status` request: the author's own tokens.

@@ -16,8 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
 use comments_api::{
-    Accepted, Author, CommentBody, CommentStatus, ErrorCode, NewComment, OwnComment, StatusEntry,
-    StatusRequest, StatusResponse, ThreadKey, ThreadPage, TokenRequest,
+    Accepted, Author, CommentBody, CommentStatus, Email, ErrorCode, NewComment, OwnComment,
+    PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage, TokenRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -99,6 +99,7 @@ pub async fn list(
         thread: thread.into_inner(),
         revision,
         comments,
+        mail: app.config.mail_enabled(),
     };
     Ok((etag_headers(&tag), Json(page)).into_response())
 }
@@ -114,6 +115,7 @@ pub async fn post(
     let thread = thread_key(path)?;
     let author = Author::parse(&new.author)?;
     let body = CommentBody::parse(&new.body)?;
+    let email = Email::parse_optional(&new.email)?;
     app.post_limiter.admit(&client)?;
     let limits = &app.config.limits;
     let too_fast = new.compose_ms.is_some_and(|ms| ms < limits.min_compose_ms);
@@ -141,6 +143,12 @@ pub async fn post(
     })?;
     let now = clock::now_ms();
     let (body_hash, flags) = signals::assess(app.store.as_ref(), &body, now).await?;
+    let author_key = reader_key(&new.reader);
+    let trust_after = app.config.moderation.trust_after;
+    let trusted = trust_after > 0
+        && !author_key.is_empty()
+        && flags.is_empty()
+        && app.store.approved_by_author(&author_key).await? >= trust_after;
     let comment = NewPending {
         thread,
         author,
@@ -150,17 +158,48 @@ pub async fn post(
         flags,
         ip_hmac: app.ip_hasher.hash(client.ip),
         created_at: now,
+        page: PageContext::parse(&new.page_title, &new.page_url),
+        author_key,
+        notify_email: email
+            .filter(|_| app.config.mail_enabled())
+            .map(Email::into_inner)
+            .unwrap_or_default(),
+        trusted,
     };
-    let id = app.store.insert_pending(&comment).await?;
-    tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            id,
-            status: CommentStatus::Pending,
-            token,
-        }),
-    ))
+    let inserted = app.store.insert_pending(&comment).await?;
+    let id = inserted.id;
+    let status = if let Some(rev) = inserted.revision {
+        tracing::info!(id, thread = %comment.thread, "comment published by the trust rule");
+        app.revisions
+            .apply([(comment.thread.as_str().to_string(), rev)]);
+        CommentStatus::Approved
+    } else {
+        tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
+        CommentStatus::Pending
+    };
+    // Announce it without making the reader wait.
+    let (store, notifier) = (app.store.clone(), app.notifier.clone());
+    tokio::spawn(async move {
+        match store.comment(id).await {
+            Ok(Some(item)) if status == CommentStatus::Pending => notifier.comment_pending(&item),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, id, "cannot announce a new comment"),
+        }
+    });
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id, status, token })))
+}
+
+/// The stored form of the widget's per-reader key: its SHA-256, or empty
+/// when the key is missing or not the widget's kind (16 to 128 letters and
+/// digits).
+fn reader_key(raw: &str) -> String {
+    let plausible =
+        (16..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric());
+    if plausible {
+        token::hash(raw)
+    } else {
+        String::new()
+    }
 }
 
 /// `POST /api/v1/comments/status`: where the author's own comments stand.

@@ -4,11 +4,13 @@ use crate::config::Config;
 use crate::demo::{self, Article};
 use crate::error::AppError;
 use crate::limiter::Limiter;
+use crate::mail_links::LinkSigner;
+use crate::notify::Notifier;
 use crate::origins::Origins;
 use crate::privacy::{self, IpHasher};
 use crate::revisions::Revisions;
 use crate::store::Store;
-use crate::{api, assets, moderation};
+use crate::{admin, api, assets, moderation};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,6 +32,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub post_limiter: Arc<Limiter>,
     pub read_limiter: Arc<Limiter>,
+    pub login_limiter: Arc<Limiter>,
+    pub notifier: Arc<Notifier>,
+    pub link_signer: Arc<LinkSigner>,
     pub origins: Arc<Origins>,
     pub ip_hasher: Arc<IpHasher>,
     /// The page at `/`, rendered once; `Bytes` clones share it.
@@ -69,11 +74,24 @@ impl AppState {
             Duration::from_secs(1) / limits.read_per_second,
             limits.tracked_clients,
         ));
+        let per_minute = config.moderation.login_per_minute;
+        let login_limiter = Arc::new(Limiter::new(
+            per_minute,
+            Duration::from_secs(60) / per_minute,
+            limits.tracked_clients,
+        ));
+        let link_signer = LinkSigner::load(store.as_ref())
+            .await
+            .map_err(|e| format!("cannot read or create the mail-link secret: {e}"))?;
+        let notifier = Notifier::new(&config, link_signer.clone(), store.clone())?;
         Ok(Self {
             store,
             revisions,
             post_limiter,
             read_limiter,
+            login_limiter,
+            notifier: Arc::new(notifier),
+            link_signer: Arc::new(link_signer),
             origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
             ip_hasher: Arc::new(IpHasher::new(&secret)),
             home: Html(Bytes::from(demo::page(article.as_ref()).0)),
@@ -158,6 +176,22 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/moderation/comments/{id}/reject",
             post(moderation::reject),
         );
+    let admin = Router::new()
+        .route("/admin", get(admin::queue))
+        .route("/admin/", get(admin::queue))
+        .route("/admin/login", get(admin::login_form).post(admin::login))
+        .route("/admin/logout", post(admin::logout))
+        .route("/admin/comments", get(admin::list))
+        .route("/admin/thread", get(admin::thread))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/decide", post(admin::decide_form))
+        .route("/admin/api/decide", post(admin::decide_api))
+        .route(
+            "/admin/mail/{token}",
+            get(admin::mail_link).post(admin::mail_link_confirm),
+        )
+        .route("/admin/admin.js", get(admin::script))
+        .route("/admin/admin.css", get(admin::stylesheet));
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
@@ -165,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{build}/{*file}", get(assets::file))
         .merge(public)
         .merge(moderation)
+        .merge(admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(REQUEST_MAX_BYTES))
@@ -178,7 +213,10 @@ pub fn router(state: AppState) -> Router {
 mod tests {
     use super::*;
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{Decision, ModerationItem, NewPending, RevisionChange, StoreFuture};
+    use crate::store::{
+        AuditEntry, Counts, Decision, DecisionRequest, Disposition, Inserted, ModerationItem,
+        NewPending, Purged, QueueQuery, RevisionChange, Session, StoreFuture,
+    };
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use comments_api::{Author, Comment, CommentBody, CommentStatus, OwnComment, ThreadKey};
@@ -192,7 +230,7 @@ mod tests {
     }
 
     impl Store for Counting {
-        fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, i64> {
+        fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, Inserted> {
             self.inner.insert_pending(c)
         }
         fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
@@ -211,11 +249,20 @@ mod tests {
         ) -> StoreFuture<'a, Vec<Option<(i64, CommentStatus)>>> {
             self.inner.statuses(hashes)
         }
-        fn by_status(&self, s: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>> {
-            self.inner.by_status(s, limit)
+        fn queue<'a>(&'a self, q: &'a QueueQuery) -> StoreFuture<'a, Vec<ModerationItem>> {
+            self.inner.queue(q)
         }
-        fn decide(&self, id: i64, s: CommentStatus) -> StoreFuture<'_, Option<Decision>> {
-            self.inner.decide(id, s)
+        fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>> {
+            self.inner.comment(id)
+        }
+        fn approved_by_author<'a>(&'a self, key: &'a str) -> StoreFuture<'a, u64> {
+            self.inner.approved_by_author(key)
+        }
+        fn decide<'a>(&'a self, r: &'a DecisionRequest<'a>) -> StoreFuture<'a, Option<Decision>> {
+            self.inner.decide(r)
+        }
+        fn counts(&self, since: i64) -> StoreFuture<'_, Counts> {
+            self.inner.counts(since)
         }
         fn by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
             self.inner.by_token(hash)
@@ -223,11 +270,36 @@ mod tests {
         fn delete_by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<Decision>> {
             self.inner.delete_by_token(hash)
         }
+        fn purge_author<'a>(
+            &'a self,
+            key: &'a str,
+            actor: &'a str,
+        ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)> {
+            self.inner.purge_author(key, actor)
+        }
+        fn take_notify_email(&self, id: i64) -> StoreFuture<'_, Option<String>> {
+            self.inner.take_notify_email(id)
+        }
+        fn purge(&self, addresses: i64, deleted: i64, now: i64) -> StoreFuture<'_, Purged> {
+            self.inner.purge(addresses, deleted, now)
+        }
+        fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
+            self.inner.create_session(session)
+        }
+        fn session<'a>(&'a self, hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>> {
+            self.inner.session(hash, now)
+        }
+        fn delete_session<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, ()> {
+            self.inner.delete_session(hash)
+        }
+        fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>> {
+            self.inner.audit(limit)
+        }
+        fn use_link<'a>(&'a self, nonce: &'a str, now: i64) -> StoreFuture<'a, bool> {
+            self.inner.use_link(nonce, now)
+        }
         fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
             self.inner.revisions_since(after)
-        }
-        fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64> {
-            self.inner.forget_ips_before(before)
         }
         fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>> {
             self.inner.meta(name)
@@ -288,9 +360,14 @@ mod tests {
                 flags: String::new(),
                 ip_hmac: String::new(),
                 created_at: 1,
+                page: Default::default(),
+                author_key: String::new(),
+                notify_email: String::new(),
+                trusted: false,
             })
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let (status, _) = get(&app, "/api/v1/threads/t/comments", None).await;
         assert_eq!(
             (status, reads()),
@@ -298,7 +375,13 @@ mod tests {
             "nothing approved yet"
         );
 
-        crate::moderation::decide(store.as_ref(), &revisions, id, CommentStatus::Approved)
+        let approve = DecisionRequest {
+            id,
+            to: Disposition::Approved,
+            actor: "test",
+            only_from: None,
+        };
+        crate::moderation::decide_with(store.as_ref(), &revisions, None, &approve)
             .await
             .unwrap();
         let (status, tag) = get(&app, "/api/v1/threads/t/comments", None).await;

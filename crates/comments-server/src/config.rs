@@ -15,6 +15,7 @@ pub struct Config {
     pub moderation: ModerationConfig,
     pub sites: SitesConfig,
     pub limits: LimitsConfig,
+    pub notify: NotifyConfig,
     pub demo: DemoConfig,
 }
 
@@ -39,11 +40,103 @@ pub struct DatabaseConfig {
     pub refresh_ms: u64,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// Bearer token for the moderation HTTP API. Unset: the API answers 401.
     pub token: Option<String>,
+    /// Who may sign in at `/admin`.
+    pub moderators: Vec<ModeratorConfig>,
+    /// The address readers and moderators reach this server at
+    /// (`https://comments.news.example`): mail links point there, and the
+    /// session cookie is `Secure` when it is https. Unset: `http://{listen}`.
+    pub public_url: Option<String>,
+    /// Hours a moderator stays signed in.
+    pub session_hours: u64,
+    /// Sign-in attempts one client network may make per minute.
+    pub login_per_minute: u32,
+    /// Publish at once the comments of readers (by the widget's per-reader
+    /// key) with at least this many approved comments. 0: off.
+    pub trust_after: u64,
+}
+
+/// One moderator: a name for the audit log, an Argon2id hash made by
+/// `comments-server hash-password`, and where to mail them (optional).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeratorConfig {
+    pub name: String,
+    pub password_hash: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// Where new pending comments are announced.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// A URL that gets a JSON POST for each new pending comment.
+    pub webhook_url: Option<String>,
+    /// `json` (the full event) or `slack` (`{"text": …}`, which Slack,
+    /// Mattermost and Matrix hookshot's generic webhooks accept).
+    pub webhook_format: WebhookFormat,
+    /// SMTP server for mail, as a URL: `smtp://host:25` (plain, for a local
+    /// relay), `smtp://user:pass@host:587?tls=required`, `smtps://host:465`.
+    /// Unset: no mail, and the widget does not offer authors a mail.
+    pub smtp_url: Option<String>,
+    /// The From of every mail, e.g. `Comments <comments@news.example>`.
+    pub mail_from: Option<String>,
+    /// First wait before retrying a failed delivery; it doubles each time,
+    /// over 6 attempts (1 s: about a minute in all).
+    pub retry_base_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Slack,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: None,
+            webhook_format: WebhookFormat::Json,
+            smtp_url: None,
+            mail_from: None,
+            retry_base_ms: 1000,
+        }
+    }
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            moderators: Vec::new(),
+            public_url: None,
+            session_hours: 12,
+            login_per_minute: 5,
+            trust_after: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Where mail links point: `moderation.public_url`, else `http://{listen}`.
+    pub fn public_url(&self) -> String {
+        match &self.moderation.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether mail can be sent (an SMTP server and a From are set).
+    pub fn mail_enabled(&self) -> bool {
+        self.notify.smtp_url.is_some() && self.notify.mail_from.is_some()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -89,6 +182,7 @@ impl Default for Config {
             moderation: ModerationConfig::default(),
             sites: SitesConfig::default(),
             limits: LimitsConfig::default(),
+            notify: NotifyConfig::default(),
             demo: DemoConfig::default(),
         }
     }
@@ -220,6 +314,45 @@ impl Config {
         if let Some(v) = var("COMMENTS_DEMO_ARTICLE") {
             self.demo.article = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
         }
+        if let Some(v) = var("COMMENTS_MODERATORS") {
+            self.moderation.moderators = parse_moderators(&v)?;
+        }
+        if let Some(v) = var("COMMENTS_PUBLIC_URL") {
+            self.moderation.public_url = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = var("COMMENTS_SESSION_HOURS") {
+            self.moderation.session_hours = parsed("COMMENTS_SESSION_HOURS", v)?;
+        }
+        if let Some(v) = var("COMMENTS_LOGIN_PER_MINUTE") {
+            self.moderation.login_per_minute = parsed("COMMENTS_LOGIN_PER_MINUTE", v)?;
+        }
+        if let Some(v) = var("COMMENTS_TRUST_AFTER") {
+            self.moderation.trust_after = parsed("COMMENTS_TRUST_AFTER", v)?;
+        }
+        if let Some(v) = var("COMMENTS_WEBHOOK_URL") {
+            self.notify.webhook_url = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = var("COMMENTS_WEBHOOK_FORMAT") {
+            self.notify.webhook_format = match v.as_str() {
+                "json" => WebhookFormat::Json,
+                "slack" => WebhookFormat::Slack,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "COMMENTS_WEBHOOK_FORMAT={v:?}: use json or slack"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = var("COMMENTS_SMTP_URL") {
+            self.notify.smtp_url = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = var("COMMENTS_MAIL_FROM") {
+            self.notify.mail_from = Some(v).filter(|u| !u.is_empty());
+        }
+        if let Some(v) = var("COMMENTS_NOTIFY_RETRY_MS") {
+            self.notify.retry_base_ms = parsed("COMMENTS_NOTIFY_RETRY_MS", v)?;
+        }
+        self.check_moderation()?;
         if self.moderation.token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err(ConfigError(
                 "moderation.token must be at least 16 characters".into(),
@@ -238,6 +371,62 @@ impl Config {
         }
         Ok(())
     }
+}
+
+impl Config {
+    fn check_moderation(&self) -> Result<(), ConfigError> {
+        let m = &self.moderation;
+        for (i, moderator) in m.moderators.iter().enumerate() {
+            let name = moderator.name.trim();
+            if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+                return Err(ConfigError(format!(
+                    "moderation.moderators[{i}]: the name must be 1 to 64 characters"
+                )));
+            }
+            if !moderator.password_hash.starts_with("$argon2id$") {
+                return Err(ConfigError(format!(
+                    "moderation.moderators[{i}] ({name}): password_hash must be an Argon2id hash \
+                     from `comments-server hash-password`"
+                )));
+            }
+            if m.moderators[..i].iter().any(|o| o.name == moderator.name) {
+                return Err(ConfigError(format!("two moderators are named {name:?}")));
+            }
+        }
+        if let Some(url) = &m.public_url
+            && normalize_origin(url).is_none()
+        {
+            return Err(ConfigError(format!(
+                "moderation.public_url {url:?} must be like https://comments.news.example"
+            )));
+        }
+        if m.session_hours == 0 || m.login_per_minute == 0 {
+            return Err(ConfigError(
+                "moderation.session_hours and login_per_minute must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `name:hash[:email]` entries separated by whitespace (an Argon2 hash has
+/// no colon or space).
+fn parse_moderators(v: &str) -> Result<Vec<ModeratorConfig>, ConfigError> {
+    v.split_whitespace()
+        .map(|entry| {
+            let mut parts = entry.split(':');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(name), Some(hash), email, None) => Ok(ModeratorConfig {
+                    name: name.to_string(),
+                    password_hash: hash.to_string(),
+                    email: email.map(String::from),
+                }),
+                _ => Err(ConfigError(format!(
+                    "COMMENTS_MODERATORS: {entry:?} is not name:argon2-hash[:email]"
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// `scheme://host[:port]`, lower-cased, without a trailing slash; `None`
@@ -313,6 +502,40 @@ mod tests {
             .apply_env(|k| (k == "COMMENTS_ALLOWED_ORIGINS").then(|| "a.example".into()))
             .unwrap_err();
         assert!(e.0.contains("allowed_origins"), "{}", e.0);
+    }
+
+    #[test]
+    fn moderators_come_from_toml_or_env_and_are_checked() {
+        let c = Config::from_toml(
+            "[moderation]\ntrust_after = 3\n[[moderation.moderators]]\nname = \"ana\"\npassword_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.moderation.moderators[0].name, "ana");
+        assert_eq!(c.moderation.trust_after, 3);
+        let mut c = Config::default();
+        c.apply_env(|k| {
+            (k == "COMMENTS_MODERATORS")
+                .then(|| "ana:$argon2id$x:ana@news.example bob:$argon2id$y".into())
+        })
+        .unwrap();
+        assert_eq!(c.moderation.moderators.len(), 2);
+        assert_eq!(
+            c.moderation.moderators[0].email.as_deref(),
+            Some("ana@news.example")
+        );
+        for bad in [
+            "ana:plaintext",
+            "ana",
+            "ana:$argon2id$x bob:$argon2id$y ana:$argon2id$z",
+        ] {
+            let mut c = Config::default();
+            assert!(
+                c.apply_env(|k| (k == "COMMENTS_MODERATORS").then(|| bad.into()))
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(Config::default().public_url(), "http://127.0.0.1:8080");
     }
 
     #[test]

@@ -1,23 +1,8 @@
 //! The page at `/`: the demo article with the widget embedded, or a short landing page.
 
 use crate::assets::DEMO_TEMPLATE;
+use crate::html::escape;
 use axum::response::Html;
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// Letters and digits only, lower-cased: "Marseille – Miami" and
 /// "Marseille - Miami" compare equal.

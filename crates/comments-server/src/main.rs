@@ -1,4 +1,4 @@
-//! `comments-server`: the binary's command line (serve, moderate, backup, restore, widget-size).
+//! `comments-server`: the binary's command line (serve, moderate, hash-password, backup, restore, widget-size).
 
 use comments_server::config::Config;
 use comments_server::store::Store;
@@ -18,6 +18,8 @@ USAGE:
     comments-server [--config FILE] moderate list
     comments-server [--config FILE] moderate approve ID
     comments-server [--config FILE] moderate reject ID
+    comments-server [--config FILE] moderate purge-author KEY   delete all of one reader's comments
+    comments-server hash-password                   read a password on stdin, print its Argon2id hash
     comments-server [--config FILE] backup FILE     copy the database, safe while serving
     comments-server [--config FILE] restore FILE    replace all comments with a backup's
     comments-server widget-size
@@ -44,6 +46,9 @@ fn main() -> ExitCode {
     let command = args.first().cloned().unwrap_or_else(|| "serve".into());
     if command == "widget-size" {
         return widget_size();
+    }
+    if command == "hash-password" {
+        return hash_password();
     }
     if !["serve", "moderate", "backup", "restore"].contains(&command.as_str()) {
         eprintln!("error: unknown command {command:?}\n\n{USAGE}");
@@ -95,7 +100,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
+async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -104,15 +109,19 @@ async fn serve(config: Config, store: Arc<dyn Store>) -> Result<(), String> {
         .with_writer(std::io::stderr)
         .init();
     let listen = config.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.moderation.public_url.is_none() {
+        // Links in mail need the real port (the configured one may be 0).
+        config.moderation.public_url = Some(format!("http://{addr}"));
+    }
     let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
     let state = app::AppState::new(config, Arc::clone(&store)).await?;
     let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
     let purger = comments_server::privacy::spawn_purger(store, Duration::from_secs(3600));
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
     if state_allows_any_origin {
@@ -174,6 +183,46 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+/// Reads one line (the password) from stdin and prints its Argon2id hash,
+/// for `[[moderation.moderators]] password_hash`.
+fn hash_password() -> ExitCode {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    // Keep the password off the screen while it is typed.
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    if interactive {
+        eprint!("Password (not shown): ");
+        stty("-echo");
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if interactive {
+        stty("echo");
+        eprintln!();
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if read.is_err() || password.chars().count() < 10 {
+        eprintln!("error: give a password of at least 10 characters on stdin");
+        return ExitCode::from(2);
+    }
+    match comments_server::auth::hash_password(password) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,9 +1,10 @@
-//! Moderation until the web queue exists: an HTTP API behind a bearer token, and the `moderate` CLI.
+//! Moderation decisions (shared by every path), the HTTP API behind a bearer token, and the `moderate` CLI.
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::notify::Notifier;
 use crate::revisions::Revisions;
-use crate::store::{Decision, ModerationItem, Store};
+use crate::store::{Decision, DecisionRequest, Disposition, ModerationItem, QueueQuery, Store};
 use crate::token::constant_time_eq;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -47,7 +48,7 @@ pub struct DecisionAnswer {
     id: i64,
     thread: String,
     status: CommentStatus,
-    previous: CommentStatus,
+    previous: Disposition,
 }
 
 /// `GET /api/v1/moderation/comments?status=pending&limit=100`
@@ -68,7 +69,14 @@ pub async fn list(
         })?,
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let comments = app.store.by_status(status, limit).await?;
+    let query = QueueQuery {
+        status: status.into(),
+        thread: None,
+        author: None,
+        newest_first: false,
+        limit,
+    };
+    let comments = app.store.queue(&query).await?;
     Ok(Json(ListAnswer { comments }))
 }
 
@@ -85,7 +93,13 @@ async fn decide_http(
             "The comment id must be a number.",
         )
     })?;
-    let d = decide(app.store.as_ref(), &app.revisions, id, status).await?;
+    let request = DecisionRequest {
+        id,
+        to: status.into(),
+        actor: "api token",
+        only_from: None,
+    };
+    let d = decide(&app, &request).await?;
     Ok(Json(DecisionAnswer {
         id,
         thread: d.thread,
@@ -112,21 +126,38 @@ pub async fn reject(
     decide_http(app, headers, id, CommentStatus::Rejected).await
 }
 
-/// Applies a decision and publishes the thread's new revision to pollers.
-pub async fn decide(
+/// Applies a decision through the server: publishes the thread's new
+/// revision to pollers and mails the author of a newly published comment.
+pub async fn decide(app: &AppState, request: &DecisionRequest<'_>) -> Result<Decision, AppError> {
+    decide_with(
+        app.store.as_ref(),
+        &app.revisions,
+        Some(&app.notifier),
+        request,
+    )
+    .await
+}
+
+/// Applies a decision (audited by the store, in the same transaction).
+pub async fn decide_with(
     store: &dyn Store,
     revisions: &Revisions,
-    id: i64,
-    status: CommentStatus,
+    notifier: Option<&Notifier>,
+    request: &DecisionRequest<'_>,
 ) -> Result<Decision, AppError> {
+    let id = request.id;
     let decision = store
-        .decide(id, status)
+        .decide(request)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("No comment with id {id}.")))?;
     if let Some(rev) = decision.revision {
         revisions.apply([(decision.thread.clone(), rev)]);
     }
-    tracing::info!(id, status = status.as_str(), thread = %decision.thread, "moderation decision");
+    let published = request.to == Disposition::Approved && decision.revision.is_some();
+    if let (true, Some(notifier)) = (published, notifier) {
+        notifier.comment_published(id).await;
+    }
+    tracing::info!(id, status = request.to.as_str(), actor = request.actor, thread = %decision.thread, "moderation decision");
     Ok(decision)
 }
 
@@ -139,16 +170,20 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
     };
     match args.first().map(String::as_str) {
         Some("list") | None => {
-            let items = store
-                .by_status(CommentStatus::Pending, 1000)
-                .await
-                .map_err(|e| e.to_string())?;
+            let query = QueueQuery {
+                status: Disposition::Pending,
+                thread: None,
+                author: None,
+                newest_first: false,
+                limit: 1000,
+            };
+            let items = store.queue(&query).await.map_err(|e| e.to_string())?;
             if items.is_empty() {
                 return Ok("No comment awaits moderation.".into());
             }
             let mut out = format!("{} pending comment(s), oldest first:\n", items.len());
             for c in items {
-                let body: String = c.comment.body.chars().take(200).collect();
+                let body: String = c.body.chars().take(200).collect();
                 let body = body.replace('\n', " ⏎ ");
                 let flags = if c.flags.is_empty() {
                     String::new()
@@ -157,7 +192,7 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
                 };
                 out.push_str(&format!(
                     "\n#{}  thread {:?}  by {:?}{flags}\n    {}\n",
-                    c.comment.id, c.comment.thread, c.comment.author, body
+                    c.id, c.thread, c.author, body
                 ));
             }
             out.push_str("\nApprove with `comments-server moderate approve ID`, reject with `... reject ID`.");
@@ -170,7 +205,13 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
             } else {
                 CommentStatus::Rejected
             };
-            let d = decide(store, &revisions, id, status)
+            let request = DecisionRequest {
+                id,
+                to: status.into(),
+                actor: "cli",
+                only_from: None,
+            };
+            let d = decide_with(store, &revisions, None, &request)
                 .await
                 .map_err(|e| e.message.into_owned())?;
             Ok(format!(
@@ -180,8 +221,20 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
                 status.as_str()
             ))
         }
+        Some("purge-author") => {
+            let key = args
+                .get(1)
+                .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
+                .ok_or("expected a reader key (64 hex digits, as the moderation page shows it)")?;
+            let (count, changes) = store
+                .purge_author(key, "cli")
+                .await
+                .map_err(|e| e.to_string())?;
+            revisions.apply(changes);
+            Ok(format!("Deleted {count} comment(s) of reader {key}."))
+        }
         Some(other) => Err(format!(
-            "unknown moderate command {other:?}; use list, approve ID or reject ID"
+            "unknown moderate command {other:?}; use list, approve ID, reject ID or purge-author KEY"
         )),
     }
 }

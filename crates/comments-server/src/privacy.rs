@@ -38,18 +38,31 @@ impl IpHasher {
     }
 }
 
-/// Blanks address hashes older than [`IP_RETENTION_MS`] now and then every
+/// How long a moderator's deletion can be undone before the row goes.
+pub const DELETED_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Blanks address hashes older than [`IP_RETENTION_MS`], removes moderator
+/// deletions older than a day and expired sessions, now and then every
 /// `every`, until the task is aborted.
 pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let before = crate::clock::now_ms() - IP_RETENTION_MS;
-            match store.forget_ips_before(before).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "forgot client address hashes older than 30 days"),
-                Err(e) => tracing::warn!(error = %e, "address purge failed; will retry"),
+            let now = crate::clock::now_ms();
+            match store
+                .purge(now - IP_RETENTION_MS, now - DELETED_RETENTION_MS, now)
+                .await
+            {
+                Ok(p) if p == Default::default() => {}
+                Ok(p) => tracing::info!(
+                    addresses = p.addresses,
+                    deleted_comments = p.deleted_comments,
+                    sessions = p.sessions,
+                    links = p.links,
+                    "purged old data"
+                ),
+                Err(e) => tracing::warn!(error = %e, "purge failed; will retry"),
             }
         }
     })

@@ -7,7 +7,9 @@
 
 pub mod sqlite;
 
-use comments_api::{Author, Comment, CommentBody, CommentStatus, OwnComment, ThreadKey};
+use comments_api::{
+    Author, Comment, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey,
+};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -34,7 +36,8 @@ impl std::error::Error for StoreError {}
 pub type StoreResult<T> = Result<T, StoreError>;
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
-/// A parsed comment on its way into the store, always pending.
+/// A parsed comment on its way into the store: pending, or approved at
+/// once when the trust rule vouches for its author.
 #[derive(Clone, Debug)]
 pub struct NewPending {
     pub thread: ThreadKey,
@@ -49,56 +52,231 @@ pub struct NewPending {
     /// HMAC of the client's address (see `privacy`), never the address.
     pub ip_hmac: String,
     pub created_at: i64,
+    /// The article the comment was posted under.
+    pub page: PageContext,
+    /// SHA-256 of the widget's per-reader key, hex; empty when none was sent.
+    pub author_key: String,
+    /// Where to tell the author once the comment is published; empty: nowhere.
+    pub notify_email: String,
+    /// Publish at once (the trust rule); recorded in the audit log.
+    pub trusted: bool,
+}
+
+/// What storing a new comment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inserted {
+    pub id: i64,
+    /// The thread's new revision when the comment was published at once.
+    pub revision: Option<u64>,
+}
+
+/// Where a comment stands, deletions by moderators included (they are kept
+/// for a day so that they can be undone, and are invisible to readers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Disposition {
+    Pending,
+    Approved,
+    Rejected,
+    Deleted,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "deleted" => Some(Self::Deleted),
+            other => CommentStatus::parse(other).map(Self::from),
+        }
+    }
+
+    /// The status its author may learn; `None` once deleted.
+    pub fn public(self) -> Option<CommentStatus> {
+        match self {
+            Self::Pending => Some(CommentStatus::Pending),
+            Self::Approved => Some(CommentStatus::Approved),
+            Self::Rejected => Some(CommentStatus::Rejected),
+            Self::Deleted => None,
+        }
+    }
+}
+
+impl From<CommentStatus> for Disposition {
+    fn from(s: CommentStatus) -> Self {
+        match s {
+            CommentStatus::Pending => Self::Pending,
+            CommentStatus::Approved => Self::Approved,
+            CommentStatus::Rejected => Self::Rejected,
+        }
+    }
 }
 
 /// A comment as a moderator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ModerationItem {
-    #[serde(flatten)]
-    pub comment: OwnComment,
+    pub id: i64,
+    pub thread: String,
+    pub page_title: String,
+    pub page_url: String,
+    pub author: String,
+    /// SHA-256 of the reader's key (empty when the widget sent none).
+    pub author_key: String,
+    pub body: String,
+    pub status: Disposition,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
     /// Spam signals computed on arrival, e.g. `many_links`.
     pub flags: Vec<String>,
+    /// The same reader's other comments: approved, and rejected.
+    pub author_approved: u64,
+    pub author_rejected: u64,
+}
+
+/// Which comments a moderation view lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueQuery {
+    pub status: Disposition,
+    /// Only this thread.
+    pub thread: Option<String>,
+    /// Only authors whose name contains this (case-insensitive).
+    pub author: Option<String>,
+    /// Newest first (published lists) instead of oldest first (the queue).
+    pub newest_first: bool,
+    pub limit: u32,
 }
 
 /// What a moderation decision changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub thread: String,
-    pub previous: CommentStatus,
+    pub previous: Disposition,
     /// The thread's new revision when its public list changed.
     pub revision: Option<u64>,
+}
+
+/// A decision to take: who takes it, and on what condition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRequest<'a> {
+    pub id: i64,
+    pub to: Disposition,
+    /// Written to the audit log: a moderator's name, `cli`, `api token`…
+    pub actor: &'a str,
+    /// Apply only if the comment still has this status (mail links act on
+    /// pending comments only); otherwise nothing changes.
+    pub only_from: Option<Disposition>,
+}
+
+/// Counts for the moderation header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub pending: u64,
+    pub approved_since: u64,
+    pub rejected_since: u64,
+}
+
+/// A moderator's signed-in session (looked up by the hash of its cookie).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub moderator: String,
+    /// The token every state-changing request must carry.
+    pub csrf: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub comment_id: Option<i64>,
+    pub thread: String,
+    pub detail: String,
+}
+
+/// What the periodic purge removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub addresses: u64,
+    pub deleted_comments: u64,
+    pub sessions: u64,
+    pub links: u64,
 }
 
 /// One thread whose public list changed: its key and new revision.
 pub type RevisionChange = (String, u64);
 
 pub trait Store: Send + Sync + 'static {
-    /// Stores a pending comment durably and returns its id.
-    fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, i64>;
+    /// Stores a new comment durably.
+    fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, Inserted>;
     /// Whether a comment with this body hash arrived at or after `since`.
     fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool>;
     /// Pending comments in `thread`, and in all threads.
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)>;
     /// Approved comments of a thread, oldest first.
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>>;
-    /// For each token hash, the comment's id and status, or `None` if unknown.
+    /// For each token hash, the comment's id and status, or `None` if unknown
+    /// (or deleted).
     fn statuses<'a>(
         &'a self,
         token_hashes: &'a [String],
     ) -> StoreFuture<'a, Vec<Option<(i64, CommentStatus)>>>;
-    /// Comments with `status`, oldest first, at most `limit`.
-    fn by_status(&self, status: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>>;
-    /// Sets a comment's status. `None` if there is no such comment. Bumps the
-    /// thread's revision when its public list changes.
-    fn decide(&self, id: i64, status: CommentStatus) -> StoreFuture<'_, Option<Decision>>;
+    /// Comments for a moderation view, with their authors' history.
+    fn queue<'a>(&'a self, query: &'a QueueQuery) -> StoreFuture<'a, Vec<ModerationItem>>;
+    /// One comment, as a moderator sees it.
+    fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>>;
+    /// How many earlier comments of this reader were approved.
+    fn approved_by_author<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, u64>;
+    /// Sets a comment's status and writes the audit line, in one
+    /// transaction. `None` if there is no such comment. Bumps the thread's
+    /// revision when its public list changes.
+    fn decide<'a>(&'a self, request: &'a DecisionRequest<'a>) -> StoreFuture<'a, Option<Decision>>;
+    /// Pending comments now; approved and rejected since `since`.
+    fn counts(&self, since: i64) -> StoreFuture<'_, Counts>;
     /// The comment posted with this token hash, for its author.
     fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>>;
     /// Deletes the comment posted with this token hash; `None` if unknown.
     /// Bumps the thread's revision if the comment was public.
     fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>>;
-    /// Blanks the address hashes of comments created before `before`;
-    /// returns how many.
-    fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64>;
+    /// Deletes every comment of one reader (by key hash), audited; returns
+    /// how many, and the threads whose public list changed.
+    fn purge_author<'a>(
+        &'a self,
+        author_key: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)>;
+    /// The author's mail address for a published comment, blanked as it is
+    /// read so that the author is mailed once.
+    fn take_notify_email(&self, id: i64) -> StoreFuture<'_, Option<String>>;
+    /// Blanks address hashes created before `addresses_before`, removes
+    /// moderator deletions decided before `deleted_before`, and expired
+    /// sessions and link nonces.
+    fn purge(
+        &self,
+        addresses_before: i64,
+        deleted_before: i64,
+        now: i64,
+    ) -> StoreFuture<'_, Purged>;
+    /// Starts a moderator's session.
+    fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
+    /// The unexpired session with this cookie hash.
+    fn session<'a>(&'a self, token_hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>>;
+    /// Ends a session (sign out).
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
+    /// The newest audit lines first.
+    fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>>;
+    /// Records a mail link's nonce as used; `false` if it already was.
+    fn use_link<'a>(&'a self, nonce: &'a str, now: i64) -> StoreFuture<'a, bool>;
     /// A value of the installation's own settings.
     fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>>;
     /// Sets a value unless one is already there; returns the one in force.

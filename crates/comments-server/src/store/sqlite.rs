@@ -1,7 +1,8 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    Decision, ModerationItem, NewPending, RevisionChange, Store, StoreError, StoreFuture,
+    AuditEntry, Counts, Decision, DecisionRequest, Disposition, Inserted, ModerationItem,
+    NewPending, Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture,
     StoreResult,
 };
 use comments_api::{Comment, CommentStatus, OwnComment, ThreadKey};
@@ -36,8 +37,82 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-fn status_from_db(s: &str) -> StoreResult<CommentStatus> {
-    CommentStatus::parse(s).ok_or_else(|| StoreError::Other(format!("unknown status {s:?} in db")))
+fn status_from_db(s: &str) -> StoreResult<Disposition> {
+    Disposition::parse(s).ok_or_else(|| StoreError::Other(format!("unknown status {s:?} in db")))
+}
+
+/// The columns of a [`ModerationItem`], with the author's history (a macro,
+/// so that queries stay static strings).
+macro_rules! item_columns {
+    () => {
+        "c.id, c.thread_key, c.page_title, c.page_url, c.author, \
+    c.author_key, c.body, c.status, c.created_at, c.decided_at, c.flags, \
+    (SELECT count(*) FROM comments h WHERE c.author_key != '' \
+       AND h.author_key = c.author_key AND h.status = 'approved' AND h.id != c.id), \
+    (SELECT count(*) FROM comments h WHERE c.author_key != '' \
+       AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id)"
+    };
+}
+
+type ItemRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+);
+
+fn item(row: ItemRow) -> StoreResult<ModerationItem> {
+    let (id, thread, page_title, page_url, author, author_key, body, status, created_at) = (
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+    );
+    Ok(ModerationItem {
+        id,
+        thread,
+        page_title,
+        page_url,
+        author,
+        author_key,
+        body,
+        status: status_from_db(&status)?,
+        created_at,
+        decided_at: row.9,
+        flags: crate::signals::decode(&row.10),
+        author_approved: u64::try_from(row.11).unwrap_or(0),
+        author_rejected: u64::try_from(row.12).unwrap_or(0),
+    })
+}
+
+/// Writes one audit line inside `tx`.
+async fn audit_line(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    actor: &str,
+    action: &str,
+    comment_id: Option<i64>,
+    thread: &str,
+    detail: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit (at, actor, action, comment_id, thread_key, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(crate::clock::now_ms())
+    .bind(actor)
+    .bind(action)
+    .bind(comment_id)
+    .bind(thread)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn revision(v: i64) -> u64 {
@@ -151,9 +226,11 @@ impl SqliteStore {
             .await?;
         let copied = sqlx::query(
             "INSERT INTO main.comments (id, thread_key, author, body, status, token_hash, \
-             body_hash, flags, ip_hmac, created_at, decided_at) \
+             body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
+             author_key, notify_email) \
              SELECT id, thread_key, author, body, status, token_hash, \
-             body_hash, flags, ip_hmac, created_at, decided_at FROM backup.comments",
+             body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
+             author_key, notify_email FROM backup.comments",
         )
         .execute(&mut *conn)
         .await?
@@ -217,7 +294,7 @@ impl SqliteStore {
             return Ok(None);
         };
         let previous = status_from_db(&previous)?;
-        let public_change = previous == CommentStatus::Approved;
+        let public_change = previous == Disposition::Approved;
         Self::conclude(tx, thread, previous, public_change).await
     }
 
@@ -226,7 +303,7 @@ impl SqliteStore {
     async fn conclude(
         mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
         thread: String,
-        previous: CommentStatus,
+        previous: Disposition,
         public_change: bool,
     ) -> StoreResult<Option<Decision>> {
         let revision = if public_change {
@@ -242,18 +319,19 @@ impl SqliteStore {
         }))
     }
 
-    async fn decide_inner(&self, id: i64, status: CommentStatus) -> StoreResult<Option<Decision>> {
+    async fn decide_inner(&self, r: &DecisionRequest<'_>) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT thread_key, status FROM comments WHERE id = $1")
-                .bind(id)
+                .bind(r.id)
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((thread, previous)) = row else {
             return Ok(None);
         };
         let previous = status_from_db(&previous)?;
-        if previous == status {
+        let refused = r.only_from.is_some_and(|from| from != previous);
+        if previous == r.to || refused {
             return Ok(Some(Decision {
                 thread,
                 previous,
@@ -261,38 +339,104 @@ impl SqliteStore {
             }));
         }
         sqlx::query("UPDATE comments SET status = $1, decided_at = $2 WHERE id = $3")
-            .bind(status.as_str())
+            .bind(r.to.as_str())
             .bind(crate::clock::now_ms())
-            .bind(id)
+            .bind(r.id)
             .execute(&mut *tx)
             .await?;
-        let public_change =
-            previous == CommentStatus::Approved || status == CommentStatus::Approved;
+        let detail = format!("{} -> {}", previous.as_str(), r.to.as_str());
+        audit_line(
+            &mut tx,
+            r.actor,
+            r.to.as_str(),
+            Some(r.id),
+            &thread,
+            &detail,
+        )
+        .await?;
+        let public_change = previous == Disposition::Approved || r.to == Disposition::Approved;
         Self::conclude(tx, thread, previous, public_change).await
+    }
+
+    async fn purge_author_inner(
+        &self,
+        author_key: &str,
+        actor: &str,
+    ) -> StoreResult<(u64, Vec<RevisionChange>)> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "DELETE FROM comments WHERE author_key = $1 AND author_key != '' \
+             RETURNING thread_key, status",
+        )
+        .bind(author_key)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut public: Vec<String> = rows
+            .iter()
+            .filter(|(_, status)| status == "approved")
+            .map(|(thread, _)| thread.clone())
+            .collect();
+        public.sort();
+        public.dedup();
+        let mut changes = Vec::with_capacity(public.len());
+        for thread in public {
+            let rev = Self::bump_revision(&mut tx, &thread).await?;
+            changes.push((thread, rev));
+        }
+        let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+        let detail = format!("{count} comment(s) of reader {author_key}");
+        audit_line(&mut tx, actor, "purge_author", None, "", &detail).await?;
+        tx.commit().await?;
+        Ok((count, changes))
     }
 }
 
 impl Store for SqliteStore {
-    fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, i64> {
+    fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, Inserted> {
         Box::pin(async move {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let status = if c.trusted { "approved" } else { "pending" };
+            let decided_at = c.trusted.then_some(c.created_at);
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO comments (thread_key, author, body, status, token_hash, \
-                 body_hash, flags, ip_hmac, created_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8) RETURNING id",
+                 body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
+                 author_key, notify_email) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 RETURNING id",
             )
             .bind(c.thread.as_str())
             .bind(c.author.as_str())
             .bind(c.body.as_str())
+            .bind(status)
             .bind(&c.token_hash)
             .bind(&c.body_hash)
             .bind(&c.flags)
             .bind(&c.ip_hmac)
             .bind(c.created_at)
+            .bind(decided_at)
+            .bind(&c.page.title)
+            .bind(&c.page.url)
+            .bind(&c.author_key)
+            .bind(&c.notify_email)
             .fetch_one(&mut *tx)
             .await?;
+            let revision = if c.trusted {
+                let thread = c.thread.as_str();
+                audit_line(
+                    &mut tx,
+                    "trust rule",
+                    "approved",
+                    Some(id),
+                    thread,
+                    "new -> approved",
+                )
+                .await?;
+                Some(Self::bump_revision(&mut tx, thread).await?)
+            } else {
+                None
+            };
             tx.commit().await?;
-            Ok(id)
+            Ok(Inserted { id, revision })
         })
     }
 
@@ -361,7 +505,7 @@ impl Store for SqliteStore {
                         .fetch_optional(&mut *conn)
                         .await?;
                 out.push(match row {
-                    Some((id, s)) => Some((id, status_from_db(&s)?)),
+                    Some((id, s)) => status_from_db(&s)?.public().map(|s| (id, s)),
                     None => None,
                 });
             }
@@ -369,37 +513,90 @@ impl Store for SqliteStore {
         })
     }
 
-    fn by_status(&self, status: CommentStatus, limit: u32) -> StoreFuture<'_, Vec<ModerationItem>> {
+    fn queue<'a>(&'a self, q: &'a QueueQuery) -> StoreFuture<'a, Vec<ModerationItem>> {
         Box::pin(async move {
-            let rows: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
-                "SELECT id, thread_key, author, body, created_at, flags FROM comments \
-                 WHERE status = $1 ORDER BY created_at, id LIMIT $2",
-            )
-            .bind(status.as_str())
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(
-                    |(id, thread, author, body, created_at, flags)| ModerationItem {
-                        comment: OwnComment {
-                            id,
-                            thread,
-                            author,
-                            body,
-                            status,
-                            created_at,
-                        },
-                        flags: crate::signals::decode(&flags),
-                    },
-                )
-                .collect())
+            macro_rules! select {
+                ($order:literal) => {
+                    concat!(
+                        "SELECT ",
+                        item_columns!(),
+                        " FROM comments c WHERE c.status = $1 \
+                         AND ($2 IS NULL OR c.thread_key = $2) \
+                         AND ($3 IS NULL OR instr(lower(c.author), lower($3)) > 0) \
+                         ORDER BY c.created_at ",
+                        $order,
+                        ", c.id ",
+                        $order,
+                        " LIMIT $4"
+                    )
+                };
+            }
+            let sql = if q.newest_first {
+                select!("DESC")
+            } else {
+                select!("ASC")
+            };
+            let rows: Vec<ItemRow> = sqlx::query_as(sql)
+                .bind(q.status.as_str())
+                .bind(q.thread.as_deref())
+                .bind(q.author.as_deref())
+                .bind(i64::from(q.limit))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.into_iter().map(item).collect()
         })
     }
 
-    fn decide(&self, id: i64, status: CommentStatus) -> StoreFuture<'_, Option<Decision>> {
-        Box::pin(self.decide_inner(id, status))
+    fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>> {
+        Box::pin(async move {
+            let sql = concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM comments c WHERE c.id = $1"
+            );
+            let row: Option<ItemRow> = sqlx::query_as(sql)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(item).transpose()
+        })
+    }
+
+    fn approved_by_author<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT count(*) FROM comments WHERE author_key = $1 AND author_key != '' \
+                 AND status = 'approved'",
+            )
+            .bind(author_key)
+            .fetch_one(&self.pool)
+            .await?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn decide<'a>(&'a self, r: &'a DecisionRequest<'a>) -> StoreFuture<'a, Option<Decision>> {
+        Box::pin(self.decide_inner(r))
+    }
+
+    fn counts(&self, since: i64) -> StoreFuture<'_, Counts> {
+        Box::pin(async move {
+            let (pending, approved, rejected): (i64, i64, i64) = sqlx::query_as(
+                "SELECT \
+                   (SELECT count(*) FROM comments WHERE status = 'pending'), \
+                   (SELECT count(*) FROM comments WHERE status = 'approved' AND decided_at >= $1), \
+                   (SELECT count(*) FROM comments WHERE status = 'rejected' AND decided_at >= $1)",
+            )
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+            let n = |v: i64| u64::try_from(v).unwrap_or(0);
+            Ok(Counts {
+                pending: n(pending),
+                approved_since: n(approved),
+                rejected_since: n(rejected),
+            })
+        })
     }
 
     fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
@@ -411,17 +608,17 @@ impl Store for SqliteStore {
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-            row.map(|(id, thread, author, body, status, created_at)| {
-                Ok(OwnComment {
-                    id,
-                    thread,
-                    author,
-                    body,
-                    status: status_from_db(&status)?,
-                    created_at,
-                })
-            })
-            .transpose()
+            let Some((id, thread, author, body, status, created_at)) = row else {
+                return Ok(None);
+            };
+            Ok(status_from_db(&status)?.public().map(|status| OwnComment {
+                id,
+                thread,
+                author,
+                body,
+                status,
+                created_at,
+            }))
         })
     }
 
@@ -429,18 +626,175 @@ impl Store for SqliteStore {
         Box::pin(self.delete_inner(token_hash))
     }
 
-    fn forget_ips_before(&self, before: i64) -> StoreFuture<'_, u64> {
+    fn purge_author<'a>(
+        &'a self,
+        author_key: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)> {
+        Box::pin(self.purge_author_inner(author_key, actor))
+    }
+
+    fn take_notify_email(&self, id: i64) -> StoreFuture<'_, Option<String>> {
         Box::pin(async move {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let done = sqlx::query(
+            let row: Option<(String,)> = sqlx::query_as(
+                "SELECT notify_email FROM comments \
+                 WHERE id = $1 AND status = 'approved' AND notify_email != ''",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if row.is_some() {
+                sqlx::query("UPDATE comments SET notify_email = '' WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(row.map(|(e,)| e))
+        })
+    }
+
+    fn purge(
+        &self,
+        addresses_before: i64,
+        deleted_before: i64,
+        now: i64,
+    ) -> StoreFuture<'_, Purged> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let addresses = sqlx::query(
                 "UPDATE comments SET ip_hmac = '' WHERE ip_hmac != '' AND created_at < $1",
             )
-            .bind(before)
+            .bind(addresses_before)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            let deleted_comments =
+                sqlx::query("DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1")
+                    .bind(deleted_before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            // Link nonces outlive the links they belong to (72 h) by a day.
+            let links = sqlx::query("DELETE FROM used_links WHERE used_at < $1")
+                .bind(now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
-            Ok(done)
+            Ok(Purged {
+                addresses,
+                deleted_comments,
+                sessions,
+                links,
+            })
+        })
+    }
+
+    fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, moderator, csrf, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&session.token_hash)
+            .bind(&session.moderator)
+            .bind(&session.csrf)
+            .bind(session.created_at)
+            .bind(session.expires_at)
+            .execute(&mut *tx)
+            .await?;
+            audit_line(&mut tx, &session.moderator, "sign_in", None, "", "").await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn session<'a>(&'a self, token_hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>> {
+        Box::pin(async move {
+            let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
+                "SELECT token_hash, moderator, csrf, created_at, expires_at FROM sessions \
+                 WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(
+                |(token_hash, moderator, csrf, created_at, expires_at)| Session {
+                    token_hash,
+                    moderator,
+                    csrf,
+                    created_at,
+                    expires_at,
+                },
+            ))
+        })
+    }
+
+    fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let row: Option<(String,)> =
+                sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING moderator")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((moderator,)) = row {
+                audit_line(&mut tx, &moderator, "sign_out", None, "", "").await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>> {
+        Box::pin(async move {
+            let rows: Vec<(i64, String, String, Option<i64>, String, String)> = sqlx::query_as(
+                "SELECT at, actor, action, comment_id, thread_key, detail FROM audit \
+                 ORDER BY id DESC LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(at, actor, action, comment_id, thread, detail)| AuditEntry {
+                        at,
+                        actor,
+                        action,
+                        comment_id,
+                        thread,
+                        detail,
+                    },
+                )
+                .collect())
+        })
+    }
+
+    fn use_link<'a>(&'a self, nonce: &'a str, now: i64) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let fresh = sqlx::query(
+                "INSERT INTO used_links (nonce, used_at) VALUES ($1, $2) \
+                 ON CONFLICT (nonce) DO NOTHING",
+            )
+            .bind(nonce)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            tx.commit().await?;
+            Ok(fresh)
         })
     }
 
@@ -524,6 +878,33 @@ mod tests {
             flags: String::new(),
             ip_hmac: "hmac-of-an-address".into(),
             created_at: 1_700_000_000_000,
+            page: Default::default(),
+            author_key: String::new(),
+            notify_email: String::new(),
+            trusted: false,
+        }
+    }
+
+    async fn ins(s: &SqliteStore, c: &NewPending) -> StoreResult<i64> {
+        Ok(s.insert_pending(c).await?.id)
+    }
+
+    fn req(id: i64, to: Disposition) -> DecisionRequest<'static> {
+        DecisionRequest {
+            id,
+            to,
+            actor: "test",
+            only_from: None,
+        }
+    }
+
+    fn pending_queue() -> QueueQuery {
+        QueueQuery {
+            status: Disposition::Pending,
+            thread: None,
+            author: None,
+            newest_first: false,
+            limit: 10,
         }
     }
 
@@ -532,24 +913,19 @@ mod tests {
         let (_d, s) = store().await;
         let t = ThreadKey::parse("t").unwrap();
         assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
-        s.insert_pending(&pending("other", "elsewhere", "h0"))
-            .await
-            .unwrap();
-        let id = s
-            .insert_pending(&pending("t", "hello", "h1"))
-            .await
-            .unwrap();
+        ins(&s, &pending("other", "elsewhere", "h0")).await.unwrap();
+        let id = ins(&s, &pending("t", "hello", "h1")).await.unwrap();
         assert!(s.approved(&t).await.unwrap().is_empty());
         assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
-        let queue = s.by_status(CommentStatus::Pending, 10).await.unwrap();
-        assert_eq!(queue.last().map(|c| c.comment.id), Some(id), "oldest first");
+        let queue = s.queue(&pending_queue()).await.unwrap();
+        assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
 
         let d = s
-            .decide(id, CommentStatus::Approved)
+            .decide(&req(id, Disposition::Approved))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(d.previous, CommentStatus::Pending);
+        assert_eq!(d.previous, Disposition::Pending);
         let rev = d.revision.expect("approval changes the public list");
         let list = s.approved(&t).await.unwrap();
         assert_eq!(list.len(), 1);
@@ -561,22 +937,22 @@ mod tests {
     #[tokio::test]
     async fn rejecting_a_pending_comment_leaves_the_revision_alone() {
         let (_d, s) = store().await;
-        let id = s.insert_pending(&pending("t", "spam", "h1")).await.unwrap();
+        let id = ins(&s, &pending("t", "spam", "h1")).await.unwrap();
         let d = s
-            .decide(id, CommentStatus::Rejected)
+            .decide(&req(id, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(d.revision, None);
         // Deciding the same again changes nothing.
         let again = s
-            .decide(id, CommentStatus::Rejected)
+            .decide(&req(id, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(again.previous, CommentStatus::Rejected);
+        assert_eq!(again.previous, Disposition::Rejected);
         assert!(
-            s.decide(9999, CommentStatus::Approved)
+            s.decide(&req(9999, Disposition::Approved))
                 .await
                 .unwrap()
                 .is_none()
@@ -586,24 +962,24 @@ mod tests {
     #[tokio::test]
     async fn unpublishing_bumps_the_revision_past_every_other_thread() {
         let (_d, s) = store().await;
-        let a = s.insert_pending(&pending("a", "x", "h1")).await.unwrap();
-        let b = s.insert_pending(&pending("b", "y", "h2")).await.unwrap();
+        let a = ins(&s, &pending("a", "x", "h1")).await.unwrap();
+        let b = ins(&s, &pending("b", "y", "h2")).await.unwrap();
         let ra = s
-            .decide(a, CommentStatus::Approved)
+            .decide(&req(a, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
             .revision
             .unwrap();
         let rb = s
-            .decide(b, CommentStatus::Approved)
+            .decide(&req(b, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
             .revision
             .unwrap();
         let ra2 = s
-            .decide(a, CommentStatus::Rejected)
+            .decide(&req(a, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap()
@@ -619,7 +995,7 @@ mod tests {
     #[tokio::test]
     async fn statuses_follow_token_order_and_report_unknown_tokens() {
         let (_d, s) = store().await;
-        let id = s.insert_pending(&pending("t", "x", "known")).await.unwrap();
+        let id = ins(&s, &pending("t", "x", "known")).await.unwrap();
         let st = s
             .statuses(&["nope".to_string(), "known".to_string()])
             .await
@@ -630,9 +1006,9 @@ mod tests {
     #[tokio::test]
     async fn restore_brings_back_the_backup_and_moves_every_revision_forward() {
         let (dir, s) = store().await;
-        let kept = s.insert_pending(&pending("a", "kept", "h1")).await.unwrap();
+        let kept = ins(&s, &pending("a", "kept", "h1")).await.unwrap();
         let r1 = s
-            .decide(kept, CommentStatus::Approved)
+            .decide(&req(kept, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
@@ -643,11 +1019,8 @@ mod tests {
         assert!(s.backup(&backup).await.is_err(), "never overwrites a file");
 
         // Changes after the backup: a new approved thread.
-        let later = s
-            .insert_pending(&pending("b", "later", "h2"))
-            .await
-            .unwrap();
-        s.decide(later, CommentStatus::Approved).await.unwrap();
+        let later = ins(&s, &pending("b", "later", "h2")).await.unwrap();
+        s.decide(&req(later, Disposition::Approved)).await.unwrap();
 
         assert_eq!(s.restore(&backup).await.unwrap(), 1);
         let a = ThreadKey::parse("a").unwrap();
@@ -669,13 +1042,13 @@ mod tests {
         let (_d, s) = store().await;
         let mut old = pending("t", "old", "h1");
         old.created_at = 1_000;
-        s.insert_pending(&old).await.unwrap();
+        ins(&s, &old).await.unwrap();
         let mut new = pending("t", "new", "h2");
         new.created_at = 5_000;
-        s.insert_pending(&new).await.unwrap();
-        assert_eq!(s.forget_ips_before(2_000).await.unwrap(), 1);
+        ins(&s, &new).await.unwrap();
+        assert_eq!(s.purge(2_000, 0, 0).await.unwrap().addresses, 1);
         assert_eq!(
-            s.forget_ips_before(2_000).await.unwrap(),
+            s.purge(2_000, 0, 0).await.unwrap().addresses,
             0,
             "already forgotten"
         );
@@ -698,13 +1071,157 @@ mod tests {
         let s = SqliteStore::open(&path, Duration::from_secs(5))
             .await
             .unwrap();
-        let id = s.insert_pending(&pending("t", "kept", "h")).await.unwrap();
+        let id = ins(&s, &pending("t", "kept", "h")).await.unwrap();
         s.close().await.unwrap();
         let s = SqliteStore::open(&path, Duration::from_secs(5))
             .await
             .unwrap();
-        let items = s.by_status(CommentStatus::Pending, 10).await.unwrap();
-        assert_eq!(items[0].comment.id, id);
-        assert_eq!(items[0].comment.body, "kept");
+        let items = s.queue(&pending_queue()).await.unwrap();
+        assert_eq!(items[0].id, id);
+        assert_eq!(items[0].body, "kept");
+    }
+
+    #[tokio::test]
+    async fn deletion_is_undoable_invisible_to_authors_and_purged_later() {
+        let (_d, s) = store().await;
+        let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
+        s.decide(&req(id, Disposition::Approved)).await.unwrap();
+        let d = s
+            .decide(&req(id, Disposition::Deleted))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.previous, Disposition::Approved);
+        assert!(
+            d.revision.is_some(),
+            "leaving the public list bumps the thread"
+        );
+        assert_eq!(s.statuses(&["tok".into()]).await.unwrap(), vec![None]);
+        assert_eq!(s.by_token("tok").await.unwrap(), None);
+        // Undo: back to what it was.
+        s.decide(&req(id, Disposition::Approved)).await.unwrap();
+        assert_eq!(
+            s.approved(&ThreadKey::parse("t").unwrap())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        s.decide(&req(id, Disposition::Deleted)).await.unwrap();
+        let now = crate::clock::now_ms();
+        assert_eq!(
+            s.purge(0, now - 60_000, now)
+                .await
+                .unwrap()
+                .deleted_comments,
+            0,
+            "kept a day"
+        );
+        assert_eq!(s.purge(0, now + 1, now).await.unwrap().deleted_comments, 1);
+        assert!(s.comment(id).await.unwrap().is_none());
+        let log = s.audit(10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["deleted", "approved", "deleted", "approved"],
+            "newest first"
+        );
+        assert_eq!(log[0].actor, "test");
+        assert_eq!(log[0].detail, "approved -> deleted");
+    }
+
+    #[tokio::test]
+    async fn conditional_decisions_only_move_pending_comments() {
+        let (_d, s) = store().await;
+        let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
+        s.decide(&req(id, Disposition::Rejected)).await.unwrap();
+        let mut r = req(id, Disposition::Approved);
+        r.only_from = Some(Disposition::Pending);
+        let d = s.decide(&r).await.unwrap().unwrap();
+        assert_eq!((d.previous, d.revision), (Disposition::Rejected, None));
+        assert_eq!(
+            s.comment(id).await.unwrap().unwrap().status,
+            Disposition::Rejected
+        );
+    }
+
+    #[tokio::test]
+    async fn readers_have_a_history_trust_and_can_be_purged() {
+        let (_d, s) = store().await;
+        let mut c = pending("t", "one", "h1");
+        c.author_key = "k".repeat(64);
+        let a = ins(&s, &c).await.unwrap();
+        c.token_hash = "h2".into();
+        let b = ins(&s, &c).await.unwrap();
+        c.token_hash = "h3".into();
+        let pending_one = ins(&s, &c).await.unwrap();
+        s.decide(&req(a, Disposition::Approved)).await.unwrap();
+        s.decide(&req(b, Disposition::Rejected)).await.unwrap();
+        let item = s.comment(pending_one).await.unwrap().unwrap();
+        assert_eq!((item.author_approved, item.author_rejected), (1, 1));
+        assert_eq!(s.approved_by_author(&c.author_key).await.unwrap(), 1);
+        assert_eq!(s.approved_by_author("").await.unwrap(), 0);
+
+        c.token_hash = "h4".into();
+        c.trusted = true;
+        let trusted = s.insert_pending(&c).await.unwrap();
+        assert!(trusted.revision.is_some(), "published at once");
+        assert_eq!(
+            s.approved(&ThreadKey::parse("t").unwrap())
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(s.audit(1).await.unwrap()[0].actor, "trust rule");
+
+        let other = ins(&s, &pending("t", "someone else", "h5")).await.unwrap();
+        let (n, changes) = s.purge_author(&c.author_key, "cli").await.unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(changes.len(), 1, "the thread lost public comments");
+        assert!(s.comment(other).await.unwrap().is_some());
+        assert_eq!(
+            s.purge_author("", "cli").await.unwrap().0,
+            0,
+            "no key, no match"
+        );
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_links_work_once_and_author_mail_is_taken_once() {
+        let (_d, s) = store().await;
+        let session = Session {
+            token_hash: "sh".into(),
+            moderator: "ana".into(),
+            csrf: "c".into(),
+            created_at: 0,
+            expires_at: 100,
+        };
+        s.create_session(&session).await.unwrap();
+        assert_eq!(s.session("sh", 99).await.unwrap(), Some(session));
+        assert_eq!(s.session("sh", 100).await.unwrap(), None);
+        assert_eq!(s.purge(0, 0, 100).await.unwrap().sessions, 1);
+        assert!(s.use_link("n1", 5).await.unwrap());
+        assert!(!s.use_link("n1", 6).await.unwrap());
+
+        let mut c = pending("t", "x", "h");
+        c.notify_email = "ana@news.example".into();
+        let id = ins(&s, &c).await.unwrap();
+        assert_eq!(
+            s.take_notify_email(id).await.unwrap(),
+            None,
+            "not before publication"
+        );
+        s.decide(&req(id, Disposition::Approved)).await.unwrap();
+        assert_eq!(
+            s.take_notify_email(id).await.unwrap().as_deref(),
+            Some("ana@news.example")
+        );
+        assert_eq!(s.take_notify_email(id).await.unwrap(), None, "once");
+        let counts = s.counts(0).await.unwrap();
+        assert_eq!(
+            (counts.pending, counts.approved_since, counts.rejected_since),
+            (0, 1, 0)
+        );
     }
 }

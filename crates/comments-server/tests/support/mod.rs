@@ -2,15 +2,58 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod sinks;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_comments-server");
 pub const MOD_TOKEN: &str = "test-moderation-token-0123456789";
+/// The test moderators' password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// An Argon2id hash of [`PASSWORD`], made once by `comments-server hash-password`.
+pub fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut child = Command::new(BIN)
+            .arg("hash-password")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run hash-password");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .expect("write password");
+        let out = child.wait_with_output().expect("hash-password output");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_string()
+    })
+}
+
+/// `COMMENTS_MODERATORS` for moderators `ana` (mailed at ana@news.example)
+/// and `bob`, both with [`PASSWORD`].
+pub fn moderators_env() -> String {
+    let h = password_hash();
+    format!("ana:{h}:ana@news.example bob:{h}")
+}
+
+/// A signed-in moderator: the session cookie and the page's CSRF token.
+#[derive(Clone, Debug)]
+pub struct ModSession {
+    pub cookie: String,
+    pub csrf: String,
+}
 
 /// A running `comments-server` with its own database file; killed on drop.
 pub struct Server {
@@ -131,6 +174,51 @@ impl Server {
         (
             v["id"].as_i64().expect("id"),
             v["token"].as_str().expect("token").to_string(),
+        )
+    }
+
+    /// Signs in at `/admin/login` as `name` with [`PASSWORD`].
+    pub fn sign_in(&self, name: &str) -> ModSession {
+        let form = format!("name={name}&password={}", PASSWORD.replace(' ', "+"));
+        let r = self.request(
+            "POST",
+            "/admin/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let cookie = r
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("session cookie")
+            .to_string();
+        let page = self.request("GET", "/admin", &[("Cookie", &cookie)], b"");
+        assert_eq!(page.status, 200);
+        let html = page.text();
+        let csrf = html
+            .split("name=\"csrf-token\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("csrf meta")
+            .to_string();
+        ModSession { cookie, csrf }
+    }
+
+    /// `POST /admin/api/decide` as a signed-in moderator, from our own origin.
+    pub fn decide(&self, s: &ModSession, changes: serde_json::Value) -> Resp {
+        let origin = format!("http://{}", self.addr);
+        self.request(
+            "POST",
+            "/admin/api/decide",
+            &[
+                ("Cookie", &s.cookie),
+                ("X-CSRF-Token", &s.csrf),
+                ("Origin", &origin),
+                ("Content-Type", "application/json"),
+            ],
+            serde_json::json!({ "changes": changes })
+                .to_string()
+                .as_bytes(),
         )
     }
 

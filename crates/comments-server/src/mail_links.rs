@@ -1,0 +1,166 @@
+//! Signed, single-use, expiring links in moderators' mail: approve or reject one comment after a confirmation page.
+
+use crate::store::{Disposition, Store, StoreResult};
+use crate::token;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// How long a mail link works.
+pub const LINK_VALIDITY_MS: i64 = 72 * 3_600_000;
+
+/// The store's name for the link secret.
+pub const SECRET_NAME: &str = "mail_link_secret";
+
+/// What a link does, once confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub comment_id: i64,
+    pub to: Disposition,
+    /// The moderator the mail went to, for the audit log.
+    pub moderator: String,
+    pub expires_at: i64,
+    /// Recorded when the link is used, so that it works once.
+    pub nonce: String,
+}
+
+/// Why a link does not work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// Not a link this server made (or altered).
+    Forged,
+    Expired,
+}
+
+/// Signs and checks links with the installation's link secret.
+#[derive(Clone)]
+pub struct LinkSigner {
+    key: Vec<u8>,
+}
+
+fn hex_encode(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_decode(s: &str) -> Option<String> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+impl LinkSigner {
+    /// The signer with the secret kept in the store (made on first use).
+    pub async fn load(store: &dyn Store) -> StoreResult<Self> {
+        let fresh =
+            token::generate().map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
+        let secret = store.set_meta_once(SECRET_NAME, &fresh).await?;
+        Ok(Self::new(&secret))
+    }
+
+    /// A signer with this secret (the store keeps the installation's).
+    pub fn new(secret: &str) -> Self {
+        Self {
+            key: secret.as_bytes().to_vec(),
+        }
+    }
+
+    fn mac(&self, payload: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(payload.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// A link token: `id.action.expiry.nonce.moderator.mac`, URL-safe.
+    pub fn sign(&self, link: &Link) -> String {
+        let payload = format!(
+            "{}.{}.{}.{}.{}",
+            link.comment_id,
+            link.to.as_str(),
+            link.expires_at,
+            link.nonce,
+            hex_encode(&link.moderator)
+        );
+        let mac = self.mac(&payload);
+        format!("{payload}.{mac}")
+    }
+
+    /// The link a token stands for, if it is ours and still valid.
+    pub fn verify(&self, token: &str, now: i64) -> Result<Link, LinkError> {
+        let Some((payload, mac)) = token.rsplit_once('.') else {
+            return Err(LinkError::Forged);
+        };
+        if !token::constant_time_eq(self.mac(payload).as_bytes(), mac.as_bytes()) {
+            return Err(LinkError::Forged);
+        }
+        let parts: Vec<&str> = payload.split('.').collect();
+        let [id, to, expires, nonce, moderator] = parts.as_slice() else {
+            return Err(LinkError::Forged);
+        };
+        let link = Link {
+            comment_id: id.parse().map_err(|_| LinkError::Forged)?,
+            to: Disposition::parse(to).ok_or(LinkError::Forged)?,
+            expires_at: expires.parse().map_err(|_| LinkError::Forged)?,
+            nonce: (*nonce).to_string(),
+            moderator: hex_decode(moderator).ok_or(LinkError::Forged)?,
+        };
+        if now >= link.expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(link)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer() -> LinkSigner {
+        LinkSigner { key: b"k".to_vec() }
+    }
+
+    fn link() -> Link {
+        Link {
+            comment_id: 7,
+            to: Disposition::Approved,
+            moderator: "Ana M.".into(),
+            expires_at: 1000,
+            nonce: "n1".into(),
+        }
+    }
+
+    #[test]
+    fn links_round_trip_until_they_expire() {
+        let t = signer().sign(&link());
+        assert!(
+            t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'),
+            "{t}"
+        );
+        assert_eq!(signer().verify(&t, 999), Ok(link()));
+        assert_eq!(signer().verify(&t, 1000), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn altered_or_foreign_links_are_forged() {
+        let t = signer().sign(&link());
+        let other = LinkSigner {
+            key: b"other".to_vec(),
+        };
+        assert_eq!(other.verify(&t, 0), Err(LinkError::Forged));
+        let altered = t.replacen("approved", "rejected", 1);
+        assert_eq!(signer().verify(&altered, 0), Err(LinkError::Forged));
+        let later = t.replacen(".1000.", ".9999.", 1);
+        assert_eq!(signer().verify(&later, 0), Err(LinkError::Forged));
+        for junk in ["", ".", "a.b", "x.y.z.w.v.u"] {
+            assert_eq!(signer().verify(junk, 0), Err(LinkError::Forged));
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Announcing comments: a webhook and moderators' mail (with one-click links) for each new pending comment, and the author's opt-in mail on approval. Deliveries run in the background with retries; none delays a reader.
+
+use crate::config::{Config, WebhookFormat};
+use crate::html::query_value;
+use crate::mail_links::{LINK_VALIDITY_MS, Link, LinkSigner};
+use crate::store::{Disposition, ModerationItem, Store};
+use crate::{clock, token};
+use lettre::message::Body;
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Deliveries that may be in flight (retrying included); beyond that, new
+/// ones are dropped with a warning rather than queued without bound.
+const MAX_IN_FLIGHT: usize = 256;
+/// Attempts per delivery.
+const ATTEMPTS: u32 = 6;
+
+struct Webhook {
+    client: reqwest::Client,
+    url: String,
+    format: WebhookFormat,
+}
+
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Sends notifications; cheap to share.
+pub struct Notifier {
+    webhook: Option<Webhook>,
+    mailer: Option<Mailer>,
+    /// Moderators who get mail: their name (for the audit log) and address.
+    moderators: Vec<(String, Mailbox)>,
+    links: LinkSigner,
+    public_url: String,
+    retry_base: Duration,
+    in_flight: Arc<Semaphore>,
+    store: Arc<dyn Store>,
+}
+
+impl Notifier {
+    pub fn new(config: &Config, links: LinkSigner, store: Arc<dyn Store>) -> Result<Self, String> {
+        // reqwest and lettre share rustls; it needs one crypto provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let webhook = match &config.notify.webhook_url {
+            None => None,
+            Some(url) => Some(Webhook {
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| format!("cannot set up the webhook client: {e}"))?,
+                url: url.clone(),
+                format: config.notify.webhook_format,
+            }),
+        };
+        let mailer = match (&config.notify.smtp_url, &config.notify.mail_from) {
+            (Some(url), Some(from)) => Some(Mailer {
+                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("notify.smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+                from: from
+                    .parse()
+                    .map_err(|e| format!("notify.mail_from {from:?}: {e}"))?,
+            }),
+            (Some(_), None) => return Err("notify.smtp_url needs notify.mail_from".into()),
+            _ => None,
+        };
+        let mut moderators = Vec::new();
+        for m in &config.moderation.moderators {
+            if let Some(email) = &m.email {
+                let mailbox = email
+                    .parse()
+                    .map_err(|e| format!("moderator {}: email {email:?}: {e}", m.name))?;
+                moderators.push((m.name.clone(), mailbox));
+            }
+        }
+        Ok(Self {
+            webhook,
+            mailer,
+            moderators,
+            links,
+            public_url: config.public_url(),
+            retry_base: Duration::from_millis(config.notify.retry_base_ms),
+            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            store,
+        })
+    }
+
+    /// Runs `attempt` in the background until it succeeds, up to 6 times,
+    /// waiting `retry_base`, twice that, … in between.
+    fn deliver<F, Fut>(&self, what: &'static str, attempt: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), String>> + Send,
+    {
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            tracing::warn!(what, "too many notifications in flight; dropped one");
+            return;
+        };
+        let base = self.retry_base;
+        tokio::spawn(async move {
+            let _permit = permit;
+            for n in 0..ATTEMPTS {
+                match attempt().await {
+                    Ok(()) => return,
+                    Err(e) if n + 1 < ATTEMPTS => {
+                        let wait = base * 2u32.pow(n);
+                        tracing::warn!(what, error = %e, attempt = n + 1, ?wait, "delivery failed; will retry");
+                        tokio::time::sleep(wait).await;
+                    }
+                    Err(e) => tracing::error!(what, error = %e, "delivery failed; giving up"),
+                }
+            }
+        });
+    }
+
+    /// A new comment awaits moderation.
+    pub fn comment_pending(&self, item: &ModerationItem) {
+        if let Some(hook) = &self.webhook {
+            let body = webhook_body(hook.format, item, &self.public_url);
+            let (client, url) = (hook.client.clone(), hook.url.clone());
+            self.deliver("webhook", move || {
+                let request = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone());
+                async move {
+                    let res = request.send().await.map_err(|e| e.to_string())?;
+                    if res.status().is_success() {
+                        Ok(())
+                    } else {
+                        Err(format!("webhook answered {}", res.status()))
+                    }
+                }
+            });
+        }
+        if let Some(mailer) = &self.mailer {
+            for (name, to) in &self.moderators {
+                match self.moderator_mail(mailer, name, to, item) {
+                    Ok(message) => self.send_mail(mailer, message),
+                    Err(e) => tracing::error!(error = %e, "cannot write the moderator mail"),
+                }
+            }
+        }
+    }
+
+    /// A comment was published: mail its author once, if they asked.
+    pub async fn comment_published(&self, id: i64) {
+        let Some(mailer) = &self.mailer else {
+            return;
+        };
+        let address = match self.store.take_notify_email(id).await {
+            Ok(Some(address)) => address,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, id, "cannot read the author's mail address");
+                return;
+            }
+        };
+        let item = match self.store.comment(id).await {
+            Ok(Some(item)) => item,
+            _ => return,
+        };
+        match author_mail(mailer, &address, &item) {
+            Ok(message) => self.send_mail(mailer, message),
+            Err(e) => tracing::warn!(error = %e, id, "cannot write the author's mail"),
+        }
+    }
+
+    fn send_mail(&self, mailer: &Mailer, message: Message) {
+        let transport = mailer.transport.clone();
+        self.deliver("mail", move || {
+            let (transport, message) = (transport.clone(), message.clone());
+            async move {
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        });
+    }
+
+    fn moderator_mail(
+        &self,
+        mailer: &Mailer,
+        moderator: &str,
+        to: &Mailbox,
+        item: &ModerationItem,
+    ) -> Result<Message, String> {
+        let expires_at = clock::now_ms() + LINK_VALIDITY_MS;
+        let link = |to: Disposition| -> Result<String, String> {
+            let nonce = token::generate().map_err(|e| e.to_string())?;
+            let token = self.links.sign(&Link {
+                comment_id: item.id,
+                to,
+                moderator: moderator.to_string(),
+                expires_at,
+                nonce,
+            });
+            Ok(format!("{}/admin/mail/{token}", self.public_url))
+        };
+        let text = format!(
+            "A new comment awaits moderation.\n\n{}\n\
+             Approve: {}\n\
+             Reject:  {}\n\n\
+             Each link opens a confirmation page, works once and expires in 72 hours.\n\
+             The whole queue: {}/admin\n",
+            describe(item),
+            link(Disposition::Approved)?,
+            link(Disposition::Rejected)?,
+            self.public_url,
+        );
+        let subject = format!("New comment by {} on {}", item.author, where_posted(item));
+        Message::builder()
+            .from(mailer.from.clone())
+            .to(to.clone())
+            .subject(one_line(&subject, 150))
+            .header(ContentType::TEXT_PLAIN)
+            .body(plain_body(text))
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn author_mail(mailer: &Mailer, address: &str, item: &ModerationItem) -> Result<Message, String> {
+    let to: Mailbox = address.parse().map_err(|e| format!("{e}"))?;
+    let place = if item.page_url.is_empty() {
+        String::new()
+    } else {
+        format!("\nRead it there: {}\n", item.page_url)
+    };
+    let text = format!(
+        "Hello {},\n\nYour comment on {} is now published.\n{place}\n\
+         ----\n{}\n----\n\n\
+         You asked for this one mail; your address has now been erased.\n",
+        item.author,
+        where_posted(item),
+        item.body
+    );
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(one_line(
+            &format!("Your comment on {} is published", where_posted(item)),
+            150,
+        ))
+        .header(ContentType::TEXT_PLAIN)
+        .body(plain_body(text))
+        .map_err(|e| e.to_string())
+}
+
+/// Plain text, quoted-printable: any line length and any script, and links
+/// that every mail reader reassembles.
+fn plain_body(text: String) -> Body {
+    Body::new_with_encoding(text.clone(), ContentTransferEncoding::QuotedPrintable)
+        .unwrap_or_else(|_| Body::new(text))
+}
+
+/// The article's title if the page sent one, else the thread key.
+fn where_posted(item: &ModerationItem) -> String {
+    if item.page_title.is_empty() {
+        format!("\"{}\"", item.thread)
+    } else {
+        format!("\"{}\"", item.page_title)
+    }
+}
+
+fn one_line(s: &str, max: usize) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect()
+}
+
+/// The comment in plain text, for mail and chat.
+fn describe(item: &ModerationItem) -> String {
+    let mut out = format!("Thread: {}\n", item.thread);
+    if !item.page_title.is_empty() || !item.page_url.is_empty() {
+        out.push_str(&format!("Article: {} {}\n", item.page_title, item.page_url));
+    }
+    out.push_str(&format!("Author: {}\n", item.author));
+    if item.author_key.is_empty() {
+        out.push_str("History: unknown reader\n");
+    } else {
+        out.push_str(&format!(
+            "History: {} approved, {} rejected before\n",
+            item.author_approved, item.author_rejected
+        ));
+    }
+    if !item.flags.is_empty() {
+        out.push_str(&format!("Signals: {}\n", item.flags.join(", ")));
+    }
+    out.push_str(&format!("\n----\n{}\n----\n", item.body));
+    out
+}
+
+/// Slack's mrkdwn treats `&`, `<` and `>` as markup.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn webhook_body(format: WebhookFormat, item: &ModerationItem, public_url: &str) -> Vec<u8> {
+    let queue = format!(
+        "{public_url}/admin/thread?key={}#c-{}",
+        query_value(&item.thread),
+        item.id
+    );
+    let value = match format {
+        WebhookFormat::Json => serde_json::json!({
+            "event": "comment.pending",
+            "comment": item,
+            "moderation_url": queue,
+        }),
+        WebhookFormat::Slack => {
+            let body: String = item.body.chars().take(500).collect();
+            serde_json::json!({
+                "text": format!(
+                    "New comment awaiting moderation on {}\n*{}*: {}\n<{}|Open the queue>",
+                    slack_escape(&where_posted(item)),
+                    slack_escape(&item.author),
+                    slack_escape(&body),
+                    queue
+                )
+            })
+        }
+    };
+    serde_json::to_vec(&value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item() -> ModerationItem {
+        ModerationItem {
+            id: 3,
+            thread: "a/b".into(),
+            page_title: "Title".into(),
+            page_url: "https://news.example/a".into(),
+            author: "<Ana>".into(),
+            author_key: String::new(),
+            body: "Hi & <b>bye</b>".into(),
+            status: Disposition::Pending,
+            created_at: 0,
+            decided_at: None,
+            flags: vec!["many_links".into()],
+            author_approved: 0,
+            author_rejected: 0,
+        }
+    }
+
+    #[test]
+    fn webhook_payloads_carry_the_comment() {
+        let json: serde_json::Value = serde_json::from_slice(&webhook_body(
+            WebhookFormat::Json,
+            &item(),
+            "https://c.example",
+        ))
+        .unwrap();
+        assert_eq!(json["event"], "comment.pending");
+        assert_eq!(json["comment"]["body"], "Hi & <b>bye</b>");
+        assert_eq!(
+            json["moderation_url"],
+            "https://c.example/admin/thread?key=a%2Fb#c-3"
+        );
+        let slack: serde_json::Value = serde_json::from_slice(&webhook_body(
+            WebhookFormat::Slack,
+            &item(),
+            "https://c.example",
+        ))
+        .unwrap();
+        let text = slack["text"].as_str().unwrap();
+        assert!(
+            text.contains("*&lt;Ana&gt;*: Hi &amp; &lt;b&gt;bye&lt;/b&gt;"),
+            "{text}"
+        );
+    }
+}

@@ -6,7 +6,9 @@ use crate::i18n::Lang;
 use crate::list::CommentList;
 use crate::own::OwnComments;
 use crate::poll;
-use comments_api::{Comment, CommentStatus, ErrorCode, PendingComment, StatusResponse};
+use comments_api::{
+    Comment, CommentStatus, ErrorCode, PageContext, PendingComment, StatusResponse,
+};
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,6 +20,8 @@ pub struct Options {
     pub thread: String,
     pub lang: Lang,
     pub poll_seconds: u32,
+    /// The article's title and canonical URL, sent with a post for the moderators.
+    pub page: PageContext,
 }
 
 /// A message in the status region (`aria-live`).
@@ -49,6 +53,8 @@ pub struct PollState {
     pub now: f64,
     /// Whether it failed (shown unobtrusively under the list).
     pub failed: bool,
+    /// Whether the server can mail authors (the form then offers it).
+    pub mail: bool,
 }
 
 /// The reactive state of one thread, shared by the list, the form and the
@@ -71,6 +77,7 @@ impl ThreadState {
             poll: RwSignal::new(PollState {
                 now: js_sys::Date::now(),
                 failed: false,
+                mail: false,
             }),
         }
     }
@@ -138,9 +145,11 @@ impl Poller {
     /// One poll: the thread (conditional GET), then the reader's pending comments.
     async fn tick(&self) -> bool {
         let tag = self.etag.borrow().clone();
+        let mut mail = self.state.poll.with_untracked(|p| p.mail);
         let mut ok = match self.client.thread(&self.thread, tag.as_deref()).await {
-            Ok(Some((approved, new_tag))) => {
-                self.state.comments.update(|c| c.approved = approved);
+            Ok(Some((page, new_tag))) => {
+                mail = page.mail;
+                self.state.comments.update(|c| c.approved = page.comments);
                 *self.etag.borrow_mut() = new_tag;
                 true
             }
@@ -158,6 +167,7 @@ impl Poller {
         self.state.poll.set(PollState {
             now: js_sys::Date::now(),
             failed: !ok,
+            mail,
         });
         ok
     }
@@ -206,7 +216,14 @@ pub fn App(options: Options) -> impl IntoView {
                     .with(|p| p.failed)
                     .then(|| view! { <p class="cw-load-failed">{text.load_failed}</p> })
             }}
-            <CommentForm client=client thread=options.thread state=state own=own lang=options.lang />
+            <CommentForm
+                client=client
+                thread=options.thread
+                page=options.page
+                state=state
+                own=own
+                lang=options.lang
+            />
             <p class=status_class role="status" aria-live="polite">{status_text}</p>
         </section>
     }

@@ -4,7 +4,8 @@
 //! cost about 8 KB of gzipped wasm for features the widget does not use.
 
 use crate::json;
-use comments_api::{Accepted, Comment, ErrorCode, NewComment, StatusResponse};
+use crate::json::ThreadAnswer;
+use comments_api::{Accepted, ErrorCode, NewComment, StatusResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -119,13 +120,13 @@ impl Client {
         }
     }
 
-    /// The thread's approved comments and ETag, or `None` when unchanged
-    /// since `etag` (a 304).
+    /// The thread's approved comments (and whether the server mails
+    /// authors) with the ETag, or `None` when unchanged since `etag` (a 304).
     pub async fn thread(
         &self,
         thread: &str,
         etag: Option<&str>,
-    ) -> Result<Option<(Vec<Comment>, Option<String>)>, Failure> {
+    ) -> Result<Option<(ThreadAnswer, Option<String>)>, Failure> {
         let conditional = etag.map(|tag| ("If-None-Match", tag));
         let resp = fetch(
             "GET",
@@ -138,7 +139,7 @@ impl Client {
             304 => Ok(None),
             200 => {
                 let tag = header(&resp, "etag");
-                Ok(Some((json_body(resp, json::thread_comments).await?, tag)))
+                Ok(Some((json_body(resp, json::thread_answer).await?, tag)))
             }
             _ => Err(failure(resp).await),
         }

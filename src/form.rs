@@ -5,7 +5,9 @@ use crate::client::{Client, Failure};
 use crate::i18n::{Lang, Text};
 use crate::own::OwnComments;
 use comments_api::limits::BODY_MAX_CHARS;
-use comments_api::{Author, CommentBody, ErrorCode, NewComment, PendingComment};
+use comments_api::{
+    Author, CommentBody, Email, ErrorCode, NewComment, PageContext, PendingComment,
+};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -15,10 +17,17 @@ fn nfc(s: &str) -> String {
     String::from(js_sys::JsString::from(s).normalize("NFC"))
 }
 
-fn parse(author: &str, body: &str) -> Result<(Author, CommentBody), ErrorCode> {
+fn parse(
+    author: &str,
+    body: &str,
+    email: &str,
+) -> Result<(Author, CommentBody, String), ErrorCode> {
     Ok((
         Author::parse(&nfc(author))?,
         CommentBody::parse(&nfc(body))?,
+        Email::parse_optional(email)?
+            .map(Email::into_inner)
+            .unwrap_or_default(),
     ))
 }
 
@@ -44,6 +53,7 @@ fn blames(state: ThreadState, codes: &'static [ErrorCode]) -> impl Fn() -> &'sta
 }
 
 const AUTHOR_ERRORS: &[ErrorCode] = &[ErrorCode::AuthorEmpty, ErrorCode::AuthorTooLong];
+const EMAIL_ERRORS: &[ErrorCode] = &[ErrorCode::InvalidEmail];
 const BODY_ERRORS: &[ErrorCode] = &[
     ErrorCode::BodyEmpty,
     ErrorCode::BodyTooLong,
@@ -55,6 +65,7 @@ const BODY_ERRORS: &[ErrorCode] = &[
 pub fn CommentForm(
     client: Client,
     thread: String,
+    page: PageContext,
     state: ThreadState,
     own: OwnComments,
     lang: Lang,
@@ -64,6 +75,7 @@ pub fn CommentForm(
     let body_input = NodeRef::<html::Textarea>::new();
     // Bots fill every field and post at once; people do neither.
     let trap_input = NodeRef::<html::Input>::new();
+    let email_input = NodeRef::<html::Input>::new();
     let shown_at = js_sys::Date::now();
     let chars = RwSignal::new(0usize);
     let sending = RwSignal::new(false);
@@ -88,18 +100,27 @@ pub fn CommentForm(
             .get_untracked()
             .map(|t| t.value())
             .unwrap_or_default();
-        let (author, body) = match parse(&name_el.value(), &body_el.value()) {
+        let email = email_input
+            .get_untracked()
+            .map(|e| e.value())
+            .unwrap_or_default();
+        let (author, body, email) = match parse(&name_el.value(), &body_el.value(), &email) {
             Ok(parsed) => parsed,
             Err(code) => return state.error(text.error(code).to_string(), Some(code)),
         };
         sending.set(true);
-        let (client, thread, own) = (client.clone(), thread.clone(), own.clone());
+        let (client, thread, own, page) =
+            (client.clone(), thread.clone(), own.clone(), page.clone());
         leptos::task::spawn_local(async move {
             let comment = NewComment {
                 author: author.into_inner(),
                 body: body.into_inner(),
                 website,
                 compose_ms: Some((js_sys::Date::now() - shown_at).max(0.0) as u64),
+                page_title: page.title,
+                page_url: page.url,
+                reader: OwnComments::reader_key(),
+                email,
             };
             match client.post(&thread, &comment).await {
                 Ok(accepted) => {
@@ -127,6 +148,13 @@ pub fn CommentForm(
         });
     };
     let submit_on_key = submit.clone();
+    let email_class = move || {
+        if state.poll.with(|p| p.mail) {
+            "cw-label"
+        } else {
+            "cw-label cw-hidden"
+        }
+    };
     let counter_class = move || {
         if chars.get() > BODY_MAX_CHARS {
             "cw-counter cw-over"
@@ -183,6 +211,19 @@ pub fn CommentForm(
                         }
                     }
                 ></textarea>
+            </label>
+            // Shown when the server can mail authors; a class, not a
+            // conditional view, which costs more wasm.
+            <label class=email_class>
+                {text.email_label}
+                <input
+                    class="cw-input"
+                    type="email"
+                    autocomplete="email"
+                    aria-invalid=blames(state, EMAIL_ERRORS)
+                    node_ref=email_input
+                    on:input=move |_| edited()
+                />
             </label>
             <div class="cw-actions">
                 <span

@@ -58,6 +58,8 @@ pub struct Text {
     pub unexpected: &'static str,
     pub load_failed: &'static str,
     pub counter_suffix: &'static str,
+    pub email_label: &'static str,
+    pub invalid_email: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -81,6 +83,8 @@ pub static EN: Text = Text {
     unexpected: "Something went wrong on the server. Please try again; your text is kept.",
     load_failed: "Comments could not be loaded. Retrying…",
     counter_suffix: "characters",
+    email_label: "Email me once it is published (optional)",
+    invalid_email: "This email address does not look right; correct it or leave it empty.",
 };
 
 pub static FR: Text = Text {
@@ -104,6 +108,8 @@ pub static FR: Text = Text {
     unexpected: "Une erreur est survenue sur le serveur. Réessayez ; votre texte est conservé.",
     load_failed: "Les commentaires n’ont pas pu être chargés. Nouvel essai…",
     counter_suffix: "caractères",
+    email_label: "M’avertir par e-mail de sa publication (facultatif)",
+    invalid_email: "Cette adresse e-mail semble incorrecte ; corrigez-la ou laissez le champ vide.",
 };
 
 impl Text {
@@ -115,6 +121,7 @@ impl Text {
             ErrorCode::BodyEmpty => self.body_empty,
             ErrorCode::BodyTooLong | ErrorCode::PayloadTooLarge => self.body_too_long,
             ErrorCode::ControlCharacter => self.control,
+            ErrorCode::InvalidEmail => self.invalid_email,
             ErrorCode::Unavailable | ErrorCode::QueueFull => self.unavailable,
             _ => self.unexpected,
         }

@@ -55,12 +55,22 @@ fn comment(v: &JsValue) -> Option<Comment> {
     })
 }
 
-/// The `comments` of a `ThreadPage`.
-pub fn thread_comments(text: &str) -> Option<Vec<Comment>> {
-    array(&parse(text)?, "comments")?
+/// What the widget reads of a `ThreadPage`.
+pub struct ThreadAnswer {
+    pub comments: Vec<Comment>,
+    pub mail: bool,
+}
+
+pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
+    let page = parse(text)?;
+    let comments = array(&page, "comments")?
         .iter()
         .map(|c| comment(&c))
-        .collect()
+        .collect::<Option<Vec<_>>>()?;
+    Some(ThreadAnswer {
+        comments,
+        mail: field(&page, "mail").is_truthy(),
+    })
 }
 
 pub fn accepted(text: &str) -> Option<Accepted> {
@@ -97,6 +107,10 @@ pub fn new_comment(c: &NewComment) -> String {
             "compose_ms",
             JsValue::from_f64(c.compose_ms.unwrap_or(0) as f64),
         ),
+        ("page_title", c.page_title.as_str().into()),
+        ("page_url", c.page_url.as_str().into()),
+        ("reader", c.reader.as_str().into()),
+        ("email", c.email.as_str().into()),
     ]))
 }
 

@@ -2,30 +2,33 @@
 
 use crate::app::{App, Options};
 use crate::i18n::Lang;
+use comments_api::PageContext;
 use comments_api::limits::{DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, HtmlElement, ShadowRootInit, ShadowRootMode};
 
-/// The thread key: `data-thread`, else the path of `<link rel=canonical>`,
-/// else the page's path.
-fn thread_of(host: &HtmlElement, doc: &Document) -> String {
-    if let Some(t) = host
-        .get_attribute("data-thread")
-        .filter(|t| !t.trim().is_empty())
-    {
-        return t;
-    }
-    let canonical = doc
+/// The page's `<link rel=canonical>`, resolved, else its own address;
+/// without the fragment.
+fn canonical_of(doc: &Document) -> Option<web_sys::Url> {
+    let here = doc.url().ok()?;
+    let href = doc
         .query_selector("link[rel=canonical]")
         .ok()
         .flatten()
         .and_then(|l| l.get_attribute("href"))
-        .and_then(|href| web_sys::Url::new_with_base(&href, &doc.url().ok()?).ok())
-        .map(|u| u.pathname());
-    canonical
-        .or_else(|| doc.location().and_then(|l| l.pathname().ok()))
-        .unwrap_or_else(|| "/".into())
+        .unwrap_or_else(|| here.clone());
+    let url = web_sys::Url::new_with_base(&href, &here).ok()?;
+    url.set_hash("");
+    Some(url)
+}
+
+/// The thread key: `data-thread`, else the path of the canonical URL.
+fn thread_of(host: &HtmlElement, canonical: Option<&web_sys::Url>) -> String {
+    match host.get_attribute("data-thread") {
+        Some(t) if !t.trim().is_empty() => t,
+        _ => canonical.map_or_else(|| "/".into(), |u| u.pathname()),
+    }
 }
 
 /// The language: `data-lang`, else `<html lang>`.
@@ -49,11 +52,16 @@ pub fn options_of(host: &HtmlElement, api_base: &str) -> Result<Options, JsValue
     let doc = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("host element is not in a document"))?;
+    let canonical = canonical_of(&doc);
     Ok(Options {
         api_base: api_base.to_string(),
-        thread: thread_of(host, &doc),
+        thread: thread_of(host, canonical.as_ref()),
         lang: lang_of(host, &doc),
         poll_seconds: poll_seconds_of(host),
+        page: PageContext {
+            title: doc.title(),
+            url: canonical.map(|u| u.href()).unwrap_or_default(),
+        },
     })
 }
 

@@ -14,6 +14,7 @@ pub struct OwnComments {
 }
 
 const NAME_KEY: &str = "comments:v1:name";
+const READER_KEY: &str = "comments:v1:reader";
 
 impl OwnComments {
     pub fn new(api_base: &str, thread: &str) -> Self {
@@ -46,6 +47,27 @@ impl OwnComments {
         storage()
             .and_then(|s| s.get_item(NAME_KEY).ok().flatten())
             .unwrap_or_default()
+    }
+
+    /// This browser's reader key: random, made once, kept in `localStorage`.
+    /// It links the reader's comments for the moderators (history, trust);
+    /// empty when storage is unavailable.
+    pub fn reader_key() -> String {
+        let Some(s) = storage() else {
+            return String::new();
+        };
+        if let Some(key) = s.get_item(READER_KEY).ok().flatten() {
+            return key;
+        }
+        let Some(uuid) = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .map(|c| c.random_uuid())
+        else {
+            return String::new();
+        };
+        let key: String = uuid.chars().filter(char::is_ascii_alphanumeric).collect();
+        let _ = s.set_item(READER_KEY, &key);
+        key
     }
 
     pub fn remember_name(name: &str) {

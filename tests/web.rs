@@ -24,6 +24,7 @@ fn options(thread: &str, lang: Lang) -> Options {
         thread: thread.into(),
         lang,
         poll_seconds: 60,
+        page: Default::default(),
     }
 }
 

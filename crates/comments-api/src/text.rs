@@ -147,18 +147,23 @@ impl Email {
         if s.is_empty() {
             return Ok(None);
         }
-        let mut parts = s.split('@');
-        let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        // One pass over the characters, no string searching: the widget
+        // runs this too, and `str` pattern machinery costs kilobytes of wasm.
+        let chars: Vec<char> = s.chars().collect();
+        let Some(at) = chars.iter().position(|&c| c == '@') else {
             return Err(ErrorCode::InvalidEmail);
         };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..");
-        let plain = s
-            .chars()
-            .all(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | '"' | ',' | ';' | '\\'));
-        if local.is_empty() || !domain_ok || !plain || s.len() > EMAIL_MAX_BYTES {
+        let domain = &chars[at + 1..];
+        let plain = chars.iter().enumerate().all(|(i, &c)| {
+            !c.is_whitespace()
+                && !matches!(c, '<' | '>' | '"' | ',' | ';' | '\\')
+                && (c != '@' || i == at)
+        });
+        let dots_ok = domain.first() != Some(&'.')
+            && domain.last() != Some(&'.')
+            && domain.contains(&'.')
+            && !domain.windows(2).any(|w| w == ['.', '.']);
+        if at == 0 || !plain || !dots_ok || s.len() > EMAIL_MAX_BYTES {
             return Err(ErrorCode::InvalidEmail);
         }
         Ok(Some(Self(s)))

@@ -154,5 +154,5 @@ document.addEventListener("keydown", (e) => {
 });
 
 if (toolbar && rows().length) toolbar.hidden = false;
-const target = location.hash && document.querySelector(location.hash);
+const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
 focusRow(target?.matches("article.item") ? target : rows()[0]);

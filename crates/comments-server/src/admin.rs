@@ -29,7 +29,9 @@ fn page(status: StatusCode, html: String) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CONTENT_SECURITY_POLICY, ADMIN_CSP),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
+            // `same-origin`, not `no-referrer`: with the latter, browsers send
+            // `Origin: null` on our own form posts.
+            (header::REFERRER_POLICY, "same-origin"),
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
@@ -82,7 +84,7 @@ fn sign_in_page(status: StatusCode, message: &str, unconfigured: bool) -> Respon
          <label>Name <input name=\"name\" autocomplete=\"username\" required autofocus></label>\
          <label>Password <input name=\"password\" type=\"password\" \
          autocomplete=\"current-password\" required></label>\
-         <button>Sign in</button></form>"
+         <button type=\"submit\">Sign in</button></form>"
     );
     page(status, admin_page("Sign in", None, "", &main))
 }

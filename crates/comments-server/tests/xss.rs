@@ -1,10 +1,11 @@
-//! A corpus of classic XSS vectors, posted, approved and rendered by the widget in real Chromium: no script may run.
+//! A corpus of classic XSS vectors, posted, approved and rendered in real Chromium by the widget and by the moderation pages: no script may run.
 
 mod support;
 
+use fantoccini::Locator;
 use std::time::Duration;
 use support::browser::{Driver, HostPages, wait_js};
-use support::{MOD_TOKEN, Server};
+use support::{MOD_TOKEN, PASSWORD, Server, moderators_env};
 
 /// Markup that runs `P` when interpreted: script tags, event attributes,
 /// `javascript:` URLs, SVG/MathML and parser-mutation tricks, entity and
@@ -61,7 +62,11 @@ async fn no_vector_runs_or_reaches_the_dom_as_markup() {
     let vectors = corpus();
     assert!(vectors.len() >= 100, "{} vectors", vectors.len());
     let host = HostPages::bind();
-    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let moderators = moderators_env();
+    let server = Server::start(&[
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
+        ("COMMENTS_MODERATORS", &moderators),
+    ]);
     let auth = format!("Bearer {MOD_TOKEN}");
     for (i, v) in vectors.iter().enumerate() {
         // Short vectors go in the author name too.
@@ -70,7 +75,11 @@ async fn no_vector_runs_or_reaches_the_dom_as_markup() {
         } else {
             format!("Reader {i}")
         };
-        let json = serde_json::json!({ "author": author, "body": v }).to_string();
+        // The page's title and URL reach the moderation pages too.
+        let json = serde_json::json!({
+            "author": author, "body": v, "page_title": v, "page_url": format!("javascript:{i}"),
+        })
+        .to_string();
         let r = server.request(
             "POST",
             "/api/v1/threads/xss/comments",
@@ -151,4 +160,62 @@ window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
         );
     }
     c.close().await.ok();
+
+    // The same comments in the moderation pages, as a signed-in moderator sees them.
+    let m = driver.session().await;
+    m.goto(&server.url("/admin/login")).await.unwrap();
+    let form = m.form(Locator::Css("form.login")).await.unwrap();
+    form.set_by_name("name", "ana").await.unwrap();
+    form.set_by_name("password", PASSWORD).await.unwrap();
+    form.submit().await.unwrap();
+    for path in ["/admin/thread?key=xss", "/admin/comments?status=approved"] {
+        m.goto(&server.url(path)).await.unwrap();
+        let n = wait_js(
+            &m,
+            Duration::from_secs(30),
+            "every comment listed",
+            &format!(
+                "const n = document.querySelectorAll('article.item').length; return n === {} ? n : null;",
+                vectors.len()
+            ),
+        )
+        .await;
+        assert_eq!(n, vectors.len());
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let report = m
+            .execute(
+                r#"
+                const all = [...document.querySelectorAll('*')];
+                const onAttrs = all.flatMap(el => [...el.attributes].filter(a => /^on/i.test(a.name)).map(a => el.tagName + ' ' + a.name));
+                const jsUrls = all.flatMap(el => [...el.attributes].filter(a => /^\s*javascript:/i.test(a.value)).map(a => el.tagName + ' ' + a.name));
+                const tags = [...document.querySelectorAll('.body *, .author *, .title *')].map(el => el.tagName);
+                const bodies = [...document.querySelectorAll('.body')].map(el => el.textContent);
+                return { xss: window.__xss ?? null, onAttrs, jsUrls, tags, bodies };"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let alert_open = m.get_alert_text().await.is_ok();
+        println!(
+            "XSS corpus in {path}: {} comments; scripts run: {}, alerts open: {alert_open}, on* attributes: {}, javascript: URLs: {}, elements inside comment text: {}",
+            vectors.len(),
+            report["xss"],
+            report["onAttrs"].as_array().map_or(0, Vec::len),
+            report["jsUrls"].as_array().map_or(0, Vec::len),
+            report["tags"].as_array().map_or(0, Vec::len),
+        );
+        assert!(report["xss"].is_null(), "a script ran in {path}: {report}");
+        assert!(!alert_open, "an alert opened in {path}");
+        assert_eq!(report["onAttrs"], serde_json::json!([]), "{path}: {report}");
+        assert_eq!(report["jsUrls"], serde_json::json!([]), "{path}: {report}");
+        assert_eq!(report["tags"], serde_json::json!([]), "{path}: {report}");
+        let bodies: Vec<String> = serde_json::from_value(report["bodies"].clone()).unwrap();
+        for v in &vectors {
+            assert!(
+                bodies.iter().any(|b| b == v.trim()),
+                "{path}: not shown verbatim: {v}"
+            );
+        }
+    }
+    m.close().await.ok();
 }

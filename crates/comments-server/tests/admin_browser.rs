@@ -1,0 +1,302 @@
+//! End to end in real Chromium: a reader posts, a moderator triages at `/admin` by keyboard and by click (with undo), and the reader's open page follows without a reload.
+
+mod support;
+
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+use support::browser::{Driver, HostPages, in_widget, wait_js};
+use support::{PASSWORD, Server, moderators_env};
+
+fn article_page(server: &Server) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Marseille – Miami</title>
+<link rel="canonical" href="/articles/marseille-miami"></head>
+<body><h1>Marseille – Miami</h1><p>Text.</p>
+<div data-comments data-thread="marseille-miami" data-poll-seconds="2"></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    )
+}
+
+/// JS: the reader's widget items as `[id, pending]`, or null before mounting.
+const ITEMS: &str = r#"
+const root = document.querySelector('[data-comments]').shadowRoot;
+if (!root || !root.querySelector('.cw-form')) return null;
+return [...root.querySelectorAll('.cw-item')].map(li =>
+  [Number(li.dataset.commentId), li.classList.contains('cw-pending')]);"#;
+
+async fn write(c: &Client, body: &str) {
+    in_widget(c, 0, ".cw-textarea")
+        .await
+        .send_keys(body)
+        .await
+        .expect("type");
+    in_widget(c, 0, ".cw-submit")
+        .await
+        .click()
+        .await
+        .expect("post");
+}
+
+/// The ids of the rows the queue page shows, in order.
+async fn rows(c: &Client) -> Vec<i64> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('article.item')].map(a => Number(a.dataset.id))",
+            vec![],
+        )
+        .await
+        .expect("rows");
+    serde_json::from_value(v).expect("ids")
+}
+
+async fn press(c: &Client, key: &str) {
+    c.active_element()
+        .await
+        .expect("focused element")
+        .send_keys(key)
+        .await
+        .expect("key");
+}
+
+#[tokio::test]
+async fn a_moderator_approves_by_keyboard_rejects_by_click_and_the_reader_sees_it_live() {
+    let host = HostPages::bind();
+    let moderators = moderators_env();
+    let server = Server::start(&[
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
+        ("COMMENTS_MODERATORS", &moderators),
+    ]);
+    let pages = host.serve(vec![("/article.html", article_page(&server))]);
+    let mut driver = Driver::start();
+    let reader = driver.session().await;
+    let moderator = driver.session().await;
+
+    // 1. A reader posts two comments.
+    reader
+        .goto(&pages.url("/article.html"))
+        .await
+        .expect("article");
+    wait_js(&reader, Duration::from_secs(30), "widget", ITEMS).await;
+    in_widget(&reader, 0, ".cw-input")
+        .await
+        .send_keys("Ana")
+        .await
+        .expect("name");
+    write(&reader, "Allez l'OM ! Belle victoire.").await;
+    wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "first pending",
+        &format!("const i = (function(){{{ITEMS}}})(); return i && i.length == 1 ? i : null;"),
+    )
+    .await;
+    write(
+        &reader,
+        "Buy cheap watches http://a.example http://b.example http://c.example",
+    )
+    .await;
+    let mine = wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "two pending",
+        &format!("const i = (function(){{{ITEMS}}})(); return i && i.length == 2 ? i : null;"),
+    )
+    .await;
+    let (keep, spam) = (mine[0][0].as_i64().unwrap(), mine[1][0].as_i64().unwrap());
+    // Another reader's comment, so the queue has more than the two.
+    let other = serde_json::json!({
+        "author": "Bob", "body": "Quel match, quelle ambiance au Vélodrome.",
+        "page_title": "Marseille – Miami", "reader": "b".repeat(32),
+    });
+    let r = server.request(
+        "POST",
+        "/api/v1/threads/marseille-miami/comments",
+        &[("Content-Type", "application/json"), ("Origin", &pages.0)],
+        other.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+
+    // 2. A moderator signs in.
+    moderator
+        .goto(&server.url("/admin/login"))
+        .await
+        .expect("login page");
+    let form = moderator
+        .form(Locator::Css("form.login"))
+        .await
+        .expect("login form");
+    form.set_by_name("name", "ana").await.expect("name");
+    form.set_by_name("password", PASSWORD)
+        .await
+        .expect("password");
+    form.submit().await.expect("sign in");
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "the queue",
+        "return document.querySelectorAll('article.item').length == 3 && document.activeElement.matches('article.item') || null",
+    )
+    .await;
+    assert_eq!(rows(&moderator).await[..2], [keep, spam], "oldest first");
+    let page = moderator.source().await.expect("source");
+    assert!(
+        page.contains("Marseille – Miami"),
+        "the article's title from the widget"
+    );
+    assert!(page.contains("many links"));
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        screenshots(&moderator, &dir).await;
+    }
+
+    // 3a. Approve the first with the keyboard (it has the focus: `a`).
+    press(&moderator, "a").await;
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "optimistic removal and confirmation",
+        "const t = document.querySelector('.toast').textContent; return t.startsWith('Approved 1 comment.') || null",
+    )
+    .await;
+    assert_eq!(rows(&moderator).await.len(), 2);
+    // `?` shows the keys.
+    press(&moderator, "?").await;
+    let open = moderator
+        .execute("return document.querySelector('dialog.help').open", vec![])
+        .await
+        .unwrap();
+    assert_eq!(open, true);
+    moderator
+        .find(Locator::Css("dialog.help button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // 3b. Reject the second with a click; undo; reject again.
+    let reject = format!("article.item[data-id=\"{spam}\"] button[value=rejected]");
+    moderator
+        .find(Locator::Css(&reject))
+        .await
+        .expect("reject button")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "rejected",
+        "return document.querySelector('.toast').textContent.startsWith('Rejected 1 comment.') || null",
+    )
+    .await;
+    moderator
+        .find(Locator::Css(".toast button.undo"))
+        .await
+        .expect("undo")
+        .click()
+        .await
+        .expect("click undo");
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "undone",
+        &format!("return document.querySelector('.toast').textContent == 'Undone.' && !!document.querySelector('#c-{spam}') || null"),
+    )
+    .await;
+    let pending = server
+        .request(
+            "GET",
+            "/api/v1/moderation/comments",
+            &[("Authorization", &format!("Bearer {}", support::MOD_TOKEN))],
+            b"",
+        )
+        .json();
+    assert!(
+        pending["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == spam),
+        "undo put it back in the queue on the server"
+    );
+    moderator
+        .find(Locator::Css(&reject))
+        .await
+        .expect("reject button again")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "rejected again",
+        "return document.querySelector('.toast').textContent.startsWith('Rejected 1 comment.') || null",
+    )
+    .await;
+
+    // 4. The reader's open page shows the approved one and drops the
+    // rejected one, without a reload.
+    let marker = reader
+        .execute("window.__sameDocument = true; return true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, true);
+    let after = wait_js(
+        &reader,
+        Duration::from_secs(15),
+        "the reader's page to follow",
+        &format!(
+            "const i = (function(){{{ITEMS}}})(); \
+             return i && i.length == 1 && i[0][0] == {keep} && !i[0][1] ? i : null;"
+        ),
+    )
+    .await;
+    assert_eq!(after[0][0], keep);
+    let same = reader
+        .execute("return window.__sameDocument === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, true, "no reload happened");
+    let notice = reader
+        .execute("return document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]').textContent", vec![])
+        .await
+        .unwrap();
+    assert_eq!(notice, "One of your comments was not published.");
+
+    // The audit log names the moderator for both decisions.
+    moderator
+        .goto(&server.url("/admin/audit"))
+        .await
+        .expect("audit");
+    let audit = moderator.source().await.unwrap();
+    assert!(audit.contains(&format!("#{keep}")) && audit.contains(&format!("#{spam}")));
+    assert!(audit.contains("pending -&gt; approved") && audit.contains("pending -&gt; rejected"));
+
+    reader.close().await.ok();
+    moderator.close().await.ok();
+}
+
+/// The queue in light and dark, for the README.
+async fn screenshots(c: &Client, dir: &str) {
+    c.set_window_size(1000, 760).await.expect("window size");
+    for (scheme, file) in [
+        ("light", "moderation-light.png"),
+        ("dark", "moderation-dark.png"),
+    ] {
+        c.execute(
+            &format!("document.documentElement.style.colorScheme = '{scheme}'; return true"),
+            vec![],
+        )
+        .await
+        .expect("scheme");
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/{file}"), png).expect("write screenshot");
+    }
+    c.execute(
+        "document.documentElement.style.colorScheme = ''; return true",
+        vec![],
+    )
+    .await
+    .expect("reset");
+}

@@ -257,8 +257,12 @@ fn row(item: &ModerationItem, now: i64, csrf: &str, back: &str) -> String {
         "<span class=\"history\">first seen</span>".to_string()
     } else {
         format!(
-            "<span class=\"history\" title=\"This reader's other comments\">{} approved · {} rejected before</span>",
-            item.author_approved, item.author_rejected
+            "<span class=\"history\" title=\"This reader's other comments\">{} approved · {} rejected before</span> \
+             <span class=\"reader\" title=\"Reader key, for `comments-server moderate purge-author`: {key}\">reader {short}</span>",
+            item.author_approved,
+            item.author_rejected,
+            key = escape(&item.author_key),
+            short = escape(item.author_key.get(..8).unwrap_or(&item.author_key)),
         )
     };
     let flags: String = item

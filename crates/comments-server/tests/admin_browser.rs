@@ -4,7 +4,7 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use std::time::Duration;
-use support::browser::{Driver, HostPages, in_widget, wait_js};
+use support::browser::{Driver, HostPages, in_widget, sign_in, wait_js};
 use support::{PASSWORD, Server, moderators_env};
 
 fn article_page(server: &Server) -> String {
@@ -118,19 +118,7 @@ async fn a_moderator_approves_by_keyboard_rejects_by_click_and_the_reader_sees_i
     assert_eq!(r.status, 202, "{}", r.text());
 
     // 2. A moderator signs in.
-    moderator
-        .goto(&server.url("/admin/login"))
-        .await
-        .expect("login page");
-    let form = moderator
-        .form(Locator::Css("form.login"))
-        .await
-        .expect("login form");
-    form.set_by_name("name", "ana").await.expect("name");
-    form.set_by_name("password", PASSWORD)
-        .await
-        .expect("password");
-    form.submit().await.expect("sign in");
+    sign_in(&moderator, &server.url(""), "ana", PASSWORD).await;
     wait_js(
         &moderator,
         Duration::from_secs(10),
@@ -299,4 +287,148 @@ async fn screenshots(c: &Client, dir: &str) {
     )
     .await
     .expect("reset");
+}
+
+#[tokio::test]
+async fn bulk_selection_by_keyboard_and_the_authors_opt_in_mail() {
+    let smtp = support::sinks::SmtpSink::start();
+    let host = HostPages::bind();
+    let moderators = moderators_env();
+    let smtp_url = smtp.url();
+    let server = Server::start(&[
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
+        ("COMMENTS_MODERATORS", &moderators),
+        ("COMMENTS_SMTP_URL", &smtp_url),
+        ("COMMENTS_MAIL_FROM", "Comments <comments@news.example>"),
+    ]);
+    let pages = host.serve(vec![("/article.html", article_page(&server))]);
+    let mut driver = Driver::start();
+    let reader = driver.session().await;
+    let moderator = driver.session().await;
+
+    // The server can mail, so the widget offers it; the reader gives an address.
+    reader
+        .goto(&pages.url("/article.html"))
+        .await
+        .expect("article");
+    wait_js(
+        &reader,
+        Duration::from_secs(30),
+        "the optional email field",
+        "const r = document.querySelector('[data-comments]').shadowRoot; \
+         const e = r && r.querySelector('input[type=email]'); \
+         return e && e.offsetParent !== null || null",
+    )
+    .await;
+    in_widget(&reader, 0, ".cw-input")
+        .await
+        .send_keys("Ana")
+        .await
+        .expect("name");
+    in_widget(&reader, 0, "input[type=email]")
+        .await
+        .send_keys("not-an-address")
+        .await
+        .expect("email");
+    write(&reader, "Tell me when it is out.").await;
+    wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "the address refused in words, text kept",
+        "const r = document.querySelector('[data-comments]').shadowRoot; \
+         return r.querySelector('[role=status]').textContent.includes('email address') \
+           && r.querySelector('.cw-textarea').value == 'Tell me when it is out.' || null",
+    )
+    .await;
+    let email = in_widget(&reader, 0, "input[type=email]").await;
+    email.clear().await.expect("clear");
+    email.send_keys("ana@example.org").await.expect("email");
+    in_widget(&reader, 0, ".cw-submit")
+        .await
+        .click()
+        .await
+        .expect("post");
+    wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "pending",
+        &format!("const i = (function(){{{ITEMS}}})(); return i && i.length == 1 || null;"),
+    )
+    .await;
+    write(&reader, "And a second thought.").await;
+    wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "two pending",
+        &format!("const i = (function(){{{ITEMS}}})(); return i && i.length == 2 || null;"),
+    )
+    .await;
+
+    // The moderator selects both with x / j / x and approves them together.
+    sign_in(&moderator, &server.url(""), "bob", PASSWORD).await;
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "the queue",
+        "return document.querySelectorAll('article.item').length == 2 && document.activeElement.matches('article.item') || null",
+    )
+    .await;
+    for key in ["x", "j", "x"] {
+        press(&moderator, key).await;
+    }
+    let picked = moderator
+        .execute(
+            "return document.querySelectorAll('.pick:checked').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(picked, 2);
+    moderator
+        .find(Locator::Css("button.bulk[data-to=approved]"))
+        .await
+        .expect("bulk approve")
+        .click()
+        .await
+        .expect("click");
+    wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "both approved",
+        "return document.querySelector('.toast').textContent.startsWith('Approved 2 comments.') \
+           && document.querySelectorAll('article.item').length == 0 || null",
+    )
+    .await;
+
+    // The reader's page shows both published; the address got its one mail.
+    wait_js(
+        &reader,
+        Duration::from_secs(15),
+        "both published",
+        &format!(
+            "const i = (function(){{{ITEMS}}})(); return i && i.length == 2 && !i[0][1] && !i[1][1] || null;"
+        ),
+    )
+    .await;
+    // The field keeps the address, like the name: one mail per comment.
+    let mails = support::eventually(Duration::from_secs(10), "the author's mails", || {
+        let m: Vec<_> = smtp
+            .mails()
+            .into_iter()
+            .filter(|m| m.to == ["ana@example.org"])
+            .collect();
+        (m.len() == 2).then_some(m)
+    });
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.text.contains("Tell me when it is out."))
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.text.contains("And a second thought."))
+    );
+    reader.close().await.ok();
+    moderator.close().await.ok();
 }

@@ -2,9 +2,8 @@
 
 mod support;
 
-use fantoccini::Locator;
 use std::time::Duration;
-use support::browser::{Driver, HostPages, wait_js};
+use support::browser::{Driver, HostPages, sign_in, wait_js};
 use support::{MOD_TOKEN, PASSWORD, Server, moderators_env};
 
 /// Markup that runs `P` when interpreted: script tags, event attributes,
@@ -163,11 +162,7 @@ window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
 
     // The same comments in the moderation pages, as a signed-in moderator sees them.
     let m = driver.session().await;
-    m.goto(&server.url("/admin/login")).await.unwrap();
-    let form = m.form(Locator::Css("form.login")).await.unwrap();
-    form.set_by_name("name", "ana").await.unwrap();
-    form.set_by_name("password", PASSWORD).await.unwrap();
-    form.submit().await.unwrap();
+    sign_in(&m, &server.url(""), "ana", PASSWORD).await;
     for path in ["/admin/thread?key=xss", "/admin/comments?status=approved"] {
         m.goto(&server.url(path)).await.unwrap();
         let n = wait_js(

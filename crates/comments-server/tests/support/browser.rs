@@ -183,3 +183,28 @@ pub async fn in_widget(client: &Client, host: usize, css: &str) -> fantoccini::e
     let root = hosts[host].shadow_root().await.expect("shadow root");
     root.find(Locator::Css(css)).await.expect(css)
 }
+
+/// Signs in at the server's `/admin/login` as a moderator would, and waits
+/// until the queue has loaded (so the session cookie is set).
+pub async fn sign_in(client: &Client, server_root: &str, name: &str, password: &str) {
+    client
+        .goto(&format!("{server_root}/admin/login"))
+        .await
+        .expect("sign-in page");
+    let form = client
+        .form(Locator::Css("form.login"))
+        .await
+        .expect("sign-in form");
+    form.set_by_name("name", name).await.expect("name");
+    form.set_by_name("password", password)
+        .await
+        .expect("password");
+    form.submit().await.expect("sign in");
+    wait_js(
+        client,
+        Duration::from_secs(15),
+        "the queue after signing in",
+        "return location.pathname == '/admin' && document.readyState == 'complete' && !!document.querySelector('nav') || null",
+    )
+    .await;
+}

@@ -238,7 +238,7 @@ fn actions(status: Disposition) -> &'static [(Disposition, &'static str, &'stati
 
 /// One comment as an `<article>`: context, author and history, text (as
 /// text), signals, and its buttons in a form that also works without script.
-fn row(item: &ModerationItem, now: i64, csrf: &str, back: &str) -> String {
+pub fn row(item: &ModerationItem, now: i64, csrf: &str, back: &str) -> String {
     let title = if item.page_title.is_empty() {
         String::new()
     } else if item.page_url.is_empty() {

@@ -3,6 +3,7 @@
 use crate::app::ThreadState;
 use crate::i18n::Lang;
 use crate::reltime;
+use comments_api::render::comment_html;
 use leptos::prelude::*;
 
 /// One row of the list, whichever its origin.
@@ -30,7 +31,9 @@ fn CommentItem(row: Row, state: ThreadState, lang: Lang) -> impl IntoView {
                 </time>
                 {pending.then(|| view! { <span class="cw-badge">{text.pending_badge}</span> })}
             </header>
-            <p class="cw-body">{row.body}</p>
+            // Escaped text with http(s) links (comments_api::render); the
+            // only markup is what that renderer writes.
+            <p class="cw-body" inner_html=comment_html(&row.body)></p>
             {pending.then(|| view! { <p class="cw-pending-note">{text.pending}</p> })}
         </li>
     }

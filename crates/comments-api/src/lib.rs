@@ -6,6 +6,7 @@
 
 mod error;
 pub mod limits;
+pub mod render;
 mod text;
 mod wire;
 

@@ -34,6 +34,10 @@ const TEMPLATES: &[&str] = &[
     "<embed src=\"javascript:P\">",
     "<form><button formaction=javascript:P>go</button></form>",
     "<meta http-equiv=\"refresh\" content=\"0;url=javascript:P\">",
+    // Against the widget's autolinks.
+    "https://a.example/\"onmouseover=\"P",
+    "http://a.example/'><svg onload=P>",
+    "see https://a.example/<img src=x onerror=P>.",
     "\"><script>P</script>",
     "'><img src=x onerror=P>",
     "<img src=\"x` `<script>P</script>\"` `>",
@@ -127,15 +131,21 @@ window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
             const all = [...root.querySelectorAll('*'), ...document.querySelectorAll('*')];
             const onAttrs = all.flatMap(el => [...el.attributes].filter(a => /^on/i.test(a.name)).map(a => el.tagName + ' ' + a.name));
             const jsUrls = all.flatMap(el => [...el.attributes].filter(a => /^\s*javascript:/i.test(a.value)).map(a => el.tagName + ' ' + a.name));
-            const tags = [...root.querySelectorAll('.cw-body *, .cw-author *')].map(el => el.tagName);
+            // The one markup allowed in comment text: autolinks to http(s), with our rel.
+            const safeLink = el => el.tagName === 'A' && /^https?:\/\//i.test(el.getAttribute('href'))
+              && el.getAttribute('rel') === 'nofollow ugc noopener noreferrer'
+              && [...el.attributes].every(a => ['href', 'rel', 'target'].includes(a.name))
+              && el.children.length === 0;
+            const links = root.querySelectorAll('.cw-body a').length;
+            const tags = [...root.querySelectorAll('.cw-body *, .cw-author *')].filter(el => !safeLink(el)).map(el => el.tagName);
             const bodies = [...root.querySelectorAll('.cw-body')].map(el => el.textContent);
-            return { xss: window.__xss ?? null, alerts: window.__alerts, onAttrs, jsUrls, tags, bodies };"#,
+            return { xss: window.__xss ?? null, alerts: window.__alerts, onAttrs, jsUrls, tags, bodies, links };"#,
             vec![],
         )
         .await
         .unwrap();
     println!(
-        "XSS corpus: {} vectors ({} templates x {} payloads) rendered in the widget; scripts run: {}, alerts: {}, on* attributes: {}, javascript: URLs: {}, elements inside comment text: {}",
+        "XSS corpus: {} vectors ({} templates x {} payloads) rendered in the widget; scripts run: {}, alerts: {}, on* attributes: {}, javascript: URLs: {}, elements inside comment text other than safe autolinks: {} (autolinks: {})",
         vectors.len(),
         TEMPLATES.len(),
         PAYLOADS.len(),
@@ -144,6 +154,11 @@ window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
         report["onAttrs"].as_array().map_or(0, Vec::len),
         report["jsUrls"].as_array().map_or(0, Vec::len),
         report["tags"].as_array().map_or(0, Vec::len),
+        report["links"],
+    );
+    assert!(
+        report["links"].as_u64().unwrap_or(0) >= 9,
+        "the link vectors became links: {report}"
     );
     assert!(report["xss"].is_null(), "a script ran: {report}");
     assert_eq!(report["alerts"], 0, "{report}");

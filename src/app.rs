@@ -209,7 +209,7 @@ pub fn App(options: Options) -> impl IntoView {
     view! {
         <section class="cw-thread" lang=options.lang.tag() aria-label=text.heading>
             <h2 class="cw-heading">{text.heading}</h2>
-            <CommentList state=state lang=options.lang />
+            <CommentList state=state lang=options.lang client=client.clone() own=own.clone() />
             {move || {
                 state
                     .poll

@@ -153,6 +153,13 @@ impl Client {
         json_body(resp, json::accepted).await
     }
 
+    /// Deletes the comment posted with `token` (its author withdraws it).
+    pub async fn delete(&self, token: &str) -> Result<(), Failure> {
+        let url = format!("{}api/v1/comments/delete", self.base);
+        self.post_json(&url, json::token_request(token)).await?;
+        Ok(())
+    }
+
     /// Where the reader's own comments stand, in the order of `tokens`.
     pub async fn statuses(&self, tokens: &[String]) -> Result<StatusResponse, Failure> {
         let url = format!("{}api/v1/comments/status", self.base);

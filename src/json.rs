@@ -114,6 +114,10 @@ pub fn new_comment(c: &NewComment) -> String {
     ]))
 }
 
+pub fn token_request(token: &str) -> String {
+    stringify(&object(&[("token", token.into())]))
+}
+
 pub fn status_request(tokens: &[String]) -> String {
     let list: Array = tokens.iter().map(|t| JsValue::from_str(t)).collect();
     stringify(&object(&[("tokens", list.into())]))

@@ -1,7 +1,9 @@
 //! The list of comments: approved ones and, marked pending, the reader's own.
 
 use crate::app::ThreadState;
+use crate::client::Client;
 use crate::i18n::Lang;
+use crate::own::OwnComments;
 use crate::reltime;
 use comments_api::render::comment_html;
 use leptos::prelude::*;
@@ -13,15 +15,39 @@ struct Row {
     author: String,
     body: String,
     created_at: i64,
-    pending: bool,
+    /// The author's token, for the reader's own pending comments.
+    token: Option<String>,
 }
 
 #[component]
-fn CommentItem(row: Row, state: ThreadState, lang: Lang) -> impl IntoView {
+fn CommentItem(
+    row: Row,
+    state: ThreadState,
+    lang: Lang,
+    client: Client,
+    own: OwnComments,
+) -> impl IntoView {
     let text = lang.text();
     let when = row.created_at as f64;
     let relative = move || reltime::relative(lang, when, state.poll.with(|p| p.now));
-    let pending = row.pending;
+    let pending = row.token.is_some();
+    let id = row.id;
+    // The author may withdraw a comment that awaits moderation.
+    let withdraw = row.token.map(|token| {
+        let on_click = move |_| {
+            let (client, own, token) = (client.clone(), own.clone(), token.clone());
+            leptos::task::spawn_local(async move {
+                match client.delete(&token).await {
+                    Ok(()) => state.comments.update(|c| {
+                        c.mine.retain(|m| m.id != id);
+                        own.save(&c.mine);
+                    }),
+                    Err(_) => state.error(text.network.to_string(), None),
+                }
+            });
+        };
+        view! { <button class="cw-withdraw" type="button" on:click=on_click>{text.withdraw}</button> }
+    });
     view! {
         <li class=if pending { "cw-item cw-pending" } else { "cw-item" } data-comment-id=row.id>
             <header class="cw-meta">
@@ -35,12 +61,18 @@ fn CommentItem(row: Row, state: ThreadState, lang: Lang) -> impl IntoView {
             // only markup is what that renderer writes.
             <p class="cw-body" inner_html=comment_html(&row.body)></p>
             {pending.then(|| view! { <p class="cw-pending-note">{text.pending}</p> })}
+            {withdraw}
         </li>
     }
 }
 
 #[component]
-pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
+pub fn CommentList(
+    state: ThreadState,
+    lang: Lang,
+    client: Client,
+    own: OwnComments,
+) -> impl IntoView {
     // Both lists are oldest first and the reader's own comments are the
     // newest, so appending keeps the order. A plain re-render on change:
     // threads are short, and a keyed list (`<For>`) costs about 10 KB of wasm.
@@ -51,7 +83,7 @@ pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
                 author: a.author.clone(),
                 body: a.body.clone(),
                 created_at: a.created_at,
-                pending: false,
+                token: None,
             });
             let mine = c
                 .mine
@@ -62,7 +94,7 @@ pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
                     author: m.author.clone(),
                     body: m.body.clone(),
                     created_at: m.created_at,
-                    pending: true,
+                    token: Some(m.token.clone()),
                 });
             approved.chain(mine).collect::<Vec<_>>()
         })
@@ -78,7 +110,17 @@ pub fn CommentList(state: ThreadState, lang: Lang) -> impl IntoView {
             {move || {
                 rows()
                     .into_iter()
-                    .map(|row| view! { <CommentItem row=row state=state lang=lang /> })
+                    .map(|row| {
+                        view! {
+                            <CommentItem
+                                row=row
+                                state=state
+                                lang=lang
+                                client=client.clone()
+                                own=own.clone()
+                            />
+                        }
+                    })
                     .collect_view()
             }}
         </ol>

@@ -364,6 +364,38 @@ async fn bulk_selection_by_keyboard_and_the_authors_opt_in_mail() {
     )
     .await;
 
+    // A third, withdrawn by its author before anyone moderates it.
+    write(&reader, "On second thoughts, never mind.").await;
+    let third = wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "three pending",
+        &format!(
+            "const i = (function(){{{ITEMS}}})(); return i && i.length == 3 ? i[2][0] : null;"
+        ),
+    )
+    .await;
+    in_widget(&reader, 0, ".cw-item:last-child .cw-withdraw")
+        .await
+        .click()
+        .await
+        .expect("withdraw");
+    wait_js(
+        &reader,
+        Duration::from_secs(10),
+        "withdrawn",
+        &format!("const i = (function(){{{ITEMS}}})(); return i && i.length == 2 && !i.some(x => x[0] == {third}) || null;"),
+    )
+    .await;
+    let stored = reader
+        .execute("return Object.keys(localStorage).filter(k => k.startsWith('comments:v1:http')).map(k => localStorage.getItem(k)).join('')", vec![])
+        .await
+        .unwrap();
+    assert!(
+        !stored.as_str().unwrap_or("").contains("never mind"),
+        "forgotten locally too"
+    );
+
     // The moderator selects both with x / j / x and approves them together.
     sign_in(&moderator, &server.url(""), "bob", PASSWORD).await;
     wait_js(

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 /// The value of every `href="…"` in `html`.
 fn hrefs(html: &str) -> Vec<&str> {
-    html.split("href=\"")
+    html.split(" href=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect()

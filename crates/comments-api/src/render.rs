@@ -18,6 +18,15 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
 /// Whether `chars[i..]` starts with `http://` or `https://` (any case).
 fn url_start(chars: &[char], i: usize) -> Option<usize> {
     let lower = |k: usize| chars.get(i + k).map(|c| c.to_ascii_lowercase());

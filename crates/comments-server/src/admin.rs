@@ -199,21 +199,14 @@ pub async fn logout(
     Signed(who): Signed,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
-) -> Response {
+) -> Result<Response, PageError> {
     let token = form.ok().map(|Form(f)| f.csrf);
-    let done = async {
-        who.check(&app, &headers, token.as_deref())?;
-        app.store.delete_session(&who.session_hash).await?;
-        auth::clear_cookie(&app)
-    };
-    match done.await {
-        Ok(cookie) => {
-            let mut res = see_other("/admin/login");
-            res.headers_mut().insert(header::SET_COOKIE, cookie);
-            res
-        }
-        Err(e) => error_page(&e),
-    }
+    who.check(&app, &headers, token.as_deref())?;
+    app.store.delete_session(&who.session_hash).await?;
+    let mut res = see_other("/admin/login");
+    res.headers_mut()
+        .insert(header::SET_COOKIE, auth::clear_cookie(&app)?);
+    Ok(res)
 }
 
 /// The buttons a row offers, by the comment's status.
@@ -550,31 +543,20 @@ pub async fn decide_form(
     Signed(who): Signed,
     headers: HeaderMap,
     form: Result<Form<DecideForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return error_page(&AppError::new(
-            ErrorCode::InvalidParameter,
-            "Incomplete form.",
-        ));
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    let to = Disposition::parse(&form.to)
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidParameter, "Unknown action."))?;
+    apply(&app, &who.name, form.id, to).await?;
+    // Only back to our own pages.
+    let back = if form.back.starts_with("/admin") && !form.back.starts_with("//") {
+        form.back.as_str()
+    } else {
+        "/admin"
     };
-    let done = async {
-        who.check(&app, &headers, Some(&form.csrf))?;
-        let to = Disposition::parse(&form.to)
-            .ok_or_else(|| AppError::new(ErrorCode::InvalidParameter, "Unknown action."))?;
-        apply(&app, &who.name, form.id, to).await
-    };
-    match done.await {
-        Ok(_) => {
-            // Only back to our own pages.
-            let back = if form.back.starts_with("/admin") && !form.back.starts_with("//") {
-                form.back.as_str()
-            } else {
-                "/admin"
-            };
-            see_other(back)
-        }
-        Err(e) => error_page(&e),
-    }
+    Ok(see_other(back))
 }
 
 #[derive(Deserialize)]

@@ -177,15 +177,17 @@ pub async fn post(
         tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
         CommentStatus::Pending
     };
-    // Announce it without making the reader wait.
-    let (store, notifier) = (app.store.clone(), app.notifier.clone());
-    tokio::spawn(async move {
-        match store.comment(id).await {
-            Ok(Some(item)) if status == CommentStatus::Pending => notifier.comment_pending(&item),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, id, "cannot announce a new comment"),
-        }
-    });
+    // Announce it without making the reader wait, and only to someone listening.
+    if status == CommentStatus::Pending && app.notifier.announces_pending() {
+        let (store, notifier) = (app.store.clone(), app.notifier.clone());
+        tokio::spawn(async move {
+            match store.comment(id).await {
+                Ok(Some(item)) => notifier.comment_pending(&item),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, id, "cannot announce a new comment"),
+            }
+        });
+    }
     Ok((StatusCode::ACCEPTED, Json(Accepted { id, status, token })))
 }
 

@@ -1,20 +1,7 @@
 //! Server-rendered HTML: escaping (reader text is only ever text), dates, and the moderation pages' frame.
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// The one HTML escaping, shared with the widget's comment renderer.
+pub use comments_api::render::escape;
 
 /// Percent-encodes a query-string value.
 pub fn query_value(s: &str) -> String {

@@ -55,9 +55,7 @@ fn hex_decode(s: &str) -> Option<String> {
 impl LinkSigner {
     /// The signer with the secret kept in the store (made on first use).
     pub async fn load(store: &dyn Store) -> StoreResult<Self> {
-        let fresh =
-            token::generate().map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
-        let secret = store.set_meta_once(SECRET_NAME, &fresh).await?;
+        let secret = token::installation_secret(store, SECRET_NAME).await?;
         Ok(Self::new(&secret))
     }
 

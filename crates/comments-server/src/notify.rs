@@ -121,6 +121,12 @@ impl Notifier {
         });
     }
 
+    /// Whether anyone hears of new pending comments (a webhook, or mail to
+    /// a moderator); if not, there is nothing to look up.
+    pub fn announces_pending(&self) -> bool {
+        self.webhook.is_some() || (self.mailer.is_some() && !self.moderators.is_empty())
+    }
+
     /// A new comment awaits moderation.
     pub fn comment_pending(&self, item: &ModerationItem) {
         if let Some(hook) = &self.webhook {

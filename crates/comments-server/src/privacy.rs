@@ -68,14 +68,9 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
     })
 }
 
-/// The installation's secret: read from the store, created on first use.
+/// The installation's address-hashing secret.
 pub async fn secret(store: &dyn Store) -> StoreResult<String> {
-    if let Some(s) = store.meta("ip_secret").await? {
-        return Ok(s);
-    }
-    let fresh = crate::token::generate()
-        .map_err(|e| crate::store::StoreError::Other(format!("random generator: {e}")))?;
-    store.set_meta_once("ip_secret", &fresh).await
+    crate::token::installation_secret(store, "ip_secret").await
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Authors' secret tokens: generated from the OS RNG, stored only as SHA-256 hashes (also used for bodies).
+//! Secret tokens (authors', sessions', the installation's): generated from the OS RNG, stored only as SHA-256 hashes where they prove something.
 
 use sha2::{Digest, Sha256};
 
@@ -23,6 +23,20 @@ pub fn generate() -> Result<String, getrandom::Error> {
 /// the same comment body is recognised.
 pub fn hash(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// A secret of this installation, kept in the store under `name`: read,
+/// or made and stored on first use (once, even if two processes race).
+pub async fn installation_secret(
+    store: &dyn crate::store::Store,
+    name: &str,
+) -> crate::store::StoreResult<String> {
+    if let Some(s) = store.meta(name).await? {
+        return Ok(s);
+    }
+    let fresh = generate()
+        .map_err(|e| crate::store::StoreError::Other(format!("random generator: {e}")))?;
+    store.set_meta_once(name, &fresh).await
 }
 
 /// Compares two secrets in time independent of where they differ.

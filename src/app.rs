@@ -6,6 +6,7 @@ use crate::i18n::Lang;
 use crate::list::CommentList;
 use crate::own::OwnComments;
 use crate::poll;
+use comments_api::limits::STATUS_MAX_TOKENS;
 use comments_api::{
     Comment, CommentStatus, ErrorCode, PageContext, PendingComment, StatusResponse,
 };
@@ -157,10 +158,11 @@ impl Poller {
             Err(_) => false,
         };
         let asked = self.state.comments.with_untracked(|c| c.mine.clone());
-        if !asked.is_empty() {
-            let tokens: Vec<String> = asked.iter().map(|c| c.token.clone()).collect();
+        // The server answers at most 50 tokens a request.
+        for batch in asked.chunks(STATUS_MAX_TOKENS) {
+            let tokens: Vec<String> = batch.iter().map(|c| c.token.clone()).collect();
             match self.client.statuses(&tokens).await {
-                Ok(answer) => self.state.reconcile(&asked, &answer, &self.own),
+                Ok(answer) => self.state.reconcile(batch, &answer, &self.own),
                 Err(_) => ok = false,
             }
         }

@@ -23,8 +23,8 @@ fn fail(what: &str) -> impl Fn(std::io::Error) -> Failure + '_ {
 }
 
 /// Reads one HTTP/1.1 response from a keep-alive connection; returns the
-/// status and headers.
-fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<String>)> {
+/// status, headers and body (de-chunked).
+fn read_full(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<String>, Vec<u8>)> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let status = line
@@ -34,6 +34,7 @@ fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec
         .unwrap_or(0);
     let mut headers = Vec::new();
     let mut length = 0usize;
+    let mut chunked = false;
     loop {
         line.clear();
         reader.read_line(&mut line)?;
@@ -41,17 +42,57 @@ fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec
         if h.is_empty() {
             break;
         }
-        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+        let lower = h.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+            chunked = true;
         }
         headers.push(h);
     }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    Ok((status, headers))
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            line.clear();
+            reader.read_line(&mut line)?;
+            let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk)?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body)?;
+    }
+    Ok((status, headers, body))
+}
+
+fn read_response(reader: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<String>)> {
+    read_full(reader).map(|(status, headers, _)| (status, headers))
+}
+
+/// The value of header `name` (lower case) in `headers`.
+fn header<'a>(headers: &'a [String], name: &str) -> Option<&'a str> {
+    headers.iter().find_map(|h| {
+        let (k, v) = h.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
 }
 
 fn request(addr: SocketAddr, head: &str, body: &str) -> Result<(u16, Vec<String>), Failure> {
+    request_full(addr, head, body).map(|(status, headers, _)| (status, headers))
+}
+
+fn request_full(
+    addr: SocketAddr,
+    head: &str,
+    body: &str,
+) -> Result<(u16, Vec<String>, Vec<u8>), Failure> {
     let stream = TcpStream::connect(addr).map_err(fail("connect"))?;
     let mut w = stream.try_clone().map_err(fail("clone"))?;
     write!(
@@ -60,7 +101,7 @@ fn request(addr: SocketAddr, head: &str, body: &str) -> Result<(u16, Vec<String>
         body.len()
     )
     .map_err(fail("write"))?;
-    read_response(&mut BufReader::new(stream)).map_err(fail("read"))
+    read_full(&mut BufReader::new(stream)).map_err(fail("read"))
 }
 
 /// `connections` keep-alive clients send `head` for `seconds`; returns
@@ -132,20 +173,43 @@ fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
                 "--release",
                 "--package",
                 "comments-server",
+                "--bins",
+                "--examples",
             ]),
     )?;
     let dir = root().join("target/bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(fail("create target/bench"))?;
-    let mut cmd = Command::new(root().join("target/release/comments-server"));
+    start_on(&dir.join("bench.db"), env)
+}
+
+/// The server binary measured: the release build, or `COMMENTS_BENCH_BIN`
+/// (to measure another build the same way).
+fn server_bin() -> std::path::PathBuf {
+    std::env::var_os("COMMENTS_BENCH_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/comments-server"))
+}
+
+/// Starts the server (already built) on the database `db`.
+fn start_on(db: &std::path::Path, env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
+    let mut cmd = Command::new(server_bin());
     cmd.env("COMMENTS_LISTEN", "127.0.0.1:0")
-        .env("COMMENTS_DATABASE_PATH", dir.join("bench.db"))
+        .env("COMMENTS_DATABASE_PATH", db)
         .env("COMMENTS_MODERATION_TOKEN", TOKEN)
+        // The bench's posts carry no compose time; it is no bot.
+        .env("COMMENTS_MIN_COMPOSE_MS", "0")
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
+    listening(cmd)
+}
+
+/// Spawns `cmd` and reads the `listening on http://ADDR` line it prints.
+fn listening(mut cmd: Command) -> Result<(Server, SocketAddr), Failure> {
+    cmd.stdout(Stdio::piped());
     let mut child = cmd.spawn().map_err(fail("start the server"))?;
     let stdout = child
         .stdout
@@ -167,6 +231,7 @@ fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
 pub fn bench(args: &[String]) -> Step {
     let mut seconds = 5u64;
     let mut connections = 8usize;
+    let mut scale_comments = 1_000_000u64;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let v = it.next().and_then(|v| v.parse::<u64>().ok());
@@ -175,9 +240,10 @@ pub fn bench(args: &[String]) -> Step {
             ("--connections", Some(v)) => {
                 connections = usize::try_from(v).unwrap_or(8).clamp(1, 64)
             }
+            ("--scale", Some(v)) => scale_comments = v.clamp(0, 10_000_000),
             _ => {
                 return Err(Failure(format!(
-                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] (got {a})"
+                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] [--scale COMMENTS, 0 for none] (got {a})"
                 )));
             }
         }
@@ -225,12 +291,12 @@ pub fn bench(args: &[String]) -> Step {
     );
     for (name, head, expect) in [
         (
-            "304 (If-None-Match hit, from memory)",
+            "304 (If-None-Match hit, from memory) ",
             format!("GET {path} HTTP/1.1\r\nIf-None-Match: {etag}\r\n"),
             304,
         ),
         (
-            "200 (full list, from SQLite)       ",
+            "200 (full list, cached per revision)",
             format!("GET {path} HTTP/1.1\r\n"),
             200,
         ),
@@ -248,7 +314,217 @@ pub fn bench(args: &[String]) -> Step {
             }
         );
     }
+    full_answers(addr, seconds)?;
     drop(server);
+    if scale_comments == 0 {
+        return Ok(());
+    }
+    scale(scale_comments)
+}
+
+/// Posts `n` comments to `thread` and approves them.
+fn fill_thread(addr: SocketAddr, thread: &str, n: usize) -> Step {
+    let path = format!("/api/v1/threads/{thread}/comments");
+    for i in 0..n {
+        let body = format!(
+            r#"{{"author":"Reader {i}","body":"Comment number {i} on this story, long enough to look like one a reader would write, with a second sentence."}}"#
+        );
+        let (status, _, answer) = request_full(
+            addr,
+            &format!("POST {path} HTTP/1.1\r\nContent-Type: application/json\r\n"),
+            &body,
+        )?;
+        let text = String::from_utf8_lossy(&answer);
+        let id = text
+            .split("\"id\":")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .filter(|_| status == 202)
+            .ok_or_else(|| Failure(format!("posting answered {status}: {text}")))?;
+        let approve = format!(
+            "POST /api/v1/moderation/comments/{id}/approve HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+        );
+        request(addr, &approve, "")?;
+    }
+    Ok(())
+}
+
+/// A 100-comment thread's full answer, gzip, with 64 connections: the
+/// server against a bare axum handler answering the same bytes.
+fn full_answers(addr: SocketAddr, seconds: u64) -> Step {
+    let thread = "bench-hundred";
+    fill_thread(addr, thread, 100)?;
+    let path = format!("/api/v1/threads/{thread}/comments");
+    let head = format!("GET {path} HTTP/1.1\r\nAccept-Encoding: gzip\r\n");
+    let (status, headers, gz) = request_full(addr, &head, "")?;
+    let (_, _, plain) = request_full(addr, &format!("GET {path} HTTP/1.1\r\n"), "")?;
+    if status != 200 || header(&headers, "content-encoding") != Some("gzip") {
+        return Err(Failure(format!(
+            "the 100-comment thread answered {status} without gzip"
+        )));
+    }
+    let dir = root().join("target/bench");
+    let file = dir.join("hundred.json.gz");
+    std::fs::write(&file, &gz).map_err(fail("write the answer"))?;
+    let mut bare_cmd = Command::new(root().join("target/release/examples/bare"));
+    bare_cmd.arg(&file).arg("gzip");
+    let (bare, bare_addr) = listening(bare_cmd)?;
+    let connections = 64;
+    println!(
+        "\nFull answer of a 100-comment thread ({} bytes JSON, {} bytes gzip), {connections} keep-alive connections, 3 rounds of {seconds} s each, taking turns:",
+        plain.len(),
+        gz.len()
+    );
+    // Three rounds, taking turns, so that both see the same machine; the
+    // median round of each counts.
+    let targets = [
+        ("comment server (cached per revision)", addr),
+        ("bare axum handler, same bytes       ", bare_addr),
+    ];
+    let mut rounds: Vec<Vec<(f64, f64, f64, bool)>> = vec![Vec::new(); targets.len()];
+    for _ in 0..3 {
+        for (i, (_, at)) in targets.iter().enumerate() {
+            let (n, ok, lat) = load(*at, &head, 200, connections, seconds);
+            rounds[i].push((
+                n as f64 / seconds as f64,
+                pct(&lat, 0.50),
+                pct(&lat, 0.99),
+                ok,
+            ));
+        }
+    }
+    let mut rates = Vec::new();
+    for ((name, _), mut runs) in targets.iter().zip(rounds) {
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (rate, p50, p99, _) = runs[1];
+        let ok = runs.iter().all(|r| r.3);
+        let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.0)).collect();
+        rates.push(rate);
+        println!(
+            "  {name}: {rate:>8.0} req/s  p50 {p50:.3} ms  p99 {p99:.3} ms  {} (rounds: {})",
+            if ok { "all 200" } else { "UNEXPECTED STATUSES" },
+            all.join(", ")
+        );
+    }
+    drop(bare);
+    let ratio = rates[0] / rates[1].max(1.0);
+    let pass = rates[0] >= 12_000.0 && ratio >= 0.8;
+    println!(
+        "  {:.0} % of the bare handler (target: at least 12,000 req/s and 80 %): {}",
+        ratio * 100.0,
+        if pass { "PASS" } else { "FAIL" }
+    );
+    Ok(())
+}
+
+/// Median milliseconds of `runs` requests made by `make(i)`.
+fn median_ms(
+    runs: usize,
+    mut make: impl FnMut(usize) -> Result<u16, Failure>,
+) -> Result<f64, Failure> {
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        let status = make(i)?;
+        if status != 200 {
+            return Err(Failure(format!("a timed request answered {status}")));
+        }
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// The queue page, a thread page and a status check at 1,000 comments and
+/// at `big` comments (in a tenth as many threads), median of 21 each.
+fn scale(big: u64) -> Step {
+    let password = "bench password, not a secret";
+    let mut hash_cmd = Command::new(server_bin());
+    let mut child = hash_cmd
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(fail("hash-password"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        writeln!(stdin, "{password}").map_err(fail("write the password"))?;
+    }
+    let out = child.wait_with_output().map_err(fail("hash-password"))?;
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let moderators = format!("bench:{hash}");
+    println!("\nAt scale (SQLite, median of 21 requests, one at a time):");
+    println!(
+        "  {:>10} {:>9} | {:>10} {:>12} {:>11} {:>13}",
+        "comments", "threads", "queue page", "thread page", "thread list", "status (50)"
+    );
+    for comments in [1_000, big] {
+        let threads = (comments / 10).max(1);
+        let db = root().join(format!("target/bench/scale-{comments}.db"));
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let _ = std::fs::remove_file(db.with_extension("key"));
+        run(Command::new(root().join("target/release/examples/seed"))
+            .arg(&db)
+            .arg(comments.to_string())
+            .arg(threads.to_string()))?;
+        let (server, addr) = start_on(
+            &db,
+            &[
+                ("COMMENTS_MODERATORS", &moderators),
+                ("COMMENTS_READ_BURST", "1000000000"),
+                ("COMMENTS_READ_PER_SECOND", "1000000000"),
+            ],
+        )?;
+        let form = format!("name=bench&password={}", password.replace(' ', "+"));
+        let (status, headers) = request(
+            addr,
+            "POST /admin/login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n",
+            &form,
+        )?;
+        let cookie = header(&headers, "set-cookie")
+            .and_then(|c| c.split(';').next())
+            .filter(|_| status == 303)
+            .ok_or_else(|| Failure(format!("signing in answered {status}")))?
+            .to_string();
+        let queue = median_ms(21, |_| {
+            request(
+                addr,
+                &format!("GET /admin HTTP/1.1\r\nCookie: {cookie}\r\n"),
+                "",
+            )
+            .map(|r| r.0)
+        })?;
+        let thread_page = median_ms(21, |i| {
+            let head = format!(
+                "GET /admin/thread?key=t-{} HTTP/1.1\r\nCookie: {cookie}\r\n",
+                (i as u64 * 7919) % threads
+            );
+            request(addr, &head, "").map(|r| r.0)
+        })?;
+        // Every thread once: the first read of each goes to the database.
+        let thread_list = median_ms(21, |i| {
+            let head = format!(
+                "GET /api/v1/threads/t-{}/comments HTTP/1.1\r\n",
+                (i as u64 * 7919 + 1) % threads
+            );
+            request(addr, &head, "").map(|r| r.0)
+        })?;
+        let tokens: Vec<String> = (0..50).map(|k| format!("\"bench-token-{k}\"")).collect();
+        let body = format!("{{\"tokens\":[{}]}}", tokens.join(","));
+        let status = median_ms(21, |_| {
+            request(
+                addr,
+                "POST /api/v1/comments/status HTTP/1.1\r\nContent-Type: application/json\r\n",
+                &body,
+            )
+            .map(|r| r.0)
+        })?;
+        drop(server);
+        println!(
+            "  {comments:>10} {threads:>9} | {queue:>7.2} ms {thread_page:>9.2} ms {thread_list:>8.2} ms {status:>10.2} ms"
+        );
+    }
     Ok(())
 }
 

@@ -20,8 +20,10 @@ cargo xtask <command>
   test    build, then run every test: unit, server integration, widget in
           Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
   size    print the widget's transfer size (after build)
-  bench   polling throughput and latency (304 from memory vs 200 from SQLite)
-          options: --seconds N, --connections N
+  bench   polling throughput and latency (304 from memory vs full answers), a
+          100-comment thread's cached answer against a bare axum handler, and
+          the moderation and reader pages at 1,000 and 1,000,000 comments
+          options: --seconds N, --connections N, --scale COMMENTS
   flood   one network posts 1,000 times in 10 s while others poll: posts
           accepted, and the pollers' p99 with and without the flood
   soak    mixed polling and posting for --seconds N (default 60): errors,

@@ -13,6 +13,6 @@ mod wire;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use text::{Author, CommentBody, Email, PageContext, ThreadKey};
 pub use wire::{
-    Accepted, Comment, CommentStatus, NewComment, OwnComment, PendingComment, StatusEntry,
-    StatusRequest, StatusResponse, ThreadPage, TokenRequest,
+    Accepted, Comment, CommentStatus, NewComment, OwnComment, PendingComment, StatusChange,
+    StatusEntry, StatusRequest, StatusResponse, ThreadPage, TokenRequest,
 };

@@ -35,6 +35,13 @@ fn is_forbidden(c: char, multiline: bool) -> bool {
 /// widget, `str::replace` and `trim` pulled in core's panic formatting
 /// (Unicode tables and all), a few KB of wasm.
 fn clean(raw: &str, multiline: bool) -> Result<String, ErrorCode> {
+    // Printable ASCII with nothing to trim is clean and NFC already: thread
+    // keys and most names, on every poll.
+    let bytes = raw.as_bytes();
+    let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
+    if printable && bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ') {
+        return Ok(raw.to_owned());
+    }
     let mut chars: Vec<char> = Vec::with_capacity(raw.len());
     let mut it = raw.chars().peekable();
     while let Some(c) = it.next() {

@@ -128,8 +128,8 @@ pub struct TokenRequest {
     pub token: String,
 }
 
-/// Everything stored about a comment that its author may see: the answer to
-/// an export.
+/// Everything stored about a comment, for its author: the answer to an
+/// export. Only the secret token itself is not stored (its hash is).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnComment {
     pub id: i64,
@@ -138,4 +138,27 @@ pub struct OwnComment {
     pub body: String,
     pub status: CommentStatus,
     pub created_at: i64,
+    /// When a moderator (or the trust rule) last decided it.
+    pub decided_at: Option<i64>,
+    /// The article it was posted under, as the widget reported it.
+    pub page_title: String,
+    pub page_url: String,
+    /// The spam signals computed when it arrived, e.g. `many_links`.
+    pub flags: Vec<String>,
+    /// The address given for the publication mail, until it is sent (empty after).
+    pub email: String,
+    /// The keyed hash of the client address, blanked after 30 days.
+    pub address_hash: String,
+    /// The SHA-256 of the widget's reader key (empty when none was sent).
+    pub reader_hash: String,
+    /// Every status it has had, oldest first.
+    pub history: Vec<StatusChange>,
+}
+
+/// One step of a comment's moderation history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// Unix epoch milliseconds.
+    pub at: i64,
+    pub status: CommentStatus,
 }

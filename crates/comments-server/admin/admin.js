@@ -90,7 +90,10 @@ async function decide(targets, to) {
   say(`${verbs[to]} ${n} comment${n > 1 ? "s" : ""}…`);
   try {
     const results = await send(targets.map((r) => ({ id: Number(r.dataset.id), to })));
-    const back = results.filter((r) => r.previous && r.previous !== to).map((r) => ({ id: r.id, to: r.previous }));
+    // Undo reverts a comment only if it still has the status set here.
+    const back = results
+      .filter((r) => r.previous && r.previous !== to)
+      .map((r) => ({ id: r.id, to: r.previous, from: to }));
     last = { places, back, to };
     say(`${verbs[to]} ${n} comment${n > 1 ? "s" : ""}.`, back.length > 0);
   } catch (e) {
@@ -106,11 +109,18 @@ async function undo() {
   const { places, back, to } = last;
   last = null;
   try {
-    await send(back);
-    restore(places);
-    recount(places, to, -1);
-    focusRow(places[0].el);
-    say("Undone.");
+    const results = await send(back);
+    const changed = results.filter((r) => r.conflict).map((r) => r.id);
+    const undone = places.filter((p) => !changed.includes(Number(p.el.dataset.id)));
+    restore(undone);
+    recount(undone, to, -1);
+    if (undone.length) focusRow(undone[0].el);
+    if (changed.length) {
+      const list = changed.map((id) => `#${id}`).join(", ");
+      say(`Undone, except ${list}: someone else changed ${changed.length > 1 ? "them" : "it"} since.`);
+    } else {
+      say("Undone.");
+    }
   } catch (e) {
     say(`Undo failed: ${e.message}`);
   }

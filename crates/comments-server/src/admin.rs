@@ -1,14 +1,14 @@
 //! The moderation pages at `/admin`: sign-in, the queue, published and rejected lists, per-thread view, audit log, mail-link confirmations, and their actions.
 
-use crate::app::AppState;
 use crate::auth::{self, Moderator};
 use crate::clock;
 use crate::error::AppError;
 use crate::html::{ADMIN_CSP, admin_page, age, escape, iso_utc, query_value};
 use crate::limiter::Client;
-use crate::mail_links::LinkError;
+use crate::mail_links::{Link, LinkError};
 use crate::moderation;
-use crate::store::{Decision, DecisionRequest, Disposition, ModerationItem, QueueQuery};
+use crate::state::AppState;
+use crate::store::{Change, Decided, Decisions, Disposition, ModerationItem, QueueQuery};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -61,16 +61,23 @@ fn error_page(e: &AppError) -> Response {
     res
 }
 
-fn login_page(app: &AppState, status: StatusCode, message: Option<&str>) -> Response {
+fn login_page(app: &AppState, status: StatusCode, error: Option<(ErrorCode, &str)>) -> Response {
     let unconfigured = app.config.moderation.moderators.is_empty();
-    sign_in_page(status, message.unwrap_or(""), unconfigured)
+    sign_in_page(status, error, unconfigured)
 }
 
-fn sign_in_page(status: StatusCode, message: &str, unconfigured: bool) -> Response {
-    let notice = if message.is_empty() {
-        String::new()
-    } else {
-        format!("<p class=\"error\" role=\"alert\">{}</p>", escape(message))
+fn sign_in_page(
+    status: StatusCode,
+    error: Option<(ErrorCode, &str)>,
+    unconfigured: bool,
+) -> Response {
+    let notice = match error {
+        None => String::new(),
+        Some((code, message)) => format!(
+            "<p class=\"error\" role=\"alert\" data-code=\"{}\">{}</p>",
+            code.as_str(),
+            escape(message)
+        ),
     };
     let none = if unconfigured {
         "<p class=\"note\">No moderator is configured yet. Make a password hash with \
@@ -102,7 +109,11 @@ impl<E: Into<AppError>> From<E> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         if self.0.code == ErrorCode::Unauthorized {
-            sign_in_page(StatusCode::UNAUTHORIZED, &self.0.message, false)
+            sign_in_page(
+                StatusCode::UNAUTHORIZED,
+                Some((self.0.code, &self.0.message)),
+                false,
+            )
         } else {
             error_page(&self.0)
         }
@@ -134,7 +145,19 @@ pub async fn login_form(State(app): State<AppState>) -> Response {
     login_page(&app, StatusCode::OK, None)
 }
 
-/// `POST /admin/login`: throttled per client network, then Argon2 check.
+fn too_many(app: &AppState, message: &str, retry_after: u64) -> Response {
+    let mut res = login_page(
+        app,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some((ErrorCode::RateLimited, message)),
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+    res
+}
+
+/// `POST /admin/login`: the form is read first, then the attempt counts
+/// against the client network's limit, then the password is checked.
 pub async fn login(
     State(app): State<AppState>,
     client: Client,
@@ -144,38 +167,42 @@ pub async fn login(
     if let Err(e) = auth::same_origin(&app, &headers) {
         return error_page(&e);
     }
-    if let Err(e) = app.login_limiter.admit(&client) {
-        let mut res = login_page(
-            &app,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("Too many sign-in attempts; please wait a minute."),
-        );
-        if let Some(secs) = e.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        return res;
-    }
     let Ok(Form(form)) = form else {
         return login_page(
             &app,
             StatusCode::BAD_REQUEST,
-            Some("Give a name and a password."),
+            Some((ErrorCode::InvalidParameter, "Give a name and a password.")),
         );
     };
-    let Some(name) = auth::verify(
+    if let Err(e) = app.login_limiter.admit(&client) {
+        let wait = e.retry_after.unwrap_or(60);
+        return too_many(
+            &app,
+            "Too many sign-in attempts; please wait a minute.",
+            wait,
+        );
+    }
+    let checked = auth::verify(
         &app.config.moderation.moderators,
+        &app.sign_ins,
         &form.name,
         &form.password,
     )
-    .await
-    else {
-        tracing::warn!(ip = %client.ip, "failed moderator sign-in");
-        return login_page(
-            &app,
-            StatusCode::UNAUTHORIZED,
-            Some("Wrong name or password."),
-        );
+    .await;
+    let name = match checked {
+        Ok(Some(name)) => name,
+        Ok(None) => {
+            tracing::warn!(ip = %client.ip, "failed moderator sign-in");
+            return login_page(
+                &app,
+                StatusCode::UNAUTHORIZED,
+                Some((ErrorCode::Unauthorized, "Wrong name or password.")),
+            );
+        }
+        Err(auth::ChecksBusy) => {
+            tracing::warn!(ip = %client.ip, "sign-in refused: every password check is busy");
+            return too_many(&app, "Too many sign-ins at once; try again in a moment.", 1);
+        }
     };
     match auth::sign_in(&app, name).await {
         Ok(cookie) => {
@@ -516,17 +543,6 @@ pub async fn audit(
     ))
 }
 
-/// Applies one moderator decision, audited under their name.
-async fn apply(app: &AppState, who: &str, id: i64, to: Disposition) -> Result<Decision, AppError> {
-    let request = DecisionRequest {
-        id,
-        to,
-        actor: who,
-        only_from: None,
-    };
-    moderation::decide(app, &request).await
-}
-
 #[derive(Deserialize)]
 pub struct DecideForm {
     #[serde(default)]
@@ -549,7 +565,7 @@ pub async fn decide_form(
     who.check(&app, &headers, Some(&form.csrf))?;
     let to = Disposition::parse(&form.to)
         .ok_or_else(|| AppError::new(ErrorCode::InvalidParameter, "Unknown action."))?;
-    apply(&app, &who.name, form.id, to).await?;
+    moderation::decide_one(&app, Decisions::one(who.name.clone(), form.id, to)).await?;
     // Only back to our own pages.
     let back = if form.back.starts_with("/admin") && !form.back.starts_with("//") {
         form.back.as_str()
@@ -560,14 +576,20 @@ pub async fn decide_form(
 }
 
 #[derive(Deserialize)]
-pub struct Change {
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
     id: i64,
     to: Disposition,
+    /// Only if the comment still has this status (undo sends the status
+    /// its decision set, so that it reverts nobody else's).
+    #[serde(default)]
+    from: Option<Disposition>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DecideRequest {
-    changes: Vec<Change>,
+    changes: Vec<ChangeRequest>,
 }
 
 #[derive(Serialize)]
@@ -575,7 +597,10 @@ pub struct ChangeResult {
     id: i64,
     /// `None` when there is no such comment.
     previous: Option<Disposition>,
+    /// Its status now.
     status: Option<Disposition>,
+    /// `from` did not hold: someone else changed it since; nothing was done.
+    conflict: bool,
 }
 
 #[derive(Serialize)]
@@ -584,7 +609,8 @@ pub struct DecideAnswer {
 }
 
 /// `POST /admin/api/decide` (`X-CSRF-Token`): one or many changes, for the
-/// page's script (optimistic updates, bulk actions, undo).
+/// page's script (optimistic updates, bulk actions, undo). All of them in
+/// one transaction, or none.
 pub async fn decide_api(
     State(app): State<AppState>,
     who: Moderator,
@@ -600,42 +626,62 @@ pub async fn decide_api(
             "At most 500 changes at once.",
         ));
     }
-    let mut results = Vec::with_capacity(req.changes.len());
-    for change in req.changes {
-        let result = match apply(&app, &who.name, change.id, change.to).await {
-            Ok(d) => ChangeResult {
-                id: change.id,
-                previous: Some(d.previous),
-                status: Some(change.to),
-            },
-            Err(e) if e.code == ErrorCode::NotFound => ChangeResult {
-                id: change.id,
-                previous: None,
-                status: None,
-            },
-            Err(e) => return Err(e),
-        };
-        results.push(result);
-    }
+    let decisions = Decisions {
+        actor: who.name.clone(),
+        changes: req
+            .changes
+            .iter()
+            .map(|c| Change {
+                id: c.id,
+                to: c.to,
+                only_from: c.from,
+            })
+            .collect(),
+        link_nonce: None,
+    };
+    let Decided::Done(decided) = moderation::decide(&app, decisions).await? else {
+        return Err(ErrorCode::Internal.into());
+    };
+    let results = req
+        .changes
+        .iter()
+        .zip(decided)
+        .map(|(c, d)| ChangeResult {
+            id: c.id,
+            previous: d.as_ref().map(|d| d.previous),
+            status: d.as_ref().map(|d| d.status),
+            conflict: d.as_ref().is_some_and(|d| d.conflict),
+        })
+        .collect();
     Ok(Json(DecideAnswer { results }))
+}
+
+/// A link's checks: signed by us, unexpired, and for someone who still moderates.
+fn checked_link(app: &AppState, token: &str) -> Result<Link, AppError> {
+    let link = app
+        .link_signer
+        .verify(token, clock::now_ms())
+        .map_err(|e| match e {
+            LinkError::Expired => AppError::new(
+                ErrorCode::Forbidden,
+                "This link has expired (links work for 72 hours). Use the queue instead.",
+            ),
+            LinkError::Forged => AppError::new(ErrorCode::Forbidden, "This link is not valid."),
+        })?;
+    if !app.is_moderator(&link.moderator) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "This link was sent to someone who no longer moderates here.",
+        ));
+    }
+    Ok(link)
 }
 
 /// The comment and the question a mail link asks, or why it cannot.
 async fn mail_link_page(app: &AppState, token: &str, outcome: Option<String>) -> Response {
-    let link = match app.link_signer.verify(token, clock::now_ms()) {
+    let link = match checked_link(app, token) {
         Ok(link) => link,
-        Err(LinkError::Expired) => {
-            return error_page(&AppError::new(
-                ErrorCode::Forbidden,
-                "This link has expired (links work for 72 hours). Use the queue instead.",
-            ));
-        }
-        Err(LinkError::Forged) => {
-            return error_page(&AppError::new(
-                ErrorCode::Forbidden,
-                "This link is not valid.",
-            ));
-        }
+        Err(e) => return error_page(&e),
     };
     let item = match app.store.comment(link.comment_id).await {
         Ok(Some(item)) => item,
@@ -682,7 +728,9 @@ pub async fn mail_link(State(app): State<AppState>, Path(token): Path<String>) -
     mail_link_page(&app, &token, None).await
 }
 
-/// `POST /admin/mail/{token}`: the decision, once per link, pending comments only.
+/// `POST /admin/mail/{token}`: the decision, once per link, pending
+/// comments only. The link is marked used in the decision's own
+/// transaction: a busy database leaves it unused.
 pub async fn mail_link_confirm(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -690,34 +738,24 @@ pub async fn mail_link_confirm(
 ) -> Response {
     let done = async {
         auth::same_origin(&app, &headers)?;
-        let link = app
-            .link_signer
-            .verify(&token, clock::now_ms())
-            .map_err(|e| match e {
-                LinkError::Expired => AppError::new(ErrorCode::Forbidden, "This link has expired."),
-                LinkError::Forged => AppError::new(ErrorCode::Forbidden, "This link is not valid."),
-            })?;
-        if !app.store.use_link(&link.nonce, clock::now_ms()).await? {
-            return Err(AppError::new(
-                ErrorCode::Forbidden,
-                "This link was already used; each link works once.",
-            ));
-        }
-        let actor = format!("{} (mail link)", link.moderator);
-        let request = DecisionRequest {
-            id: link.comment_id,
-            to: link.to,
-            actor: &actor,
-            only_from: Some(Disposition::Pending),
+        let link = checked_link(&app, &token)?;
+        let decisions = Decisions {
+            actor: format!("{} (mail link)", link.moderator),
+            changes: vec![Change {
+                id: link.comment_id,
+                to: link.to,
+                only_from: Some(Disposition::Pending),
+            }],
+            link_nonce: Some(link.nonce.clone()),
         };
-        let d = moderation::decide(&app, &request).await?;
-        Ok(if d.previous == Disposition::Pending {
-            format!("Done: the comment is {}.", link.to.as_str())
-        } else {
+        let d = moderation::decide_one(&app, decisions).await?;
+        Ok::<_, AppError>(if d.conflict {
             format!(
                 "Nothing changed: the comment was already {}.",
                 d.previous.as_str()
             )
+        } else {
+            format!("Done: the comment is {}.", link.to.as_str())
         })
     };
     match done.await {

@@ -1,12 +1,15 @@
 //! The public reader API: post a comment, read a thread (ETag/304), ask about one's own comments.
 
-use crate::app::AppState;
+use crate::answers::Encoded;
+use crate::detached;
+use crate::encoding::Encoding;
 use crate::error::AppError;
 use crate::limiter::Client;
 use crate::origins::AllowedSite;
 use crate::revisions::{etag, if_none_match_hits};
 use crate::signals;
-use crate::store::NewPending;
+use crate::state::AppState;
+use crate::store::{NewPending, ThreadSnapshot};
 use crate::{clock, token};
 use axum::Json;
 use axum::body::Bytes;
@@ -20,6 +23,7 @@ use comments_api::{
     PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage, TokenRequest,
 };
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 /// A JSON body whose every failure maps to our error codes: 415 for a wrong
 /// content type, 413 for an oversized body, 400 for anything unparsable.
@@ -60,14 +64,12 @@ fn thread_key(path: Result<Path<String>, PathRejection>) -> Result<ThreadKey, Ap
     Ok(ThreadKey::parse(&raw)?)
 }
 
-fn etag_headers(tag: &str) -> [(header::HeaderName, HeaderValue); 2] {
+fn etag_headers(tag: HeaderValue) -> [(header::HeaderName, HeaderValue); 3] {
     [
-        (
-            header::ETAG,
-            HeaderValue::from_str(tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\"")),
-        ),
+        (header::ETAG, tag),
         // Revalidate every time: the ETag makes that a cheap 304.
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::VARY, HeaderValue::from_static("Accept-Encoding")),
     ]
 }
 
@@ -87,21 +89,60 @@ pub async fn list(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| if_none_match_hits(v, &tag));
     if hit {
-        return Ok((StatusCode::NOT_MODIFIED, etag_headers(&tag)).into_response());
+        let tag =
+            HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\""));
+        return Ok((StatusCode::NOT_MODIFIED, etag_headers(tag)).into_response());
     }
-    // Revision 0: nothing was ever approved here, so the list is empty.
-    let comments = if revision == 0 {
-        Vec::new()
+    let answer = if revision == 0 {
+        // Nothing was ever published here: an empty list, not worth a slot.
+        Arc::new(page_answer(&app, &thread, ThreadSnapshot::default())?)
     } else {
-        app.store.approved(&thread).await?
+        app.answers
+            .get_or_load(thread.as_str(), revision, || {
+                load_page(&app, &thread, revision)
+            })
+            .await?
     };
+    let coding = Encoding::negotiate(&headers);
+    let mut res = (
+        etag_headers(answer.etag.clone()),
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body(coding),
+    )
+        .into_response();
+    if let Some(value) = coding.header() {
+        res.headers_mut().insert(header::CONTENT_ENCODING, value);
+    }
+    Ok(res)
+}
+
+/// Reads and serialises a thread's public list, once per revision.
+async fn load_page(app: &AppState, thread: &ThreadKey, known: u64) -> Result<Encoded, AppError> {
+    let snapshot = app.store.approved(thread).await?;
+    // The database may be ahead of what this process has heard of.
+    if snapshot.revision > known {
+        app.revisions
+            .apply([(thread.as_str().to_string(), snapshot.revision)]);
+    }
+    page_answer(app, thread, snapshot)
+}
+
+fn page_answer(
+    app: &AppState,
+    thread: &ThreadKey,
+    snapshot: ThreadSnapshot,
+) -> Result<Encoded, AppError> {
     let page = ThreadPage {
-        thread: thread.into_inner(),
-        revision,
-        comments,
+        thread: thread.as_str().to_string(),
+        revision: snapshot.revision,
+        comments: snapshot.comments,
         mail: app.config.mail_enabled(),
     };
-    Ok((etag_headers(&tag), Json(page)).into_response())
+    let json = serde_json::to_vec(&page).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise a thread");
+        AppError::from(ErrorCode::Internal)
+    })?;
+    Ok(Encoded::new(snapshot.revision, json))
 }
 
 /// `POST /api/v1/threads/{thread}/comments`
@@ -118,15 +159,20 @@ pub async fn post(
     let email = Email::parse_optional(&new.email)?;
     app.post_limiter.admit(&client)?;
     let limits = &app.config.limits;
-    let too_fast = new.compose_ms.is_some_and(|ms| ms < limits.min_compose_ms);
+    // A post that says nothing of its timing is taken for too fast.
+    let too_fast = new.compose_ms.unwrap_or(0) < limits.min_compose_ms;
     if !new.website.is_empty() || too_fast {
-        // Answer like any other post, so the bot learns nothing; keep nothing.
+        // Answer like any other post, so the bot learns nothing; keep
+        // nothing. Its token still answers "pending" (see `traps`).
         tracing::info!(thread = %thread, too_fast, "dropped a post from a bot");
-        let token = token::generate().map_err(|_| AppError::from(ErrorCode::Internal))?;
+        let (id, token) = app
+            .decoys
+            .issue()
+            .map_err(|_| AppError::from(ErrorCode::Internal))?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(Accepted {
-                id: clock::now_ms() % 1_000_000_000,
+                id,
                 status: CommentStatus::Pending,
                 token,
             }),
@@ -149,6 +195,10 @@ pub async fn post(
         && !author_key.is_empty()
         && flags.is_empty()
         && app.store.approved_by_author(&author_key).await? >= trust_after;
+    let address = email
+        .filter(|_| app.config.mail_enabled())
+        .map(Email::into_inner)
+        .unwrap_or_default();
     let comment = NewPending {
         thread,
         author,
@@ -160,25 +210,40 @@ pub async fn post(
         created_at: now,
         page: PageContext::parse(&new.page_title, &new.page_url),
         author_key,
-        notify_email: email
-            .filter(|_| app.config.mail_enabled())
-            .map(Email::into_inner)
-            .unwrap_or_default(),
+        // Published at once: the one mail goes now, and the address is never stored.
+        notify_email: if trusted {
+            String::new()
+        } else {
+            address.clone()
+        },
         trusted,
     };
+    let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { id, status, token })))
+}
+
+/// Stores a new comment, then tells whoever must know: pollers if it was
+/// published at once (and its author, by mail), else the moderators.
+async fn store_new(
+    app: AppState,
+    comment: NewPending,
+    address: String,
+) -> Result<(i64, CommentStatus), AppError> {
     let inserted = app.store.insert_pending(&comment).await?;
     let id = inserted.id;
-    let status = if let Some(rev) = inserted.revision {
+    app.decoys.observe(id);
+    if let Some(rev) = inserted.revision {
         tracing::info!(id, thread = %comment.thread, "comment published by the trust rule");
         app.revisions
             .apply([(comment.thread.as_str().to_string(), rev)]);
-        CommentStatus::Approved
-    } else {
-        tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
-        CommentStatus::Pending
-    };
+        if !address.is_empty() {
+            app.notifier.comment_published(id, address);
+        }
+        return Ok((id, CommentStatus::Approved));
+    }
+    tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
     // Announce it without making the reader wait, and only to someone listening.
-    if status == CommentStatus::Pending && app.notifier.announces_pending() {
+    if app.notifier.announces_pending() {
         let (store, notifier) = (app.store.clone(), app.notifier.clone());
         tokio::spawn(async move {
             match store.comment(id).await {
@@ -188,7 +253,7 @@ pub async fn post(
             }
         });
     }
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id, status, token })))
+    Ok((id, CommentStatus::Pending))
 }
 
 /// The stored form of the widget's per-reader key: its SHA-256, or empty
@@ -219,9 +284,18 @@ pub async fn status(
     let found = app.store.statuses(&hashes).await?;
     let statuses = found
         .into_iter()
-        .map(|f| StatusEntry {
-            id: f.map(|(id, _)| id),
-            status: f.map(|(_, s)| s),
+        .zip(&req.tokens)
+        .map(|(f, token)| {
+            // A dropped bot post stays pending, as unmoderated comments do.
+            let f = f.or_else(|| {
+                app.decoys
+                    .recognise(token)
+                    .map(|id| (id, CommentStatus::Pending))
+            });
+            StatusEntry {
+                id: f.map(|(id, _)| id),
+                status: f.map(|(_, s)| s),
+            }
         })
         .collect();
     Ok(Json(StatusResponse { statuses }))
@@ -256,14 +330,20 @@ pub async fn delete(
 ) -> Result<Json<OwnComment>, AppError> {
     app.post_limiter.admit(&client)?;
     let comment = own_comment(&app, &req.token).await?;
-    let deleted = app
-        .store
-        .delete_by_token(&token::hash(&req.token))
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No comment has this token."))?;
-    if let Some(rev) = deleted.revision {
-        app.revisions.apply([(deleted.thread, rev)]);
-    }
+    let hash = token::hash(&req.token);
+    let work = app.clone();
+    detached::run(async move {
+        let deleted = work
+            .store
+            .delete_by_token(&hash)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No comment has this token."))?;
+        if let Some(rev) = deleted.revision {
+            work.revisions.apply([(deleted.thread, rev)]);
+        }
+        Ok(())
+    })
+    .await?;
     tracing::info!(id = comment.id, "comment deleted by its author");
     Ok(Json(comment))
 }

@@ -1,8 +1,8 @@
 //! Moderators' sign-in: Argon2id passwords, server-side sessions in an HttpOnly cookie, CSRF and cross-site checks.
 
-use crate::app::AppState;
 use crate::config::ModeratorConfig;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::Session;
 use crate::{clock, token};
 use argon2::Argon2;
@@ -11,7 +11,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use comments_api::ErrorCode;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "comments_session";
@@ -29,15 +30,34 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A sign-in could not be checked now: as many checks as allowed are running.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ChecksBusy;
+
 /// Checks a sign-in: the moderator's name if the password matches. An
 /// unknown name costs the same Argon2 work as a known one, so timing does
-/// not tell which names exist. Runs on the blocking pool (it is slow on
-/// purpose).
-pub async fn verify(moderators: &[ModeratorConfig], name: &str, password: &str) -> Option<String> {
+/// not tell which names exist. At most `permits`' worth of checks run at
+/// once, on the blocking pool (they are slow on purpose); beyond that the
+/// answer is [`ChecksBusy`] at once. A check whose request went away
+/// before it started is skipped; one that started holds its permit to the
+/// end, so the bound counts the work really running.
+pub async fn verify(
+    moderators: &[ModeratorConfig],
+    permits: &Arc<Semaphore>,
+    name: &str,
+    password: &str,
+) -> Result<Option<String>, ChecksBusy> {
+    let permit = Arc::clone(permits)
+        .try_acquire_owned()
+        .map_err(|_| ChecksBusy)?;
     let found = moderators.iter().find(|m| m.name == name);
     let hash = found.map(|m| m.password_hash.clone());
     let password = password.to_string();
-    let matched = tokio::task::spawn_blocking(move || {
+    let (answer, waiting) = tokio::sync::oneshot::channel();
+    tokio::task::spawn_blocking(move || {
+        if answer.is_closed() {
+            return;
+        }
         // A real hash of a random password, for unknown names.
         static DUMMY: OnceLock<String> = OnceLock::new();
         let dummy = DUMMY.get_or_init(|| {
@@ -45,15 +65,18 @@ pub async fn verify(moderators: &[ModeratorConfig], name: &str, password: &str) 
             hash_password(&random).unwrap_or_default()
         });
         let stored = hash.as_deref().unwrap_or(dummy);
-        PasswordHash::new(stored).is_ok_and(|parsed| {
+        let matched = PasswordHash::new(stored).is_ok_and(|parsed| {
             Argon2::default()
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false);
-    found.filter(|_| matched).map(|m| m.name.clone())
+        });
+        // Free the permit before answering, so that whoever hears the
+        // answer can start another check at once.
+        drop(permit);
+        let _ = answer.send(matched);
+    });
+    let matched = waiting.await.unwrap_or(false);
+    Ok(found.filter(|_| matched).map(|m| m.name.clone()))
 }
 
 /// The value of cookie `name` in the request, if any.
@@ -182,6 +205,7 @@ impl FromRequestParts<AppState> for Moderator {
             .store
             .session(&hash, clock::now_ms())
             .await?
+            .filter(|s| app.is_moderator(&s.moderator))
             .ok_or_else(|| {
                 AppError::new(
                     ErrorCode::Unauthorized,
@@ -210,12 +234,26 @@ mod tests {
             password_hash: hash,
             email: None,
         }];
+        let permits = Arc::new(Semaphore::new(1));
         assert_eq!(
-            verify(&moderators, "ana", "correct horse").await.as_deref(),
-            Some("ana")
+            verify(&moderators, &permits, "ana", "correct horse").await,
+            Ok(Some("ana".to_string()))
         );
-        assert_eq!(verify(&moderators, "ana", "wrong").await, None);
-        assert_eq!(verify(&moderators, "bob", "correct horse").await, None);
+        assert_eq!(
+            verify(&moderators, &permits, "ana", "wrong").await,
+            Ok(None)
+        );
+        assert_eq!(
+            verify(&moderators, &permits, "bob", "correct horse").await,
+            Ok(None)
+        );
+        let held = permits.clone().try_acquire_owned().unwrap();
+        assert_eq!(
+            verify(&moderators, &permits, "ana", "correct horse").await,
+            Err(ChecksBusy),
+            "no permit, no check"
+        );
+        drop(held);
     }
 
     #[test]

@@ -38,6 +38,19 @@ pub struct DatabaseConfig {
     /// How often the server looks for changes made by other processes
     /// (the `moderate` command, other instances) to thread revisions.
     pub refresh_ms: u64,
+    /// The file of the installation's secrets (mode 0600), kept out of the
+    /// database so that backups do not carry them. Unset: beside the
+    /// database, with the extension `.key`.
+    pub key_file: Option<PathBuf>,
+}
+
+impl DatabaseConfig {
+    /// Where the key file is.
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.path.with_extension("key"))
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -161,6 +174,9 @@ pub struct LimitsConfig {
     pub min_compose_ms: u64,
     /// Longest a request may take, its body included, before 408.
     pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request's headers before the
+    /// connection is closed (a slow-headers attack holds connections open).
+    pub header_timeout_ms: u64,
     /// Reverse proxies in front of the server whose `X-Forwarded-For` entry
     /// is trusted (read from the right). 0 uses the connection's address.
     pub trusted_proxies: usize,
@@ -194,6 +210,7 @@ impl Default for DatabaseConfig {
             path: PathBuf::from("data/comments.db"),
             busy_timeout_ms: 5000,
             refresh_ms: 1000,
+            key_file: None,
         }
     }
 }
@@ -210,6 +227,7 @@ impl Default for LimitsConfig {
             tracked_clients: 100_000,
             min_compose_ms: 3000,
             request_timeout_ms: 10_000,
+            header_timeout_ms: 10_000,
             trusted_proxies: 0,
         }
     }
@@ -263,6 +281,12 @@ impl Config {
         if let Some(v) = var("COMMENTS_DATABASE_PATH") {
             self.database.path = PathBuf::from(v);
         }
+        if let Some(v) = var("COMMENTS_DATABASE_BUSY_TIMEOUT_MS") {
+            self.database.busy_timeout_ms = parsed("COMMENTS_DATABASE_BUSY_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = var("COMMENTS_KEY_FILE") {
+            self.database.key_file = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
         if let Some(v) = var("COMMENTS_DATABASE_REFRESH_MS") {
             self.database.refresh_ms = parsed("COMMENTS_DATABASE_REFRESH_MS", v)?;
         }
@@ -307,6 +331,9 @@ impl Config {
         }
         if let Some(v) = var("COMMENTS_REQUEST_TIMEOUT_MS") {
             self.limits.request_timeout_ms = parsed("COMMENTS_REQUEST_TIMEOUT_MS", v)?;
+        }
+        if let Some(v) = var("COMMENTS_HEADER_TIMEOUT_MS") {
+            self.limits.header_timeout_ms = parsed("COMMENTS_HEADER_TIMEOUT_MS", v)?;
         }
         if let Some(v) = var("COMMENTS_TRUSTED_PROXIES") {
             self.limits.trusted_proxies = parsed("COMMENTS_TRUSTED_PROXIES", v)?;

@@ -1,15 +1,21 @@
-//! Per-network rate limiting of new comments (token bucket, bounded memory) and client-IP resolution.
+//! Per-network rate limits (governor's GCRA over a bounded LRU map of networks) and client-address resolution.
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use comments_api::ErrorCode;
-use std::collections::HashMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::{Quota, RateLimiter};
+use hashlink::LruCache;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A client network: IPv4 addresses are grouped per /24, IPv6 per /64, since
 /// one client easily holds a whole IPv6 /64.
@@ -75,64 +81,93 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+/// governor's per-key state (a GCRA theoretical arrival time) in an LRU
+/// map of at most `capacity` networks. A full map forgets the network it
+/// saw least recently, which is as good as new to it: nobody is refused for
+/// the map being full, and no request scans the map.
+#[derive(Clone)]
+pub struct BoundedStore {
+    map: Arc<Mutex<LruCache<ClientNet, Nanos>>>,
 }
 
-/// A token bucket per client network: `burst` requests at once, then one per
-/// `refill`. Remembers at most `capacity` networks.
-pub struct Limiter {
-    buckets: Mutex<HashMap<ClientNet, Bucket>>,
-    burst: f64,
-    refill: Duration,
-    capacity: usize,
+impl BoundedStore {
+    fn new(capacity: usize) -> Self {
+        Self {
+            map: Arc::new(Mutex::new(LruCache::new(capacity.max(1)))),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<ClientNet, Nanos>> {
+        match self.map.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+impl StateStore for BoundedStore {
+    type Key = ClientNet;
+
+    fn measure_and_replace<T, F, E>(&self, key: &ClientNet, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        let mut map = self.lock();
+        let (outcome, next) = f(map.get(key).copied())?;
+        // Inserting refreshes the key, and evicts the least recent one when full.
+        map.insert(*key, next);
+        Ok(outcome)
+    }
+}
+
+/// Per-network limits: `burst` requests at once, then one per `refill`
+/// (GCRA, by governor), for at most `capacity` networks at a time.
+pub struct Limiter<C: Clock = DefaultClock> {
+    limiter: RateLimiter<ClientNet, BoundedStore, C, NoOpMiddleware<C::Instant>>,
+    /// The same map as the limiter's, to tell how many networks it holds.
+    store: BoundedStore,
+    clock: C,
 }
 
 impl Limiter {
     pub fn new(burst: u32, refill: Duration, capacity: usize) -> Self {
+        Self::with_clock(burst, refill, capacity, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Limiter<C> {
+    pub fn with_clock(burst: u32, refill: Duration, capacity: usize, clock: C) -> Self {
+        let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(refill.max(Duration::from_millis(1)))
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        let store = BoundedStore::new(capacity);
         Self {
-            buckets: Mutex::new(HashMap::new()),
-            burst: f64::from(burst.max(1)),
-            refill: refill.max(Duration::from_millis(1)),
-            capacity: capacity.max(1),
+            limiter: RateLimiter::new(quota, store.clone(), clock.clone()),
+            store,
+            clock,
         }
     }
 
-    /// Takes one token for `net` now, or answers 429 with `Retry-After`.
+    /// How many networks it remembers now.
+    pub fn tracked(&self) -> usize {
+        self.store.lock().len()
+    }
+
+    /// Takes one request for `client`'s network now, or answers 429 with `Retry-After`.
     pub fn admit(&self, client: &Client) -> Result<(), AppError> {
-        self.check(client.net, Instant::now())
+        self.check(client.net)
             .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))
     }
 
-    /// Takes one token for `net` at `now`, or says how many seconds until one is free.
-    pub fn check(&self, net: ClientNet, now: Instant) -> Result<(), u64> {
-        let mut buckets = match self.buckets.lock() {
-            Ok(b) => b,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if buckets.len() >= self.capacity && !buckets.contains_key(&net) {
-            // Forget networks whose bucket has refilled: they are like new ones.
-            let full_after = self.refill.mul_f64(self.burst);
-            buckets.retain(|_, b| now.saturating_duration_since(b.updated) < full_after);
-            if buckets.len() >= self.capacity {
-                return Err(self.refill.as_secs().max(1));
+    /// Takes one request for `net`, or says how many seconds until one is allowed.
+    pub fn check(&self, net: ClientNet) -> Result<(), u64> {
+        match self.limiter.check_key(&net) {
+            Ok(_) => Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                Err(wait.as_secs_f64().ceil().max(1.0) as u64)
             }
-        }
-        let bucket = buckets.entry(net).or_insert(Bucket {
-            tokens: self.burst,
-            updated: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.updated);
-        bucket.tokens =
-            (bucket.tokens + elapsed.as_secs_f64() / self.refill.as_secs_f64()).min(self.burst);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) * self.refill.as_secs_f64();
-            Err(wait.ceil().max(1.0) as u64)
         }
     }
 }
@@ -140,6 +175,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use governor::clock::FakeRelativeClock;
 
     fn net(s: &str) -> ClientNet {
         ClientNet::from(s.parse::<IpAddr>().unwrap())
@@ -154,39 +190,54 @@ mod tests {
         assert_eq!(net("::ffff:192.0.2.9"), net("192.0.2.1"));
     }
 
+    fn fake(
+        burst: u32,
+        refill_secs: u64,
+        capacity: usize,
+    ) -> (Limiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        let l = Limiter::with_clock(
+            burst,
+            Duration::from_secs(refill_secs),
+            capacity,
+            clock.clone(),
+        );
+        (l, clock)
+    }
+
     #[test]
     fn burst_then_refill() {
-        let l = Limiter::new(3, Duration::from_secs(20), 10);
-        let t0 = Instant::now();
+        let (l, clock) = fake(3, 20, 10);
         let n = net("198.51.100.7");
         for _ in 0..3 {
-            assert!(l.check(n, t0).is_ok());
+            assert!(l.check(n).is_ok());
         }
-        assert_eq!(l.check(n, t0), Err(20));
-        assert_eq!(l.check(n, t0 + Duration::from_secs(15)), Err(5));
-        assert!(l.check(n, t0 + Duration::from_secs(21)).is_ok());
+        assert_eq!(l.check(n), Err(20));
+        clock.advance(Duration::from_secs(15));
+        assert_eq!(l.check(n), Err(5));
+        clock.advance(Duration::from_secs(6));
+        assert!(l.check(n).is_ok());
         assert!(
-            l.check(net("203.0.113.1"), t0).is_ok(),
+            l.check(net("203.0.113.1")).is_ok(),
             "other networks are not limited"
         );
     }
 
     #[test]
-    fn memory_stays_bounded() {
-        let l = Limiter::new(1, Duration::from_secs(20), 2);
-        let t0 = Instant::now();
-        assert!(l.check(net("10.0.1.1"), t0).is_ok());
-        assert!(l.check(net("10.0.2.1"), t0).is_ok());
+    fn a_full_limiter_forgets_its_oldest_networks_and_never_refuses_newcomers() {
+        let (l, _clock) = fake(1, 20, 2);
+        assert!(l.check(net("10.0.1.1")).is_ok());
+        assert!(l.check(net("10.0.2.1")).is_ok());
         assert!(
-            l.check(net("10.0.3.1"), t0).is_err(),
-            "full: refuse rather than grow"
+            l.check(net("10.0.3.1")).is_ok(),
+            "full, yet a newcomer gets its burst"
         );
-        // Once the first ones have refilled they are forgotten and room is made.
-        assert!(
-            l.check(net("10.0.3.1"), t0 + Duration::from_secs(21))
-                .is_ok()
-        );
-        assert!(l.buckets.lock().unwrap().len() <= 2);
+        assert_eq!(l.tracked(), 2, "memory stays bounded");
+        // The most recently seen networks are remembered: 10.0.2 is still limited,
+        assert!(l.check(net("10.0.2.1")).is_err());
+        // while 10.0.1, the oldest, was forgotten and starts afresh.
+        assert!(l.check(net("10.0.1.1")).is_ok());
+        assert_eq!(l.tracked(), 2);
     }
 
     #[test]

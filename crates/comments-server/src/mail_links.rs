@@ -1,15 +1,12 @@
 //! Signed, single-use, expiring links in moderators' mail: approve or reject one comment after a confirmation page.
 
-use crate::store::{Disposition, Store, StoreResult};
+use crate::store::Disposition;
 use crate::token;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// How long a mail link works.
 pub const LINK_VALIDITY_MS: i64 = 72 * 3_600_000;
-
-/// The store's name for the link secret.
-pub const SECRET_NAME: &str = "mail_link_secret";
 
 /// What a link does, once confirmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,13 +50,7 @@ fn hex_decode(s: &str) -> Option<String> {
 }
 
 impl LinkSigner {
-    /// The signer with the secret kept in the store (made on first use).
-    pub async fn load(store: &dyn Store) -> StoreResult<Self> {
-        let secret = token::installation_secret(store, SECRET_NAME).await?;
-        Ok(Self::new(&secret))
-    }
-
-    /// A signer with this secret (the store keeps the installation's).
+    /// A signer with this secret (the key file keeps the installation's).
     pub fn new(secret: &str) -> Self {
         Self {
             key: secret.as_bytes().to_vec(),

@@ -1,11 +1,14 @@
 //! `comments-server`: the binary's command line (serve, moderate, hash-password, backup, restore, widget-size).
 
 use comments_server::config::Config;
+use comments_server::keys::Keys;
 use comments_server::store::Store;
 use comments_server::store::sqlite::SqliteStore;
-use comments_server::{app, assets, moderation};
-use std::net::SocketAddr;
+use comments_server::{assets, moderation, routes, state};
 use std::path::PathBuf;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +22,7 @@ USAGE:
     comments-server [--config FILE] moderate approve ID
     comments-server [--config FILE] moderate reject ID
     comments-server [--config FILE] moderate purge-author KEY   delete all of one reader's comments
+    comments-server [--config FILE] moderate sign-out NAME      end every session of a moderator
     comments-server hash-password                   read a password on stdin, print its Argon2id hash
     comments-server [--config FILE] backup FILE     copy the database, safe while serving
     comments-server [--config FILE] restore FILE    replace all comments with a backup's
@@ -82,9 +86,7 @@ fn main() -> ExitCode {
         }
         let store: Arc<dyn Store> = Arc::new(store);
         let outcome = if command == "moderate" {
-            moderation::run_cli(store.as_ref(), &args[1..])
-                .await
-                .map(|out| println!("{out}"))
+            moderate(&config, Arc::clone(&store), &args[1..]).await
         } else {
             serve(config, Arc::clone(&store)).await
         };
@@ -118,7 +120,9 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), String> 
         config.moderation.public_url = Some(format!("http://{addr}"));
     }
     let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
-    let state = app::AppState::new(config, Arc::clone(&store)).await?;
+    let header_timeout = Duration::from_millis(config.limits.header_timeout_ms.max(1));
+    let state = state::AppState::new(config, Arc::clone(&store)).await?;
+    let notifier = Arc::clone(&state.notifier);
     let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
     let purger = comments_server::privacy::spawn_purger(store, Duration::from_secs(3600));
@@ -132,14 +136,33 @@ async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), String> 
     if assets::EMBED_JS.is_none() {
         tracing::warn!("this binary was built without the widget: run `cargo xtask build` first");
     }
-    let app = app::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    comments_server::serve::serve(
+        listener,
+        routes::router(state),
+        header_timeout,
+        shutdown_signal(),
+    )
+    .await;
     refresher.abort();
     purger.abort();
     tracing::info!("stopped accepting requests; in-flight requests finished");
-    served.map_err(|e| e.to_string())
+    // Mails and webhooks under way get a little time to go out.
+    if tokio::time::timeout(Duration::from_secs(5), notifier.flush())
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopping with notifications still being retried");
+    }
+    Ok(())
+}
+
+/// `moderate …`: approvals mail their authors from here when mail is configured.
+async fn moderate(config: &Config, store: Arc<dyn Store>, args: &[String]) -> Result<(), String> {
+    let keys = Keys::load_or_create(&config.database.key_file(), store.as_ref()).await?;
+    let notifier = moderation::cli_notifier(config, &keys, Arc::clone(&store))?;
+    let out = moderation::run_cli(store.as_ref(), notifier.as_ref(), args).await?;
+    println!("{out}");
+    Ok(())
 }
 
 /// `backup FILE` and `restore FILE`.

@@ -1,10 +1,12 @@
 //! Moderation decisions (shared by every path), the HTTP API behind a bearer token, and the `moderate` CLI.
 
-use crate::app::AppState;
+use crate::config::Config;
+use crate::detached;
 use crate::error::AppError;
 use crate::notify::Notifier;
 use crate::revisions::Revisions;
-use crate::store::{Decision, DecisionRequest, Disposition, ModerationItem, QueueQuery, Store};
+use crate::state::AppState;
+use crate::store::{Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery, Store};
 use crate::token::constant_time_eq;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -93,13 +95,7 @@ async fn decide_http(
             "The comment id must be a number.",
         )
     })?;
-    let request = DecisionRequest {
-        id,
-        to: status.into(),
-        actor: "api token",
-        only_from: None,
-    };
-    let d = decide(&app, &request).await?;
+    let d = decide_one(&app, Decisions::one("api token", id, status.into())).await?;
     Ok(Json(DecisionAnswer {
         id,
         thread: d.thread,
@@ -126,44 +122,71 @@ pub async fn reject(
     decide_http(app, headers, id, CommentStatus::Rejected).await
 }
 
-/// Applies a decision through the server: publishes the thread's new
-/// revision to pollers and mails the author of a newly published comment.
-pub async fn decide(app: &AppState, request: &DecisionRequest<'_>) -> Result<Decision, AppError> {
-    decide_with(
-        app.store.as_ref(),
-        &app.revisions,
-        Some(&app.notifier),
-        request,
-    )
+/// Takes decisions through the server, in one transaction, then publishes
+/// the new revisions to pollers and mails the authors of newly published
+/// comments. All of it runs to the end even if the request is dropped.
+pub async fn decide(app: &AppState, decisions: Decisions) -> Result<Decided, AppError> {
+    let app = app.clone();
+    detached::run(async move {
+        let decided = app.store.decide(&decisions).await?;
+        follow_up(
+            &app.revisions,
+            Some(&app.notifier),
+            &decisions.actor,
+            &decided,
+        );
+        Ok(decided)
+    })
     .await
 }
 
-/// Applies a decision (audited by the store, in the same transaction).
-pub async fn decide_with(
-    store: &dyn Store,
-    revisions: &Revisions,
-    notifier: Option<&Notifier>,
-    request: &DecisionRequest<'_>,
-) -> Result<Decision, AppError> {
-    let id = request.id;
-    let decision = store
-        .decide(request)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("No comment with id {id}.")))?;
-    if let Some(rev) = decision.revision {
-        revisions.apply([(decision.thread.clone(), rev)]);
+/// One decision; 404 if there is no such comment.
+pub async fn decide_one(app: &AppState, decisions: Decisions) -> Result<Decision, AppError> {
+    let id = decisions.changes.first().map_or(0, |c| c.id);
+    match decide(app, decisions).await? {
+        Decided::Done(mut results) => results
+            .pop()
+            .flatten()
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("No comment with id {id}."))),
+        Decided::LinkUsed => Err(AppError::new(
+            ErrorCode::Forbidden,
+            "This link was already used; each link works once.",
+        )),
     }
-    let published = request.to == Disposition::Approved && decision.revision.is_some();
-    if let (true, Some(notifier)) = (published, notifier) {
-        notifier.comment_published(id).await;
-    }
-    tracing::info!(id, status = request.to.as_str(), actor = request.actor, thread = %decision.thread, "moderation decision");
-    Ok(decision)
 }
 
-/// `comments-server moderate list | approve ID | reject ID`, on the configured database.
-pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, String> {
-    let revisions = Revisions::default();
+/// What follows a committed decision: pollers learn the new revisions, and
+/// authors of newly published comments get their one mail.
+pub fn follow_up(
+    revisions: &Revisions,
+    notifier: Option<&Notifier>,
+    actor: &str,
+    decided: &Decided,
+) {
+    let Decided::Done(results) = decided else {
+        return;
+    };
+    for d in results.iter().flatten() {
+        if let Some(rev) = d.revision {
+            revisions.apply([(d.thread.clone(), rev)]);
+        }
+        if let (Some(address), Some(notifier)) = (&d.mail_to, notifier) {
+            notifier.comment_published(d.id, address.clone());
+        }
+        if d.previous != d.status {
+            tracing::info!(id = d.id, status = d.status.as_str(), actor, thread = %d.thread, "moderation decision");
+        }
+    }
+}
+
+/// `comments-server moderate list | approve ID | reject ID | purge-author KEY
+/// | sign-out NAME`, on the configured database. Approvals mail their
+/// authors from here, when mail is configured, before the command ends.
+pub async fn run_cli(
+    store: &dyn Store,
+    notifier: Option<&Notifier>,
+    args: &[String],
+) -> Result<String, String> {
     let parse_id = |s: Option<&String>| {
         s.and_then(|s| s.parse::<i64>().ok())
             .ok_or_else(|| "expected a comment id, e.g. `moderate approve 12`".to_string())
@@ -205,15 +228,18 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
             } else {
                 CommentStatus::Rejected
             };
-            let request = DecisionRequest {
-                id,
-                to: status.into(),
-                actor: "cli",
-                only_from: None,
-            };
-            let d = decide_with(store, &revisions, None, &request)
-                .await
-                .map_err(|e| e.message.into_owned())?;
+            let decisions = Decisions::one("cli", id, status.into());
+            let decided = store.decide(&decisions).await.map_err(|e| e.to_string())?;
+            // The running servers learn of it by their own refresh.
+            follow_up(&Revisions::default(), notifier, "cli", &decided);
+            let d = match decided {
+                Decided::Done(mut results) => results.pop().flatten(),
+                Decided::LinkUsed => None,
+            }
+            .ok_or_else(|| format!("No comment with id {id}."))?;
+            if let Some(n) = notifier.filter(|_| d.mail_to.is_some()) {
+                n.flush().await;
+            }
             Ok(format!(
                 "Comment #{id} on thread {:?}: {} -> {}.",
                 d.thread,
@@ -226,15 +252,38 @@ pub async fn run_cli(store: &dyn Store, args: &[String]) -> Result<String, Strin
                 .get(1)
                 .filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()))
                 .ok_or("expected a reader key (64 hex digits, as the moderation page shows it)")?;
-            let (count, changes) = store
+            let (count, _) = store
                 .purge_author(key, "cli")
                 .await
                 .map_err(|e| e.to_string())?;
-            revisions.apply(changes);
             Ok(format!("Deleted {count} comment(s) of reader {key}."))
         }
+        Some("sign-out") => {
+            let name = args
+                .get(1)
+                .filter(|n| !n.trim().is_empty())
+                .ok_or("expected a moderator's name, e.g. `moderate sign-out ana`")?;
+            let ended = store
+                .end_sessions(name, "cli")
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!("Ended {ended} session(s) of moderator {name:?}."))
+        }
         Some(other) => Err(format!(
-            "unknown moderate command {other:?}; use list, approve ID, reject ID or purge-author KEY"
+            "unknown moderate command {other:?}; use list, approve ID, reject ID, purge-author KEY or sign-out NAME"
         )),
     }
+}
+
+/// The notifier the command line mails authors with, when mail is configured.
+pub fn cli_notifier(
+    config: &Config,
+    keys: &crate::keys::Keys,
+    store: std::sync::Arc<dyn Store>,
+) -> Result<Option<Notifier>, String> {
+    if !config.mail_enabled() {
+        return Ok(None);
+    }
+    let signer = crate::mail_links::LinkSigner::new(&keys.mail_link_key);
+    Notifier::new(config, signer, store).map(Some)
 }

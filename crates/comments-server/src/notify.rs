@@ -107,18 +107,15 @@ impl Notifier {
         let base = self.retry_base;
         tokio::spawn(async move {
             let _permit = permit;
-            for n in 0..ATTEMPTS {
-                match attempt().await {
-                    Ok(()) => return,
-                    Err(e) if n + 1 < ATTEMPTS => {
-                        let wait = base * 2u32.pow(n);
-                        tracing::warn!(what, error = %e, attempt = n + 1, ?wait, "delivery failed; will retry");
-                        tokio::time::sleep(wait).await;
-                    }
-                    Err(e) => tracing::error!(what, error = %e, "delivery failed; giving up"),
-                }
-            }
+            retry(what, base, attempt).await;
         });
+    }
+
+    /// Waits until every delivery under way has ended (sent or given up):
+    /// the command line calls it before it exits.
+    pub async fn flush(&self) {
+        let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
+        let _ = self.in_flight.acquire_many(all).await;
     }
 
     /// Whether anyone hears of new pending comments (a webhook, or mail to
@@ -157,41 +154,45 @@ impl Notifier {
         }
     }
 
-    /// A comment was published: mail its author once, if they asked.
-    pub async fn comment_published(&self, id: i64) {
+    /// A comment was published and its author left `address` (already
+    /// erased from the database): mail them, once, in the background.
+    pub fn comment_published(&self, id: i64, address: String) {
         let Some(mailer) = &self.mailer else {
             return;
         };
-        let address = match self.store.take_notify_email(id).await {
-            Ok(Some(address)) => address,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::error!(error = %e, id, "cannot read the author's mail address");
-                return;
-            }
+        let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            tracing::warn!("too many notifications in flight; dropped an author's mail");
+            return;
         };
-        let item = match self.store.comment(id).await {
-            Ok(Some(item)) => item,
-            _ => return,
-        };
-        match author_mail(mailer, &address, &item) {
-            Ok(message) => self.send_mail(mailer, message),
-            Err(e) => tracing::warn!(error = %e, id, "cannot write the author's mail"),
-        }
+        let (store, transport, from) = (
+            Arc::clone(&self.store),
+            mailer.transport.clone(),
+            mailer.from.clone(),
+        );
+        let base = self.retry_base;
+        tokio::spawn(async move {
+            let _permit = permit;
+            let item = match store.comment(id).await {
+                Ok(Some(item)) => item,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, id, "cannot read a published comment to mail its author");
+                    return;
+                }
+            };
+            let message = match author_mail(&from, &address, &item) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(error = %e, id, "cannot write the author's mail");
+                    return;
+                }
+            };
+            retry("mail", base, send(transport, message)).await;
+        });
     }
 
     fn send_mail(&self, mailer: &Mailer, message: Message) {
-        let transport = mailer.transport.clone();
-        self.deliver("mail", move || {
-            let (transport, message) = (transport.clone(), message.clone());
-            async move {
-                transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-        });
+        self.deliver("mail", send(mailer.transport.clone(), message));
     }
 
     fn moderator_mail(
@@ -235,7 +236,44 @@ impl Notifier {
     }
 }
 
-fn author_mail(mailer: &Mailer, address: &str, item: &ModerationItem) -> Result<Message, String> {
+/// One attempt at sending `message`, as often as called.
+fn send(
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    message: Message,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + 'static
+{
+    move || {
+        let (transport, message) = (transport.clone(), message.clone());
+        Box::pin(async move {
+            transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// Tries `attempt` up to 6 times, waiting `base`, twice that, … in between.
+async fn retry<F, Fut>(what: &'static str, base: Duration, attempt: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    for n in 0..ATTEMPTS {
+        match attempt().await {
+            Ok(()) => return,
+            Err(e) if n + 1 < ATTEMPTS => {
+                let wait = base * 2u32.pow(n);
+                tracing::warn!(what, error = %e, attempt = n + 1, ?wait, "delivery failed; will retry");
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => tracing::error!(what, error = %e, "delivery failed; giving up"),
+        }
+    }
+}
+
+fn author_mail(from: &Mailbox, address: &str, item: &ModerationItem) -> Result<Message, String> {
     let to: Mailbox = address.parse().map_err(|e| format!("{e}"))?;
     let place = if item.page_url.is_empty() {
         String::new()
@@ -251,7 +289,7 @@ fn author_mail(mailer: &Mailer, address: &str, item: &ModerationItem) -> Result<
         item.body
     );
     Message::builder()
-        .from(mailer.from.clone())
+        .from(from.clone())
         .to(to)
         .subject(one_line(
             &format!("Your comment on {} is published", where_posted(item)),

@@ -1,6 +1,6 @@
 //! Client addresses as keyed hashes only (HMAC-SHA256 with a per-installation secret), forgotten after 30 days.
 
-use crate::store::{Store, StoreResult};
+use crate::store::Store;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::IpAddr;
@@ -66,11 +66,6 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
             }
         }
     })
-}
-
-/// The installation's address-hashing secret.
-pub async fn secret(store: &dyn Store) -> StoreResult<String> {
-    crate::token::installation_secret(store, "ip_secret").await
 }
 
 #[cfg(test)]

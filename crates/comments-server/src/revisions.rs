@@ -3,6 +3,12 @@
 //! Local moderation decisions update it at once; a background task picks up
 //! changes made by other processes (the `moderate` command, other instances)
 //! with one small query per refresh interval, never per request.
+//!
+//! The refresh cursor advances only from what the database returned. A
+//! local change must not move it: another process may have committed a
+//! lower revision that this one has not read yet. Revisions are given out
+//! inside the writing transaction, and writes are serialised, so once the
+//! database shows revision N every lower one is visible too.
 
 use crate::store::{RevisionChange, Store};
 use std::collections::HashMap;
@@ -13,9 +19,10 @@ use std::time::Duration;
 #[derive(Default)]
 pub struct Revisions {
     map: RwLock<HashMap<String, u64>>,
-    /// The highest revision seen; revisions are global, so this is the
-    /// cursor for [`Store::revisions_since`].
-    high_water: AtomicU64,
+    /// The highest revision the database has returned to a refresh;
+    /// revisions are global, so this is the cursor for
+    /// [`Store::revisions_since`].
+    cursor: AtomicU64,
 }
 
 impl Revisions {
@@ -27,26 +34,29 @@ impl Revisions {
         }
     }
 
-    /// Records changes; a revision never moves backwards.
+    /// Records changes this process made or read; a revision never moves
+    /// backwards. The refresh cursor stays where it is.
     pub fn apply(&self, changes: impl IntoIterator<Item = RevisionChange>) {
         let mut map = match self.map.write() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
         };
         for (thread, rev) in changes {
-            self.high_water.fetch_max(rev, Ordering::Relaxed);
             let entry = map.entry(thread).or_insert(0);
             *entry = (*entry).max(rev);
         }
     }
 
-    /// Loads every change newer than what this map has seen.
+    /// Loads every change the database holds past the cursor, whoever made it.
     pub async fn refresh(&self, store: &dyn Store) -> Result<usize, crate::store::StoreError> {
         let changes = store
-            .revisions_since(self.high_water.load(Ordering::Relaxed))
+            .revisions_since(self.cursor.load(Ordering::Acquire))
             .await?;
         let n = changes.len();
-        self.apply(changes);
+        if let Some(top) = changes.iter().map(|(_, rev)| *rev).max() {
+            self.apply(changes);
+            self.cursor.fetch_max(top, Ordering::AcqRel);
+        }
         Ok(n)
     }
 
@@ -97,7 +107,11 @@ mod tests {
         r.apply([("a".into(), 4)]);
         assert_eq!(r.get("a"), 5);
         assert_eq!(r.get("b"), 3);
-        assert_eq!(r.high_water.load(Ordering::Relaxed), 5);
+        assert_eq!(
+            r.cursor.load(Ordering::Relaxed),
+            0,
+            "local changes never move the refresh cursor"
+        );
     }
 
     #[test]

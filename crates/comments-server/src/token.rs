@@ -25,20 +25,6 @@ pub fn hash(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// A secret of this installation, kept in the store under `name`: read,
-/// or made and stored on first use (once, even if two processes race).
-pub async fn installation_secret(
-    store: &dyn crate::store::Store,
-    name: &str,
-) -> crate::store::StoreResult<String> {
-    if let Some(s) = store.meta(name).await? {
-        return Ok(s);
-    }
-    let fresh = generate()
-        .map_err(|e| crate::store::StoreError::Other(format!("random generator: {e}")))?;
-    store.set_meta_once(name, &fresh).await
-}
-
 /// Compares two secrets in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0

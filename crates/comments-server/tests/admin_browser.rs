@@ -140,6 +140,7 @@ async fn a_moderator_approves_by_keyboard_rejects_by_click_and_the_reader_sees_i
         other.to_string().as_bytes(),
     );
     assert_eq!(r.status, 202, "{}", r.text());
+    let other_id = r.json()["id"].as_i64().expect("id");
 
     // 2. A moderator signs in.
     sign_in(&moderator, &server.url(""), "ana", PASSWORD).await;
@@ -203,20 +204,8 @@ async fn a_moderator_approves_by_keyboard_rejects_by_click_and_the_reader_sees_i
         &format!("!!document.querySelector('#c-{spam}')"),
     )
     .await;
-    let pending = server
-        .request(
-            "GET",
-            "/api/v1/moderation/comments",
-            &[("Authorization", &format!("Bearer {}", support::MOD_TOKEN))],
-            b"",
-        )
-        .json();
     assert!(
-        pending["comments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["id"] == spam),
+        server.listed("pending").contains(&spam),
         "undo put it back in the queue on the server"
     );
     moderator
@@ -252,6 +241,37 @@ async fn a_moderator_approves_by_keyboard_rejects_by_click_and_the_reader_sees_i
         .await
         .unwrap();
     assert_eq!(notice, "One of your comments was not published.");
+
+    // 5. Undo reverts only what nobody changed since: the moderator rejects
+    // Bob's comment, someone else approves it meanwhile, and undo says so.
+    let reject_other = format!("article.item[data-id=\"{other_id}\"] button[value=rejected]");
+    moderator
+        .find(Locator::Css(&reject_other))
+        .await
+        .expect("reject Bob's comment")
+        .click()
+        .await
+        .expect("click");
+    toast(&moderator, "Rejected 1 comment.", "true").await;
+    let approved_elsewhere = server.bearer_decide(other_id, "approve");
+    assert_eq!(approved_elsewhere.status, 200);
+    moderator
+        .find(Locator::Css(".toast button.undo"))
+        .await
+        .expect("undo")
+        .click()
+        .await
+        .expect("click undo");
+    toast(
+        &moderator,
+        &format!("Undone, except #{other_id}: someone else changed it since."),
+        &format!("!document.querySelector('#c-{other_id}')"),
+    )
+    .await;
+    assert!(
+        server.listed("approved").contains(&other_id),
+        "the other decision stands"
+    );
 
     // The audit log names the moderator for both decisions.
     moderator

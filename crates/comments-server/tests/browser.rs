@@ -212,6 +212,95 @@ async fn rejected_comment_disappears_with_a_neutral_note() {
     a.close().await.ok();
 }
 
+#[tokio::test]
+async fn a_reader_with_sixty_pending_comments_keeps_polling_without_errors() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![("/article.html", article_page(&server, "sixty"))]);
+    // Sixty comments this reader posted, as the widget remembers them.
+    let origin = [
+        ("Content-Type", "application/json"),
+        ("Origin", host_origin(&pages)),
+    ];
+    let mine: Vec<serde_json::Value> = (0..60)
+        .map(|i| {
+            let body = format!("mine {i}");
+            let json = serde_json::json!({ "author": "Ana", "body": body }).to_string();
+            let r = server.request(
+                "POST",
+                "/api/v1/threads/sixty/comments",
+                &origin,
+                json.as_bytes(),
+            );
+            assert_eq!(r.status, 202, "{}", r.text());
+            let v = r.json();
+            serde_json::json!({
+                "id": v["id"], "token": v["token"], "author": "Ana", "body": body,
+                "created_at": 1_700_000_000_000i64 + i,
+            })
+        })
+        .collect();
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    let key = format!("comments:v1:{}:sixty", server.url("/"));
+    a.execute(
+        "localStorage.setItem(arguments[0], arguments[1]); return true;",
+        vec![
+            key.into(),
+            serde_json::Value::String(serde_json::Value::Array(mine.clone()).to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    a.refresh().await.unwrap();
+    let shown = items(
+        &wait_js(
+            &a,
+            Duration::from_secs(30),
+            "sixty pending",
+            &format!(
+                "const r = (function(){{{ITEMS}}})(); return r && r.length === 60 ? r : null;"
+            ),
+        )
+        .await,
+    );
+    assert!(shown.iter().all(|(_, pending, _)| *pending));
+    // One in the second batch of status tokens is approved.
+    let last = mine[55]["id"].as_i64().unwrap();
+    let (ok, out) = server.moderate(&["approve", &last.to_string()]);
+    assert!(ok, "{out}");
+    let approved = format!(
+        "const r = (function(){{{ITEMS}}})(); return r && r.length === 60 && r.some(i => i[0] === {last} && !i[1]) ? r : null;"
+    );
+    let after = items(
+        &wait_js(
+            &a,
+            Duration::from_secs(10),
+            "the approval among sixty",
+            &approved,
+        )
+        .await,
+    );
+    assert_eq!(after.iter().filter(|(_, pending, _)| *pending).count(), 59);
+    // Several polls later, still no error.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let failed = a
+        .execute(
+            "return document.querySelector('[data-comments]').shadowRoot.querySelectorAll('.cw-load-failed').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed, 0, "the polls kept succeeding");
+    a.close().await.ok();
+}
+
+fn host_origin(pages: &support::browser::Origin) -> &str {
+    &pages.0
+}
+
 /// Computed styles of the widget's parts, and its size, as JSON.
 const STYLE_PROBE: &str = r#"
 const host = document.querySelector('[data-comments]');

@@ -2,9 +2,9 @@
 
 mod support;
 
-use comments_server::mail_links::{Link, LinkSigner, SECRET_NAME};
-use comments_server::store::sqlite::SqliteStore;
-use comments_server::store::{Disposition, Store};
+use comments_server::keys::Keys;
+use comments_server::mail_links::{Link, LinkSigner};
+use comments_server::store::Disposition;
 use std::time::{Duration, Instant};
 use support::sinks::{SmtpSink, WebhookReceiver};
 use support::{Server, eventually, moderators_env};
@@ -593,17 +593,9 @@ fn webhooks_retry_and_mail_links_work_once_by_post_only() {
     assert!(audit.contains("ana (mail link)"));
 }
 
+/// The mail-link key, from the key file beside the database.
 fn secret_of(s: &Server) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let store = SqliteStore::open(&s.db, Duration::from_secs(5))
-            .await
-            .unwrap();
-        let secret = store.meta(SECRET_NAME).await.unwrap().unwrap();
-        store.close().await.unwrap();
-        secret
-    })
+    let text = std::fs::read_to_string(s.db.with_extension("key")).expect("the key file");
+    let keys: Keys = toml::from_str(&text).expect("keys");
+    keys.mail_link_key
 }

@@ -10,6 +10,9 @@ pub mod sqlite;
 use comments_api::{
     Author, Comment, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey,
 };
+
+#[cfg(test)]
+pub mod testing;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -153,25 +156,75 @@ pub struct QueueQuery {
     pub limit: u32,
 }
 
-/// What a moderation decision changed.
+/// One change a moderator asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub thread: String,
-    pub previous: Disposition,
-    /// The thread's new revision when its public list changed.
-    pub revision: Option<u64>,
-}
-
-/// A decision to take: who takes it, and on what condition.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecisionRequest<'a> {
+pub struct Change {
     pub id: i64,
     pub to: Disposition,
-    /// Written to the audit log: a moderator's name, `cli`, `api token`…
-    pub actor: &'a str,
     /// Apply only if the comment still has this status (mail links act on
-    /// pending comments only); otherwise nothing changes.
+    /// pending comments only; undo reverts only what nobody changed since);
+    /// otherwise nothing changes and the decision says so.
     pub only_from: Option<Disposition>,
+}
+
+/// Changes taken together: all of them in one transaction, or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decisions {
+    /// Written to the audit log: a moderator's name, `cli`, `api token`…
+    pub actor: String,
+    pub changes: Vec<Change>,
+    /// A mail link's nonce, recorded as used in the same transaction.
+    pub link_nonce: Option<String>,
+}
+
+impl Decisions {
+    /// One change by `actor`.
+    pub fn one(actor: impl Into<String>, id: i64, to: Disposition) -> Self {
+        Self {
+            actor: actor.into(),
+            changes: vec![Change {
+                id,
+                to,
+                only_from: None,
+            }],
+            link_nonce: None,
+        }
+    }
+}
+
+/// What one change did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub id: i64,
+    pub thread: String,
+    pub previous: Disposition,
+    /// The status it has now: the one asked for, or `previous` when nothing changed.
+    pub status: Disposition,
+    /// `only_from` did not hold: someone else changed the comment since.
+    pub conflict: bool,
+    /// The thread's new revision when its public list changed.
+    pub revision: Option<u64>,
+    /// The author's address, erased in the same transaction, to tell them
+    /// now that their comment is published.
+    pub mail_to: Option<String>,
+}
+
+/// What a batch of changes did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// One result per change, in order; `None` for a comment that does not exist.
+    Done(Vec<Option<Decision>>),
+    /// The mail link was used already: nothing changed.
+    LinkUsed,
+}
+
+/// A thread's public list as of one revision, read in one transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThreadSnapshot {
+    /// The thread's revision (0 for a thread never published).
+    pub revision: u64,
+    /// Approved comments, oldest first.
+    pub comments: Vec<Comment>,
 }
 
 /// Counts for the moderation header.
@@ -223,8 +276,8 @@ pub trait Store: Send + Sync + 'static {
     fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool>;
     /// Pending comments in `thread`, and in all threads.
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)>;
-    /// Approved comments of a thread, oldest first.
-    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>>;
+    /// Approved comments of a thread, oldest first, with its revision.
+    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot>;
     /// For each token hash, the comment's id and status, or `None` if unknown
     /// (or deleted).
     fn statuses<'a>(
@@ -237,16 +290,17 @@ pub trait Store: Send + Sync + 'static {
     fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>>;
     /// How many earlier comments of this reader were approved.
     fn approved_by_author<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, u64>;
-    /// Sets a comment's status and writes the audit line, in one
-    /// transaction. `None` if there is no such comment. Bumps the thread's
-    /// revision when its public list changes.
-    fn decide<'a>(&'a self, request: &'a DecisionRequest<'a>) -> StoreFuture<'a, Option<Decision>>;
+    /// Takes every change of the batch and writes their audit lines, in one
+    /// transaction: all or nothing. Bumps the revision of each thread whose
+    /// public list changes. A final status (approved, rejected, deleted)
+    /// erases the author's address; an approval hands it over for the one mail.
+    fn decide<'a>(&'a self, decisions: &'a Decisions) -> StoreFuture<'a, Decided>;
     /// Pending comments now; approved and rejected since `since`.
     fn counts(&self, since: i64) -> StoreFuture<'_, Counts>;
-    /// The comment posted with this token hash, for its author.
+    /// Everything stored about the comment posted with this token hash, for its author.
     fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>>;
-    /// Deletes the comment posted with this token hash; `None` if unknown.
-    /// Bumps the thread's revision if the comment was public.
+    /// Deletes the comment posted with this token hash, audited; `None` if
+    /// unknown. Bumps the thread's revision if the comment was public.
     fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>>;
     /// Deletes every comment of one reader (by key hash), audited; returns
     /// how many, and the threads whose public list changed.
@@ -255,12 +309,11 @@ pub trait Store: Send + Sync + 'static {
         author_key: &'a str,
         actor: &'a str,
     ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)>;
-    /// The author's mail address for a published comment, blanked as it is
-    /// read so that the author is mailed once.
-    fn take_notify_email(&self, id: i64) -> StoreFuture<'_, Option<String>>;
+    /// The highest comment id so far (0 for none).
+    fn last_comment_id(&self) -> StoreFuture<'_, i64>;
     /// Blanks address hashes created before `addresses_before`, removes
     /// moderator deletions decided before `deleted_before`, and expired
-    /// sessions and link nonces.
+    /// sessions and link nonces; audited when it removed anything.
     fn purge(
         &self,
         addresses_before: i64,
@@ -273,14 +326,16 @@ pub trait Store: Send + Sync + 'static {
     fn session<'a>(&'a self, token_hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>>;
     /// Ends a session (sign out).
     fn delete_session<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, ()>;
+    /// Ends every session of `moderator`, audited under `actor`; returns how many.
+    fn end_sessions<'a>(&'a self, moderator: &'a str, actor: &'a str) -> StoreFuture<'a, u64>;
     /// The newest audit lines first.
     fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>>;
-    /// Records a mail link's nonce as used; `false` if it already was.
-    fn use_link<'a>(&'a self, nonce: &'a str, now: i64) -> StoreFuture<'a, bool>;
     /// A value of the installation's own settings.
     fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>>;
     /// Sets a value unless one is already there; returns the one in force.
     fn set_meta_once<'a>(&'a self, name: &'a str, value: &'a str) -> StoreFuture<'a, String>;
+    /// Removes a value.
+    fn delete_meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
     /// Threads whose revision is greater than `after`.
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>>;
     /// Checks that the store answers.

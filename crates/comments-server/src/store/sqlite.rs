@@ -1,11 +1,11 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    AuditEntry, Counts, Decision, DecisionRequest, Disposition, Inserted, ModerationItem,
+    AuditEntry, Counts, Decided, Decision, Decisions, Disposition, Inserted, ModerationItem,
     NewPending, Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture,
-    StoreResult,
+    StoreResult, ThreadSnapshot,
 };
-use comments_api::{Comment, CommentStatus, OwnComment, ThreadKey};
+use comments_api::{Comment, CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -47,12 +47,140 @@ macro_rules! item_columns {
     () => {
         "c.id, c.thread_key, c.page_title, c.page_url, c.author, \
     c.author_key, c.body, c.status, c.created_at, c.decided_at, c.flags, \
-    (SELECT count(*) FROM comments h WHERE c.author_key != '' \
+    (SELECT count(*) FROM comments h WHERE h.author_key != '' \
        AND h.author_key = c.author_key AND h.status = 'approved' AND h.id != c.id), \
-    (SELECT count(*) FROM comments h WHERE c.author_key != '' \
+    (SELECT count(*) FROM comments h WHERE h.author_key != '' \
        AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id)"
     };
 }
+
+/// The queue, and the published and rejected lists: by status, optionally
+/// one thread and an author's name, oldest or newest first. Four static
+/// texts, so that each one has a plan that uses an index.
+macro_rules! queue_sql {
+    ($thread:literal, $order:literal) => {
+        concat!(
+            "SELECT ",
+            item_columns!(),
+            " FROM comments c WHERE c.status = $1 ",
+            $thread,
+            " AND ($3 IS NULL OR instr(lower(c.author), lower($3)) > 0) \
+             ORDER BY c.created_at ",
+            $order,
+            ", c.id ",
+            $order,
+            " LIMIT $4"
+        )
+    };
+}
+
+const QUEUE_ASC: &str = queue_sql!("AND $2 IS NULL", "ASC");
+const QUEUE_DESC: &str = queue_sql!("AND $2 IS NULL", "DESC");
+const QUEUE_THREAD_ASC: &str = queue_sql!("AND c.thread_key = $2", "ASC");
+const QUEUE_THREAD_DESC: &str = queue_sql!("AND c.thread_key = $2", "DESC");
+const ONE_COMMENT: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM comments c WHERE c.id = $1"
+);
+const THREAD_LIST: &str = "SELECT id, author, body, created_at FROM comments \
+     WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
+const THREAD_REVISION: &str = "SELECT revision FROM threads WHERE thread_key = $1";
+const STATUS: &str = "SELECT id, status FROM comments WHERE token_hash = $1";
+const PENDING_COUNTS: &str = "SELECT \
+     (SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'pending'), \
+     (SELECT count(*) FROM comments WHERE status = 'pending')";
+const BODY_SEEN: &str = "SELECT 1 FROM comments WHERE body_hash = $1 AND created_at >= $2 LIMIT 1";
+const COUNTS: &str = "SELECT \
+     (SELECT count(*) FROM comments WHERE status = 'pending'), \
+     (SELECT count(*) FROM comments WHERE status = 'approved' AND decided_at >= $1), \
+     (SELECT count(*) FROM comments WHERE status = 'rejected' AND decided_at >= $1)";
+const REVISIONS_SINCE: &str =
+    "SELECT thread_key, revision FROM threads WHERE revision > $1 ORDER BY revision";
+const APPROVED_BY_AUTHOR: &str = "SELECT count(*) FROM comments \
+     WHERE author_key = $1 AND author_key != '' AND status = 'approved'";
+const SESSION: &str = "SELECT token_hash, moderator, csrf, created_at, expires_at FROM sessions \
+     WHERE token_hash = $1 AND expires_at > $2";
+const BY_TOKEN: &str = "SELECT id, thread_key, author, body, status, created_at, decided_at, \
+     page_title, page_url, flags, notify_email, ip_hmac, author_key FROM comments \
+     WHERE token_hash = $1";
+const HISTORY: &str = "SELECT at, detail FROM audit WHERE comment_id = $1 ORDER BY id";
+
+/// A comment as its author's export reads it.
+#[derive(sqlx::FromRow)]
+struct ExportRow {
+    id: i64,
+    thread_key: String,
+    author: String,
+    body: String,
+    status: String,
+    created_at: i64,
+    decided_at: Option<i64>,
+    page_title: String,
+    page_url: String,
+    flags: String,
+    notify_email: String,
+    ip_hmac: String,
+    author_key: String,
+}
+
+/// The queries on the paths readers and moderators take all day, each
+/// with its number of parameters and the indexes its plan must use: a test
+/// checks that none scans a table or searches one by its status alone.
+#[cfg(test)]
+const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
+    ("thread list", THREAD_LIST, 1, &["comments_by_thread"]),
+    (
+        "thread revision",
+        THREAD_REVISION,
+        1,
+        &["sqlite_autoindex_threads_1"],
+    ),
+    ("status", STATUS, 1, &["sqlite_autoindex_comments_1"]),
+    ("pending counts", PENDING_COUNTS, 1, &["comments_by_thread"]),
+    ("repeated body", BODY_SEEN, 2, &["comments_by_body_hash"]),
+    ("moderation counts", COUNTS, 1, &["comments_by_decision"]),
+    (
+        "revisions since",
+        REVISIONS_SINCE,
+        1,
+        &["threads_by_revision"],
+    ),
+    (
+        "reader's approvals",
+        APPROVED_BY_AUTHOR,
+        1,
+        &["comments_by_author_key"],
+    ),
+    ("session", SESSION, 2, &["sqlite_autoindex_sessions_1"]),
+    (
+        "queue",
+        QUEUE_ASC,
+        4,
+        &["comments_by_status", "comments_by_author_key"],
+    ),
+    (
+        "published list",
+        QUEUE_DESC,
+        4,
+        &["comments_by_status", "comments_by_author_key"],
+    ),
+    (
+        "thread queue",
+        QUEUE_THREAD_ASC,
+        4,
+        &["comments_by_thread", "comments_by_author_key"],
+    ),
+    (
+        "thread published list",
+        QUEUE_THREAD_DESC,
+        4,
+        &["comments_by_thread", "comments_by_author_key"],
+    ),
+    ("one comment", ONE_COMMENT, 1, &["comments_by_author_key"]),
+    ("export", BY_TOKEN, 1, &["sqlite_autoindex_comments_1"]),
+    ("export history", HISTORY, 1, &["audit_by_comment"]),
+];
 
 type ItemRow = (
     i64,
@@ -170,8 +298,10 @@ impl SqliteStore {
 
     /// Replaces every comment with those of the backup at `src`, in one
     /// transaction, safe while the server is serving. Every thread gets a
-    /// new, higher revision so that open pages reload it. Returns the number
-    /// of comments restored.
+    /// new, higher revision so that open pages reload it. Readers' mail
+    /// addresses are not brought back: they were promised one mail, and the
+    /// backup cannot know whether it went. Returns the number of comments
+    /// restored.
     pub async fn restore(&self, src: &Path) -> StoreResult<i64> {
         let src_text = src
             .to_str()
@@ -230,7 +360,7 @@ impl SqliteStore {
              author_key, notify_email) \
              SELECT id, thread_key, author, body, status, token_hash, \
              body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
-             author_key, notify_email FROM backup.comments",
+             author_key, '' FROM backup.comments",
         )
         .execute(&mut *conn)
         .await?
@@ -284,24 +414,35 @@ impl SqliteStore {
 
     async fn delete_inner(&self, token_hash: &str) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(String, String)> = sqlx::query_as(
-            "DELETE FROM comments WHERE token_hash = $1 RETURNING thread_key, status",
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "DELETE FROM comments WHERE token_hash = $1 RETURNING id, thread_key, status",
         )
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((thread, previous)) = row else {
+        let Some((id, thread, previous)) = row else {
             return Ok(None);
         };
         let previous = status_from_db(&previous)?;
+        let detail = format!("{} -> removed", previous.as_str());
+        audit_line(
+            &mut tx,
+            "author",
+            "deleted_by_author",
+            Some(id),
+            &thread,
+            &detail,
+        )
+        .await?;
         let public_change = previous == Disposition::Approved;
-        Self::conclude(tx, thread, previous, public_change).await
+        Self::conclude(tx, id, thread, previous, public_change).await
     }
 
     /// Commits a change to one comment, first bumping its thread's revision
     /// if the public list changed.
     async fn conclude(
         mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: i64,
         thread: String,
         previous: Disposition,
         public_change: bool,
@@ -313,49 +454,206 @@ impl SqliteStore {
         };
         tx.commit().await?;
         Ok(Some(Decision {
+            id,
             thread,
             previous,
+            status: Disposition::Deleted,
+            conflict: false,
             revision,
+            mail_to: None,
         }))
     }
 
-    async fn decide_inner(&self, r: &DecisionRequest<'_>) -> StoreResult<Option<Decision>> {
+    async fn decide_inner(&self, d: &Decisions) -> StoreResult<Decided> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT thread_key, status FROM comments WHERE id = $1")
-                .bind(r.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((thread, previous)) = row else {
-            return Ok(None);
-        };
-        let previous = status_from_db(&previous)?;
-        let refused = r.only_from.is_some_and(|from| from != previous);
-        if previous == r.to || refused {
-            return Ok(Some(Decision {
-                thread,
-                previous,
-                revision: None,
-            }));
+        let now = crate::clock::now_ms();
+        if let Some(nonce) = &d.link_nonce {
+            let fresh = sqlx::query(
+                "INSERT INTO used_links (nonce, used_at) VALUES ($1, $2) \
+                 ON CONFLICT (nonce) DO NOTHING",
+            )
+            .bind(nonce)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !fresh {
+                return Ok(Decided::LinkUsed);
+            }
         }
-        sqlx::query("UPDATE comments SET status = $1, decided_at = $2 WHERE id = $3")
-            .bind(r.to.as_str())
-            .bind(crate::clock::now_ms())
-            .bind(r.id)
+        let mut results = Vec::with_capacity(d.changes.len());
+        // Threads whose public list changes, each given one new revision.
+        let mut public: Vec<String> = Vec::new();
+        for c in &d.changes {
+            let row: Option<(String, String, String)> = sqlx::query_as(
+                "SELECT thread_key, status, notify_email FROM comments WHERE id = $1",
+            )
+            .bind(c.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((thread, previous, address)) = row else {
+                results.push(None);
+                continue;
+            };
+            let previous = status_from_db(&previous)?;
+            let conflict = c.only_from.is_some_and(|from| from != previous);
+            if conflict || previous == c.to {
+                results.push(Some(Decision {
+                    id: c.id,
+                    thread,
+                    previous,
+                    status: previous,
+                    conflict,
+                    revision: None,
+                    mail_to: None,
+                }));
+                continue;
+            }
+            // A final status erases the address: an approval mails it once.
+            let erase = c.to != Disposition::Pending && !address.is_empty();
+            sqlx::query(
+                "UPDATE comments SET status = $1, decided_at = $2, \
+                 notify_email = CASE WHEN $3 THEN '' ELSE notify_email END WHERE id = $4",
+            )
+            .bind(c.to.as_str())
+            .bind(now)
+            .bind(erase)
+            .bind(c.id)
             .execute(&mut *tx)
             .await?;
-        let detail = format!("{} -> {}", previous.as_str(), r.to.as_str());
-        audit_line(
-            &mut tx,
-            r.actor,
-            r.to.as_str(),
-            Some(r.id),
-            &thread,
-            &detail,
-        )
-        .await?;
-        let public_change = previous == Disposition::Approved || r.to == Disposition::Approved;
-        Self::conclude(tx, thread, previous, public_change).await
+            let detail = format!("{} -> {}", previous.as_str(), c.to.as_str());
+            audit_line(
+                &mut tx,
+                &d.actor,
+                c.to.as_str(),
+                Some(c.id),
+                &thread,
+                &detail,
+            )
+            .await?;
+            let changes_public = previous == Disposition::Approved || c.to == Disposition::Approved;
+            if changes_public && !public.contains(&thread) {
+                public.push(thread.clone());
+            }
+            results.push(Some(Decision {
+                id: c.id,
+                // The revision is filled in below, once per thread.
+                revision: changes_public.then_some(0),
+                mail_to: (erase && c.to == Disposition::Approved).then_some(address),
+                thread,
+                previous,
+                status: c.to,
+                conflict: false,
+            }));
+        }
+        for thread in &public {
+            let rev = Self::bump_revision(&mut tx, thread).await?;
+            for r in results.iter_mut().flatten() {
+                if &r.thread == thread && r.revision.is_some() {
+                    r.revision = Some(rev);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Decided::Done(results))
+    }
+
+    async fn by_token_inner(&self, token_hash: &str) -> StoreResult<Option<OwnComment>> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<ExportRow> = sqlx::query_as(BY_TOKEN)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let Some(status) = status_from_db(&r.status)?.public() else {
+            return Ok(None);
+        };
+        let steps: Vec<(i64, String)> = sqlx::query_as(HISTORY)
+            .bind(r.id)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut history = vec![StatusChange {
+            at: r.created_at,
+            status: CommentStatus::Pending,
+        }];
+        // Audit details read "before -> after"; the trust rule's "new -> approved".
+        for (at, detail) in steps {
+            let after = detail.rsplit(" -> ").next().and_then(Disposition::parse);
+            match after.and_then(Disposition::public) {
+                Some(CommentStatus::Approved) if detail.starts_with("new ") => {
+                    history[0].status = CommentStatus::Approved;
+                }
+                Some(status) => history.push(StatusChange { at, status }),
+                None => {}
+            }
+        }
+        Ok(Some(OwnComment {
+            id: r.id,
+            thread: r.thread_key,
+            author: r.author,
+            body: r.body,
+            status,
+            created_at: r.created_at,
+            decided_at: r.decided_at,
+            page_title: r.page_title,
+            page_url: r.page_url,
+            flags: crate::signals::decode(&r.flags),
+            email: r.notify_email,
+            address_hash: r.ip_hmac,
+            reader_hash: r.author_key,
+            history,
+        }))
+    }
+
+    async fn purge_inner(
+        &self,
+        addresses_before: i64,
+        deleted_before: i64,
+        now: i64,
+    ) -> StoreResult<Purged> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let addresses =
+            sqlx::query("UPDATE comments SET ip_hmac = '' WHERE ip_hmac != '' AND created_at < $1")
+                .bind(addresses_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        let deleted_comments =
+            sqlx::query("DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1")
+                .bind(deleted_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        // Link nonces outlive the links they belong to (72 h) by a day.
+        let links = sqlx::query("DELETE FROM used_links WHERE used_at < $1")
+            .bind(now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let purged = Purged {
+            addresses,
+            deleted_comments,
+            sessions,
+            links,
+        };
+        if purged != Purged::default() {
+            let detail = format!(
+                "{addresses} address hash(es), {deleted_comments} deleted comment(s), \
+                 {sessions} expired session(s), {links} used link(s)"
+            );
+            audit_line(&mut tx, "purge", "purge", None, "", &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(purged)
     }
 
     async fn purge_author_inner(
@@ -442,27 +740,21 @@ impl Store for SqliteStore {
 
     fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let row: Option<(i64,)> = sqlx::query_as(
-                "SELECT 1 FROM comments WHERE body_hash = $1 AND created_at >= $2 LIMIT 1",
-            )
-            .bind(body_hash)
-            .bind(since)
-            .fetch_optional(&self.pool)
-            .await?;
+            let row: Option<(i64,)> = sqlx::query_as(BODY_SEEN)
+                .bind(body_hash)
+                .bind(since)
+                .fetch_optional(&self.pool)
+                .await?;
             Ok(row.is_some())
         })
     }
 
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
         Box::pin(async move {
-            let (in_thread, total): (i64, i64) = sqlx::query_as(
-                "SELECT \
-                   (SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'pending'), \
-                   (SELECT count(*) FROM comments WHERE status = 'pending')",
-            )
-            .bind(thread.as_str())
-            .fetch_one(&self.pool)
-            .await?;
+            let (in_thread, total): (i64, i64) = sqlx::query_as(PENDING_COUNTS)
+                .bind(thread.as_str())
+                .fetch_one(&self.pool)
+                .await?;
             Ok((
                 u64::try_from(in_thread).unwrap_or(0),
                 u64::try_from(total).unwrap_or(0),
@@ -470,24 +762,31 @@ impl Store for SqliteStore {
         })
     }
 
-    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Vec<Comment>> {
+    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot> {
         Box::pin(async move {
-            let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-                "SELECT id, author, body, created_at FROM comments \
-                 WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id",
-            )
-            .bind(thread.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, author, body, created_at)| Comment {
-                    id,
-                    author,
-                    body,
-                    created_at,
-                })
-                .collect())
+            // One read transaction: the list is exactly the one of its revision.
+            let mut tx = self.pool.begin().await?;
+            let revision: Option<(i64,)> = sqlx::query_as(THREAD_REVISION)
+                .bind(thread.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(THREAD_LIST)
+                .bind(thread.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(ThreadSnapshot {
+                revision: revision.map_or(0, |(r,)| self::revision(r)),
+                comments: rows
+                    .into_iter()
+                    .map(|(id, author, body, created_at)| Comment {
+                        id,
+                        author,
+                        body,
+                        created_at,
+                    })
+                    .collect(),
+            })
         })
     }
 
@@ -499,11 +798,10 @@ impl Store for SqliteStore {
             let mut out = Vec::with_capacity(token_hashes.len());
             let mut conn = self.pool.acquire().await?;
             for hash in token_hashes {
-                let row: Option<(i64, String)> =
-                    sqlx::query_as("SELECT id, status FROM comments WHERE token_hash = $1")
-                        .bind(hash)
-                        .fetch_optional(&mut *conn)
-                        .await?;
+                let row: Option<(i64, String)> = sqlx::query_as(STATUS)
+                    .bind(hash)
+                    .fetch_optional(&mut *conn)
+                    .await?;
                 out.push(match row {
                     Some((id, s)) => status_from_db(&s)?.public().map(|s| (id, s)),
                     None => None,
@@ -515,26 +813,11 @@ impl Store for SqliteStore {
 
     fn queue<'a>(&'a self, q: &'a QueueQuery) -> StoreFuture<'a, Vec<ModerationItem>> {
         Box::pin(async move {
-            macro_rules! select {
-                ($order:literal) => {
-                    concat!(
-                        "SELECT ",
-                        item_columns!(),
-                        " FROM comments c WHERE c.status = $1 \
-                         AND ($2 IS NULL OR c.thread_key = $2) \
-                         AND ($3 IS NULL OR instr(lower(c.author), lower($3)) > 0) \
-                         ORDER BY c.created_at ",
-                        $order,
-                        ", c.id ",
-                        $order,
-                        " LIMIT $4"
-                    )
-                };
-            }
-            let sql = if q.newest_first {
-                select!("DESC")
-            } else {
-                select!("ASC")
+            let sql = match (q.thread.is_some(), q.newest_first) {
+                (false, false) => QUEUE_ASC,
+                (false, true) => QUEUE_DESC,
+                (true, false) => QUEUE_THREAD_ASC,
+                (true, true) => QUEUE_THREAD_DESC,
             };
             let rows: Vec<ItemRow> = sqlx::query_as(sql)
                 .bind(q.status.as_str())
@@ -549,12 +832,7 @@ impl Store for SqliteStore {
 
     fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>> {
         Box::pin(async move {
-            let sql = concat!(
-                "SELECT ",
-                item_columns!(),
-                " FROM comments c WHERE c.id = $1"
-            );
-            let row: Option<ItemRow> = sqlx::query_as(sql)
+            let row: Option<ItemRow> = sqlx::query_as(ONE_COMMENT)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -564,32 +842,24 @@ impl Store for SqliteStore {
 
     fn approved_by_author<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, u64> {
         Box::pin(async move {
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT count(*) FROM comments WHERE author_key = $1 AND author_key != '' \
-                 AND status = 'approved'",
-            )
-            .bind(author_key)
-            .fetch_one(&self.pool)
-            .await?;
+            let (n,): (i64,) = sqlx::query_as(APPROVED_BY_AUTHOR)
+                .bind(author_key)
+                .fetch_one(&self.pool)
+                .await?;
             Ok(u64::try_from(n).unwrap_or(0))
         })
     }
 
-    fn decide<'a>(&'a self, r: &'a DecisionRequest<'a>) -> StoreFuture<'a, Option<Decision>> {
-        Box::pin(self.decide_inner(r))
+    fn decide<'a>(&'a self, decisions: &'a Decisions) -> StoreFuture<'a, Decided> {
+        Box::pin(self.decide_inner(decisions))
     }
 
     fn counts(&self, since: i64) -> StoreFuture<'_, Counts> {
         Box::pin(async move {
-            let (pending, approved, rejected): (i64, i64, i64) = sqlx::query_as(
-                "SELECT \
-                   (SELECT count(*) FROM comments WHERE status = 'pending'), \
-                   (SELECT count(*) FROM comments WHERE status = 'approved' AND decided_at >= $1), \
-                   (SELECT count(*) FROM comments WHERE status = 'rejected' AND decided_at >= $1)",
-            )
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
+            let (pending, approved, rejected): (i64, i64, i64) = sqlx::query_as(COUNTS)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
             let n = |v: i64| u64::try_from(v).unwrap_or(0);
             Ok(Counts {
                 pending: n(pending),
@@ -600,26 +870,7 @@ impl Store for SqliteStore {
     }
 
     fn by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
-        Box::pin(async move {
-            let row: Option<(i64, String, String, String, String, i64)> = sqlx::query_as(
-                "SELECT id, thread_key, author, body, status, created_at FROM comments \
-                 WHERE token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-            let Some((id, thread, author, body, status, created_at)) = row else {
-                return Ok(None);
-            };
-            Ok(status_from_db(&status)?.public().map(|status| OwnComment {
-                id,
-                thread,
-                author,
-                body,
-                status,
-                created_at,
-            }))
-        })
+        Box::pin(self.by_token_inner(token_hash))
     }
 
     fn delete_by_token<'a>(&'a self, token_hash: &'a str) -> StoreFuture<'a, Option<Decision>> {
@@ -634,24 +885,12 @@ impl Store for SqliteStore {
         Box::pin(self.purge_author_inner(author_key, actor))
     }
 
-    fn take_notify_email(&self, id: i64) -> StoreFuture<'_, Option<String>> {
+    fn last_comment_id(&self) -> StoreFuture<'_, i64> {
         Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let row: Option<(String,)> = sqlx::query_as(
-                "SELECT notify_email FROM comments \
-                 WHERE id = $1 AND status = 'approved' AND notify_email != ''",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if row.is_some() {
-                sqlx::query("UPDATE comments SET notify_email = '' WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(row.map(|(e,)| e))
+            let (id,): (Option<i64>,) = sqlx::query_as("SELECT max(id) FROM comments")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok(id.unwrap_or(0))
         })
     }
 
@@ -661,40 +900,7 @@ impl Store for SqliteStore {
         deleted_before: i64,
         now: i64,
     ) -> StoreFuture<'_, Purged> {
-        Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let addresses = sqlx::query(
-                "UPDATE comments SET ip_hmac = '' WHERE ip_hmac != '' AND created_at < $1",
-            )
-            .bind(addresses_before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let deleted_comments =
-                sqlx::query("DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1")
-                    .bind(deleted_before)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            // Link nonces outlive the links they belong to (72 h) by a day.
-            let links = sqlx::query("DELETE FROM used_links WHERE used_at < $1")
-                .bind(now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
-            Ok(Purged {
-                addresses,
-                deleted_comments,
-                sessions,
-                links,
-            })
-        })
+        Box::pin(self.purge_inner(addresses_before, deleted_before, now))
     }
 
     fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
@@ -719,14 +925,11 @@ impl Store for SqliteStore {
 
     fn session<'a>(&'a self, token_hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>> {
         Box::pin(async move {
-            let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(
-                "SELECT token_hash, moderator, csrf, created_at, expires_at FROM sessions \
-                 WHERE token_hash = $1 AND expires_at > $2",
-            )
-            .bind(token_hash)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
+            let row: Option<(String, String, String, i64, i64)> = sqlx::query_as(SESSION)
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
             Ok(row.map(
                 |(token_hash, moderator, csrf, created_at, expires_at)| Session {
                     token_hash,
@@ -755,6 +958,21 @@ impl Store for SqliteStore {
         })
     }
 
+    fn end_sessions<'a>(&'a self, moderator: &'a str, actor: &'a str) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let ended = sqlx::query("DELETE FROM sessions WHERE moderator = $1")
+                .bind(moderator)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let detail = format!("{ended} session(s) of {moderator}");
+            audit_line(&mut tx, actor, "sign_out", None, "", &detail).await?;
+            tx.commit().await?;
+            Ok(ended)
+        })
+    }
+
     fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>> {
         Box::pin(async move {
             let rows: Vec<(i64, String, String, Option<i64>, String, String)> = sqlx::query_as(
@@ -777,24 +995,6 @@ impl Store for SqliteStore {
                     },
                 )
                 .collect())
-        })
-    }
-
-    fn use_link<'a>(&'a self, nonce: &'a str, now: i64) -> StoreFuture<'a, bool> {
-        Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let fresh = sqlx::query(
-                "INSERT INTO used_links (nonce, used_at) VALUES ($1, $2) \
-                 ON CONFLICT (nonce) DO NOTHING",
-            )
-            .bind(nonce)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            tx.commit().await?;
-            Ok(fresh)
         })
     }
 
@@ -827,15 +1027,25 @@ impl Store for SqliteStore {
         })
     }
 
+    fn delete_meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            sqlx::query("DELETE FROM meta WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
         Box::pin(async move {
             let after = i64::try_from(after).unwrap_or(i64::MAX);
-            let rows: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT thread_key, revision FROM threads WHERE revision > $1 ORDER BY revision",
-            )
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows: Vec<(String, i64)> = sqlx::query_as(REVISIONS_SINCE)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
             Ok(rows.into_iter().map(|(k, r)| (k, revision(r))).collect())
         })
     }
@@ -889,12 +1099,15 @@ mod tests {
         Ok(s.insert_pending(c).await?.id)
     }
 
-    fn req(id: i64, to: Disposition) -> DecisionRequest<'static> {
-        DecisionRequest {
-            id,
-            to,
-            actor: "test",
-            only_from: None,
+    fn req(id: i64, to: Disposition) -> Decisions {
+        Decisions::one("test", id, to)
+    }
+
+    /// One decision, through the batch API.
+    async fn one(s: &SqliteStore, d: Decisions) -> StoreResult<Option<Decision>> {
+        match s.decide(&d).await? {
+            Decided::Done(mut results) => Ok(results.pop().flatten()),
+            Decided::LinkUsed => panic!("no link here"),
         }
     }
 
@@ -915,19 +1128,18 @@ mod tests {
         assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
         ins(&s, &pending("other", "elsewhere", "h0")).await.unwrap();
         let id = ins(&s, &pending("t", "hello", "h1")).await.unwrap();
-        assert!(s.approved(&t).await.unwrap().is_empty());
+        assert!(s.approved(&t).await.unwrap().comments.is_empty());
         assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
         let queue = s.queue(&pending_queue()).await.unwrap();
         assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
 
-        let d = s
-            .decide(&req(id, Disposition::Approved))
+        let d = one(&s, req(id, Disposition::Approved))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(d.previous, Disposition::Pending);
         let rev = d.revision.expect("approval changes the public list");
-        let list = s.approved(&t).await.unwrap();
+        let list = s.approved(&t).await.unwrap().comments;
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].body, "hello");
         assert_eq!(s.revisions_since(0).await.unwrap(), vec![("t".into(), rev)]);
@@ -938,21 +1150,19 @@ mod tests {
     async fn rejecting_a_pending_comment_leaves_the_revision_alone() {
         let (_d, s) = store().await;
         let id = ins(&s, &pending("t", "spam", "h1")).await.unwrap();
-        let d = s
-            .decide(&req(id, Disposition::Rejected))
+        let d = one(&s, req(id, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(d.revision, None);
         // Deciding the same again changes nothing.
-        let again = s
-            .decide(&req(id, Disposition::Rejected))
+        let again = one(&s, req(id, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(again.previous, Disposition::Rejected);
         assert!(
-            s.decide(&req(9999, Disposition::Approved))
+            one(&s, req(9999, Disposition::Approved))
                 .await
                 .unwrap()
                 .is_none()
@@ -964,22 +1174,19 @@ mod tests {
         let (_d, s) = store().await;
         let a = ins(&s, &pending("a", "x", "h1")).await.unwrap();
         let b = ins(&s, &pending("b", "y", "h2")).await.unwrap();
-        let ra = s
-            .decide(&req(a, Disposition::Approved))
+        let ra = one(&s, req(a, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
             .revision
             .unwrap();
-        let rb = s
-            .decide(&req(b, Disposition::Approved))
+        let rb = one(&s, req(b, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
             .revision
             .unwrap();
-        let ra2 = s
-            .decide(&req(a, Disposition::Rejected))
+        let ra2 = one(&s, req(a, Disposition::Rejected))
             .await
             .unwrap()
             .unwrap()
@@ -1007,8 +1214,7 @@ mod tests {
     async fn restore_brings_back_the_backup_and_moves_every_revision_forward() {
         let (dir, s) = store().await;
         let kept = ins(&s, &pending("a", "kept", "h1")).await.unwrap();
-        let r1 = s
-            .decide(&req(kept, Disposition::Approved))
+        let r1 = one(&s, req(kept, Disposition::Approved))
             .await
             .unwrap()
             .unwrap()
@@ -1020,13 +1226,27 @@ mod tests {
 
         // Changes after the backup: a new approved thread.
         let later = ins(&s, &pending("b", "later", "h2")).await.unwrap();
-        s.decide(&req(later, Disposition::Approved)).await.unwrap();
+        one(&s, req(later, Disposition::Approved)).await.unwrap();
+
+        // A pending comment whose author asked for a mail, in the backup.
+        let mut asked = pending("a", "asked for mail", "h3");
+        asked.notify_email = "reader@example.org".into();
+        ins(&s, &asked).await.unwrap();
+        let with_mail = dir.path().join("with-mail.db");
+        s.backup(&with_mail).await.unwrap();
+        assert_eq!(s.restore(&with_mail).await.unwrap(), 3);
+        let kept: Vec<(String,)> =
+            sqlx::query_as("SELECT notify_email FROM comments WHERE notify_email != ''")
+                .fetch_all(&s.pool)
+                .await
+                .unwrap();
+        assert!(kept.is_empty(), "a restore brings back no address");
 
         assert_eq!(s.restore(&backup).await.unwrap(), 1);
         let a = ThreadKey::parse("a").unwrap();
         let b = ThreadKey::parse("b").unwrap();
-        assert_eq!(s.approved(&a).await.unwrap()[0].body, "kept");
-        assert!(s.approved(&b).await.unwrap().is_empty());
+        assert_eq!(s.approved(&a).await.unwrap().comments[0].body, "kept");
+        assert!(s.approved(&b).await.unwrap().comments.is_empty());
         let revs = s.revisions_since(r1).await.unwrap();
         assert_eq!(revs.len(), 2, "both threads move forward: {revs:?}");
         assert!(s.restore(&dir.path().join("missing.db")).await.is_err());
@@ -1034,7 +1254,7 @@ mod tests {
         let other = dir.path().join("other.db");
         std::fs::write(&other, b"").unwrap();
         assert!(s.restore(&other).await.is_err());
-        assert_eq!(s.approved(&a).await.unwrap().len(), 1);
+        assert_eq!(s.approved(&a).await.unwrap().comments.len(), 1);
     }
 
     #[tokio::test]
@@ -1085,9 +1305,8 @@ mod tests {
     async fn deletion_is_undoable_invisible_to_authors_and_purged_later() {
         let (_d, s) = store().await;
         let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
-        s.decide(&req(id, Disposition::Approved)).await.unwrap();
-        let d = s
-            .decide(&req(id, Disposition::Deleted))
+        one(&s, req(id, Disposition::Approved)).await.unwrap();
+        let d = one(&s, req(id, Disposition::Deleted))
             .await
             .unwrap()
             .unwrap();
@@ -1099,15 +1318,16 @@ mod tests {
         assert_eq!(s.statuses(&["tok".into()]).await.unwrap(), vec![None]);
         assert_eq!(s.by_token("tok").await.unwrap(), None);
         // Undo: back to what it was.
-        s.decide(&req(id, Disposition::Approved)).await.unwrap();
+        one(&s, req(id, Disposition::Approved)).await.unwrap();
         assert_eq!(
             s.approved(&ThreadKey::parse("t").unwrap())
                 .await
                 .unwrap()
+                .comments
                 .len(),
             1
         );
-        s.decide(&req(id, Disposition::Deleted)).await.unwrap();
+        one(&s, req(id, Disposition::Deleted)).await.unwrap();
         let now = crate::clock::now_ms();
         assert_eq!(
             s.purge(0, now - 60_000, now)
@@ -1123,22 +1343,33 @@ mod tests {
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
-            ["deleted", "approved", "deleted", "approved"],
-            "newest first"
+            ["purge", "deleted", "approved", "deleted", "approved"],
+            "newest first; the purge is audited"
         );
-        assert_eq!(log[0].actor, "test");
-        assert_eq!(log[0].detail, "approved -> deleted");
+        assert_eq!(log[0].actor, "purge");
+        assert!(
+            log[0].detail.contains("1 deleted comment"),
+            "{}",
+            log[0].detail
+        );
+        assert_eq!(log[1].actor, "test");
+        assert_eq!(log[1].detail, "approved -> deleted");
+        // A purge that removes nothing writes nothing.
+        s.purge(0, now + 1, now).await.unwrap();
+        assert_eq!(s.audit(10).await.unwrap().len(), 5);
     }
 
     #[tokio::test]
     async fn conditional_decisions_only_move_pending_comments() {
         let (_d, s) = store().await;
         let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
-        s.decide(&req(id, Disposition::Rejected)).await.unwrap();
+        one(&s, req(id, Disposition::Rejected)).await.unwrap();
         let mut r = req(id, Disposition::Approved);
-        r.only_from = Some(Disposition::Pending);
-        let d = s.decide(&r).await.unwrap().unwrap();
+        r.changes[0].only_from = Some(Disposition::Pending);
+        let d = one(&s, r).await.unwrap().unwrap();
         assert_eq!((d.previous, d.revision), (Disposition::Rejected, None));
+        assert!(d.conflict, "someone else decided first");
+        assert_eq!(d.status, Disposition::Rejected);
         assert_eq!(
             s.comment(id).await.unwrap().unwrap().status,
             Disposition::Rejected
@@ -1155,8 +1386,8 @@ mod tests {
         let b = ins(&s, &c).await.unwrap();
         c.token_hash = "h3".into();
         let pending_one = ins(&s, &c).await.unwrap();
-        s.decide(&req(a, Disposition::Approved)).await.unwrap();
-        s.decide(&req(b, Disposition::Rejected)).await.unwrap();
+        one(&s, req(a, Disposition::Approved)).await.unwrap();
+        one(&s, req(b, Disposition::Rejected)).await.unwrap();
         let item = s.comment(pending_one).await.unwrap().unwrap();
         assert_eq!((item.author_approved, item.author_rejected), (1, 1));
         assert_eq!(s.approved_by_author(&c.author_key).await.unwrap(), 1);
@@ -1170,6 +1401,7 @@ mod tests {
             s.approved(&ThreadKey::parse("t").unwrap())
                 .await
                 .unwrap()
+                .comments
                 .len(),
             2
         );
@@ -1201,27 +1433,82 @@ mod tests {
         assert_eq!(s.session("sh", 99).await.unwrap(), Some(session));
         assert_eq!(s.session("sh", 100).await.unwrap(), None);
         assert_eq!(s.purge(0, 0, 100).await.unwrap().sessions, 1);
-        assert!(s.use_link("n1", 5).await.unwrap());
-        assert!(!s.use_link("n1", 6).await.unwrap());
 
         let mut c = pending("t", "x", "h");
         c.notify_email = "ana@news.example".into();
         let id = ins(&s, &c).await.unwrap();
+        // A mail link's nonce works once, in the decision's own transaction.
+        let mut by_link = req(id, Disposition::Approved);
+        by_link.link_nonce = Some("n1".into());
+        let d = match s.decide(&by_link).await.unwrap() {
+            Decided::Done(r) => r[0].clone().unwrap(),
+            Decided::LinkUsed => panic!("fresh link"),
+        };
         assert_eq!(
-            s.take_notify_email(id).await.unwrap(),
-            None,
-            "not before publication"
+            d.mail_to.as_deref(),
+            Some("ana@news.example"),
+            "handed over once, for the publication mail"
         );
-        s.decide(&req(id, Disposition::Approved)).await.unwrap();
-        assert_eq!(
-            s.take_notify_email(id).await.unwrap().as_deref(),
-            Some("ana@news.example")
-        );
-        assert_eq!(s.take_notify_email(id).await.unwrap(), None, "once");
+        assert_eq!(s.decide(&by_link).await.unwrap(), Decided::LinkUsed);
+        one(&s, req(id, Disposition::Rejected)).await.unwrap();
+        let again = one(&s, req(id, Disposition::Approved))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.mail_to, None, "erased: mailed once");
+        // Rejection erases the address without handing it over.
+        let mut r = pending("t", "y", "h2");
+        r.notify_email = "bo@news.example".into();
+        let rid = ins(&s, &r).await.unwrap();
+        let d = one(&s, req(rid, Disposition::Rejected))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.mail_to, None);
+        let kept: Vec<(String,)> = sqlx::query_as("SELECT notify_email FROM comments")
+            .fetch_all(&s.pool)
+            .await
+            .unwrap();
+        assert!(kept.iter().all(|(e,)| e.is_empty()), "{kept:?}");
         let counts = s.counts(0).await.unwrap();
         assert_eq!(
             (counts.pending, counts.approved_since, counts.rejected_since),
-            (0, 1, 0)
+            (0, 1, 1)
         );
+    }
+
+    #[tokio::test]
+    async fn no_query_on_a_hot_path_scans_a_table() {
+        let (_d, s) = store().await;
+        let mut faults = Vec::new();
+        for (name, sql, params, indexes) in HOT_QUERIES {
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
+            for _ in 0..*params {
+                q = q.bind("x");
+            }
+            let plan: Vec<String> = q
+                .fetch_all(&s.pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(_, _, _, detail)| detail)
+                .collect();
+            for detail in &plan {
+                let scan = detail.starts_with("SCAN") && detail != "SCAN CONSTANT ROW";
+                // Which comments have one status is most of the table, but
+                // for the pending queue and the lists read newest first.
+                let status_only = detail.starts_with("SEARCH h ") && detail.ends_with("(status=?)");
+                if scan || status_only || detail.contains("TEMP B-TREE") {
+                    faults.push(format!("{name}: {detail}"));
+                }
+            }
+            for index in *indexes {
+                if !plan.iter().any(|d| d.contains(&format!("INDEX {index} "))) {
+                    faults.push(format!("{name} does not use {index}: {plan:?}"));
+                }
+            }
+        }
+        assert!(faults.is_empty(), "slow plans: {faults:#?}");
     }
 }

@@ -136,13 +136,14 @@ impl Server {
         self.cli(&all)
     }
 
-    /// Runs `comments-server ARGS` on this server's database.
+    /// Runs `comments-server ARGS` with this server's configuration.
     pub fn cli(&self, args: &[&str]) -> (bool, String) {
-        let out = Command::new(BIN)
-            .args(args)
-            .env("COMMENTS_DATABASE_PATH", &self.db)
-            .output()
-            .expect("run moderate");
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env("COMMENTS_DATABASE_PATH", &self.db);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run moderate");
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.success(), text)
@@ -175,6 +176,29 @@ impl Server {
             v["id"].as_i64().expect("id"),
             v["token"].as_str().expect("token").to_string(),
         )
+    }
+
+    /// `POST /api/v1/moderation/comments/{id}/{verb}` with the bearer token.
+    pub fn bearer_decide(&self, id: i64, verb: &str) -> Resp {
+        let auth = format!("Bearer {MOD_TOKEN}");
+        self.request(
+            "POST",
+            &format!("/api/v1/moderation/comments/{id}/{verb}"),
+            &[("Authorization", &auth)],
+            b"",
+        )
+    }
+
+    /// The ids the bearer API lists with `status`.
+    pub fn listed(&self, status: &str) -> Vec<i64> {
+        let auth = format!("Bearer {MOD_TOKEN}");
+        let r = self.request(
+            "GET",
+            &format!("/api/v1/moderation/comments?status={status}"),
+            &[("Authorization", &auth)],
+            b"",
+        );
+        ids(&r.json())
     }
 
     /// Signs in at `/admin/login` as `name` with [`PASSWORD`].
@@ -373,6 +397,16 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&data[start..start + size]);
         data = &data[start + size + 2..];
     }
+}
+
+/// The ids of a thread answer's comments, in order.
+pub fn ids(list: &serde_json::Value) -> Vec<i64> {
+    list["comments"]
+        .as_array()
+        .expect("comments array")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("id"))
+        .collect()
 }
 
 /// Polls `f` until it returns `Some`, or panics after `timeout`.

@@ -1,0 +1,132 @@
+//! `AppState`: everything the handlers share, built once at start-up and passed in as axum state.
+
+use crate::answers::Answers;
+use crate::config::Config;
+use crate::demo::{self, Article};
+use crate::keys::Keys;
+use crate::limiter::Limiter;
+use crate::mail_links::LinkSigner;
+use crate::notify::Notifier;
+use crate::origins::Origins;
+use crate::privacy::IpHasher;
+use crate::revisions::Revisions;
+use crate::store::Store;
+use crate::traps::Decoys;
+use axum::body::Bytes;
+use axum::response::Html;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Password checks (Argon2, slow on purpose) that may run at once; sign-ins
+/// beyond that are answered 429 at once.
+pub const SIGN_IN_CHECKS: usize = 4;
+
+/// Bytes of thread answers kept in memory.
+const ANSWER_CACHE_BYTES: usize = 64 << 20;
+
+/// Cheap to clone (one reference count): axum clones the state for every
+/// extractor of every request.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
+    pub store: Arc<dyn Store>,
+    pub revisions: Arc<Revisions>,
+    /// Full thread answers per revision, serialised and compressed once.
+    pub answers: Arc<Answers>,
+    pub config: Arc<Config>,
+    pub post_limiter: Arc<Limiter>,
+    pub read_limiter: Arc<Limiter>,
+    pub login_limiter: Arc<Limiter>,
+    /// Permits for running password checks.
+    pub sign_ins: Arc<Semaphore>,
+    pub notifier: Arc<Notifier>,
+    pub link_signer: Arc<LinkSigner>,
+    pub decoys: Arc<Decoys>,
+    pub origins: Arc<Origins>,
+    pub ip_hasher: Arc<IpHasher>,
+    /// The page at `/`, rendered once; `Bytes` clones share it.
+    pub home: Html<Bytes>,
+}
+
+impl AppState {
+    /// Builds the state, reading the key file (made on first start) and
+    /// every thread revision.
+    pub async fn new(config: Config, store: Arc<dyn Store>) -> Result<Self, String> {
+        let revisions = Arc::new(Revisions::default());
+        revisions
+            .refresh(store.as_ref())
+            .await
+            .map_err(|e| format!("cannot load thread revisions: {e}"))?;
+        let article = match &config.demo.article {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read demo article {}: {e}", path.display()))?;
+                Some(
+                    Article::parse(&text)
+                        .ok_or_else(|| format!("demo article {} is empty", path.display()))?,
+                )
+            }
+            None => None,
+        };
+        let keys = Keys::load_or_create(&config.database.key_file(), store.as_ref()).await?;
+        let limits = &config.limits;
+        let post_limiter = Arc::new(Limiter::new(
+            limits.post_burst,
+            Duration::from_secs(limits.post_refill_seconds),
+            limits.tracked_clients,
+        ));
+        let read_limiter = Arc::new(Limiter::new(
+            limits.read_burst,
+            Duration::from_secs(1) / limits.read_per_second,
+            limits.tracked_clients,
+        ));
+        let per_minute = config.moderation.login_per_minute;
+        let login_limiter = Arc::new(Limiter::new(
+            per_minute,
+            Duration::from_secs(60) / per_minute,
+            limits.tracked_clients,
+        ));
+        let link_signer = LinkSigner::new(&keys.mail_link_key);
+        let notifier = Notifier::new(&config, link_signer.clone(), store.clone())?;
+        let last_id = store
+            .last_comment_id()
+            .await
+            .map_err(|e| format!("cannot read the last comment id: {e}"))?;
+        Ok(Self(Arc::new(Shared {
+            store,
+            revisions,
+            answers: Arc::new(Answers::new(ANSWER_CACHE_BYTES)),
+            post_limiter,
+            read_limiter,
+            login_limiter,
+            sign_ins: Arc::new(Semaphore::new(SIGN_IN_CHECKS)),
+            notifier: Arc::new(notifier),
+            link_signer: Arc::new(link_signer),
+            decoys: Arc::new(Decoys::new(&keys.mail_link_key, last_id)),
+            origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
+            ip_hasher: Arc::new(IpHasher::new(&keys.address_key)),
+            home: Html(Bytes::from(demo::page(article.as_ref()).0)),
+            config: Arc::new(config),
+        })))
+    }
+
+    /// Whether `name` is a moderator in the configuration now: a moderator
+    /// removed from it loses their sessions and mail links at once.
+    pub fn is_moderator(&self, name: &str) -> bool {
+        self.config
+            .moderation
+            .moderators
+            .iter()
+            .any(|m| m.name == name)
+    }
+}

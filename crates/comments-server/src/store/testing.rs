@@ -1,0 +1,133 @@
+//! A test double around the real SQLite store: it counts reads of the public list and can make decisions fail or take longer, to test what handlers do around the store.
+
+use super::sqlite::SqliteStore;
+use super::*;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+pub struct Hooked {
+    pub inner: SqliteStore,
+    /// How often the public list was read.
+    pub reads: AtomicUsize,
+    /// Decisions that fail as if the database were busy, before any work.
+    pub busy_decides: AtomicUsize,
+    /// How long a decision's call takes after its commit.
+    pub after_decide_ms: AtomicU64,
+}
+
+impl Hooked {
+    pub async fn open(dir: &std::path::Path) -> Self {
+        let inner = SqliteStore::open(&dir.join("c.db"), Duration::from_secs(5))
+            .await
+            .expect("open the test database");
+        Self {
+            inner,
+            reads: AtomicUsize::new(0),
+            busy_decides: AtomicUsize::new(0),
+            after_decide_ms: AtomicU64::new(0),
+        }
+    }
+
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::SeqCst)
+    }
+}
+
+impl Store for Hooked {
+    fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, Inserted> {
+        self.inner.insert_pending(c)
+    }
+    fn body_seen_since<'a>(&'a self, hash: &'a str, since: i64) -> StoreFuture<'a, bool> {
+        self.inner.body_seen_since(hash, since)
+    }
+    fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
+        self.inner.pending_counts(thread)
+    }
+    fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.approved(thread)
+    }
+    fn statuses<'a>(
+        &'a self,
+        hashes: &'a [String],
+    ) -> StoreFuture<'a, Vec<Option<(i64, CommentStatus)>>> {
+        self.inner.statuses(hashes)
+    }
+    fn queue<'a>(&'a self, q: &'a QueueQuery) -> StoreFuture<'a, Vec<ModerationItem>> {
+        self.inner.queue(q)
+    }
+    fn comment(&self, id: i64) -> StoreFuture<'_, Option<ModerationItem>> {
+        self.inner.comment(id)
+    }
+    fn approved_by_author<'a>(&'a self, key: &'a str) -> StoreFuture<'a, u64> {
+        self.inner.approved_by_author(key)
+    }
+    fn decide<'a>(&'a self, d: &'a Decisions) -> StoreFuture<'a, Decided> {
+        Box::pin(async move {
+            let busy = self.busy_decides.load(Ordering::SeqCst);
+            if busy > 0 {
+                self.busy_decides.store(busy - 1, Ordering::SeqCst);
+                return Err(StoreError::Busy);
+            }
+            let decided = self.inner.decide(d).await;
+            let ms = self.after_decide_ms.load(Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            decided
+        })
+    }
+    fn counts(&self, since: i64) -> StoreFuture<'_, Counts> {
+        self.inner.counts(since)
+    }
+    fn by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<OwnComment>> {
+        self.inner.by_token(hash)
+    }
+    fn delete_by_token<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, Option<Decision>> {
+        self.inner.delete_by_token(hash)
+    }
+    fn purge_author<'a>(
+        &'a self,
+        key: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)> {
+        self.inner.purge_author(key, actor)
+    }
+    fn last_comment_id(&self) -> StoreFuture<'_, i64> {
+        self.inner.last_comment_id()
+    }
+    fn purge(&self, addresses: i64, deleted: i64, now: i64) -> StoreFuture<'_, Purged> {
+        self.inner.purge(addresses, deleted, now)
+    }
+    fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
+        self.inner.create_session(session)
+    }
+    fn session<'a>(&'a self, hash: &'a str, now: i64) -> StoreFuture<'a, Option<Session>> {
+        self.inner.session(hash, now)
+    }
+    fn delete_session<'a>(&'a self, hash: &'a str) -> StoreFuture<'a, ()> {
+        self.inner.delete_session(hash)
+    }
+    fn end_sessions<'a>(&'a self, moderator: &'a str, actor: &'a str) -> StoreFuture<'a, u64> {
+        self.inner.end_sessions(moderator, actor)
+    }
+    fn audit(&self, limit: u32) -> StoreFuture<'_, Vec<AuditEntry>> {
+        self.inner.audit(limit)
+    }
+    fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>> {
+        self.inner.revisions_since(after)
+    }
+    fn meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, Option<String>> {
+        self.inner.meta(name)
+    }
+    fn set_meta_once<'a>(&'a self, n: &'a str, v: &'a str) -> StoreFuture<'a, String> {
+        self.inner.set_meta_once(n, v)
+    }
+    fn delete_meta<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
+        self.inner.delete_meta(name)
+    }
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        self.inner.ping()
+    }
+    fn close(&self) -> StoreFuture<'_, ()> {
+        self.inner.close()
+    }
+}

@@ -1,0 +1,200 @@
+//! The multi-process contract: several `comments-server serve` processes on one database, each with its own in-memory revisions, must all show readers every change, whoever made it. Any backend must pass it.
+
+mod support;
+
+use comments_api::ThreadKey;
+use comments_server::store::Store;
+use comments_server::store::sqlite::SqliteStore;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use support::{Server, eventually, ids};
+
+const THREADS: usize = 6;
+const READERS: [&str; 4] = [
+    "readeraaaaaaaaaaaaaaaaaa",
+    "readerbbbbbbbbbbbbbbbbbb",
+    "readercccccccccccccccccc",
+    "readerdddddddddddddddddd",
+];
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A small deterministic generator: the same run every time.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// What one reader's page holds for one thread on one instance: the
+/// widget's view, kept up to date by conditional GETs.
+#[derive(Default)]
+struct Page {
+    etag: Option<String>,
+    ids: Vec<i64>,
+}
+
+fn poll(s: &Server, thread: usize, page: &mut Page) {
+    let path = format!("/api/v1/threads/t{thread}/comments");
+    let headers: Vec<(&str, &str)> = page
+        .etag
+        .as_deref()
+        .map(|t| vec![("If-None-Match", t)])
+        .unwrap_or_default();
+    let r = s.request("GET", &path, &headers, b"");
+    match r.status {
+        304 => {}
+        200 => {
+            page.etag = r.header("etag").map(String::from);
+            page.ids = ids(&r.json());
+        }
+        other => panic!("poll answered {other}: {}", r.text()),
+    }
+}
+
+fn moderate(s: &Server, id: i64, verb: &str) {
+    let r = s.bearer_decide(id, verb);
+    assert!(
+        r.status == 200 || r.status == 404,
+        "{verb} {id}: {} {}",
+        r.status,
+        r.text()
+    );
+}
+
+/// Runs the contract against `instances` that share one database, whose
+/// truth `approved(thread)` reads.
+fn contract(instances: &[&Server], approved: &dyn Fn(&str) -> Vec<i64>, ops: usize) {
+    let n = instances.len();
+    // Post through one, approve through another: a poller on the first sees it.
+    let mut page = Page::default();
+    poll(instances[0], 0, &mut page);
+    let (id, _) = instances[0].post_comment("t0", "Ana", "first");
+    moderate(instances[n - 1], id, "approve");
+    let started = Instant::now();
+    eventually(Duration::from_secs(3), "an approval made elsewhere", || {
+        poll(instances[0], 0, &mut page);
+        (page.ids == vec![id]).then_some(())
+    });
+    println!(
+        "posted on instance 1, approved on instance {n}: seen on instance 1 after {:?}",
+        started.elapsed()
+    );
+
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut pages: HashMap<(usize, usize), Page> = HashMap::new();
+    let mut comments: Vec<(i64, String)> = vec![(id, String::new())];
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for i in 0..ops {
+        let at = instances[rng.below(n)];
+        let op = match rng.below(100) {
+            0..40 => "post",
+            40..70 => "approve",
+            70..82 => "reject",
+            82..97 => "delete",
+            _ => "purge",
+        };
+        *counts.entry(op).or_default() += 1;
+        match op {
+            "post" => {
+                let thread = rng.below(THREADS);
+                let reader = READERS[rng.below(READERS.len())];
+                let json = serde_json::json!({
+                    "author": "Ana", "body": format!("comment {i}"), "reader": reader,
+                });
+                let r = at.post_json(
+                    &format!("/api/v1/threads/t{thread}/comments"),
+                    &json.to_string(),
+                );
+                assert_eq!(r.status, 202, "{}", r.text());
+                let v = r.json();
+                comments.push((
+                    v["id"].as_i64().expect("id"),
+                    v["token"].as_str().expect("token").to_string(),
+                ));
+            }
+            "approve" | "reject" => {
+                let (id, _) = &comments[rng.below(comments.len())];
+                moderate(at, *id, op);
+            }
+            "delete" => {
+                let (_, token) = &comments[rng.below(comments.len())];
+                if !token.is_empty() {
+                    let json = serde_json::json!({ "token": token }).to_string();
+                    let r = at.post_json("/api/v1/comments/delete", &json);
+                    assert!(r.status == 200 || r.status == 404, "{}", r.text());
+                }
+            }
+            _ => {
+                let key = sha256_hex(READERS[rng.below(READERS.len())]);
+                let (ok, out) = at.moderate(&["purge-author", &key]);
+                assert!(ok, "{out}");
+            }
+        }
+        // Readers poll all along, on every instance, as open pages do.
+        let (reader_at, thread) = (rng.below(n), rng.below(THREADS));
+        poll(
+            instances[reader_at],
+            thread,
+            pages.entry((reader_at, thread)).or_default(),
+        );
+    }
+    println!("{ops} random operations on {n} instances: {counts:?}");
+
+    // Every page on every instance ends equal to the database.
+    let started = Instant::now();
+    for thread in 0..THREADS {
+        let truth = approved(&format!("t{thread}"));
+        for (k, s) in instances.iter().enumerate() {
+            let page = pages.entry((k, thread)).or_default();
+            eventually(
+                Duration::from_secs(5),
+                &format!("instance {} to show thread t{thread} as stored", k + 1),
+                || {
+                    poll(s, thread, page);
+                    (page.ids == truth).then_some(())
+                },
+            );
+        }
+    }
+    println!(
+        "every instance's pages equal the database {:?} after the last operation",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn two_processes_on_one_sqlite_file_show_readers_every_change() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("comments.db");
+    let a = Server::start_on(&db, &[]);
+    let b = Server::start_on(&db, &[]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let store = rt
+        .block_on(SqliteStore::open(&db, Duration::from_secs(5)))
+        .expect("open the shared file");
+    let approved = |thread: &str| -> Vec<i64> {
+        let key = ThreadKey::parse(thread).expect("key");
+        rt.block_on(store.approved(&key))
+            .expect("read")
+            .comments
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    contract(&[&a, &b], &approved, 300);
+}

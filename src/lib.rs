@@ -17,3 +17,6 @@ pub mod reltime;
 
 pub use app::{App, Options};
 pub use mount::mount;
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;

@@ -1,4 +1,4 @@
-//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-gzipped.
+//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-compressed (brotli and gzip, at their best).
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -41,6 +41,15 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::best());
     enc.write_all(bytes).expect("gzip into memory");
     enc.finish().expect("gzip into memory")
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        w.write_all(bytes).expect("brotli into memory");
+    }
+    out
 }
 
 fn write(path: &Path, bytes: &[u8]) {
@@ -107,13 +116,14 @@ fn main() {
     let digest = hasher.finalize();
     let build_id: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
 
-    let asset = |code: &mut String, path: &str, raw: &Path, gz: &Path| {
+    let asset = |code: &mut String, path: &str, raw: &Path, gz: &Path, br: &Path| {
         write!(
             code,
-            "Asset {{ path: {path:?}, mime: {:?}, raw: include_bytes!({:?}), gzip: include_bytes!({:?}) }}",
+            "Asset {{ path: {path:?}, mime: {:?}, raw: include_bytes!({:?}), gzip: include_bytes!({:?}), brotli: include_bytes!({:?}) }}",
             mime(path),
             raw.display().to_string(),
-            gz.display().to_string()
+            gz.display().to_string(),
+            br.display().to_string()
         )
         .expect("write to string");
     };
@@ -124,10 +134,12 @@ fn main() {
     for (i, (path, bytes)) in served.iter().enumerate() {
         let raw = out.join(format!("gz/{i}.raw"));
         let gz = out.join(format!("gz/{i}.gz"));
+        let br = out.join(format!("gz/{i}.br"));
         write(&raw, bytes);
         write(&gz, &gzip(bytes));
+        write(&br, &brotli(bytes));
         code.push_str("    ");
-        asset(&mut code, path, &raw, &gz);
+        asset(&mut code, path, &raw, &gz, &br);
         code.push_str(",\n");
     }
     code.push_str("];\n");
@@ -140,10 +152,12 @@ fn main() {
         .replace("__WIDGET_CSS__", &css);
     let raw = out.join("embed.js");
     let gz = out.join("embed.js.gz");
+    let br = out.join("embed.js.br");
     write(&raw, loader_src.as_bytes());
     write(&gz, &gzip(loader_src.as_bytes()));
+    write(&br, &brotli(loader_src.as_bytes()));
     code.push_str("pub static EMBED_JS: Option<Asset> = Some(");
-    asset(&mut code, "embed.js", &raw, &gz);
+    asset(&mut code, "embed.js", &raw, &gz, &br);
     code.push_str(");\n");
 
     match template {

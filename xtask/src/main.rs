@@ -6,6 +6,7 @@
 
 mod bench;
 mod setup;
+mod widget;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -61,13 +62,15 @@ fn cargo() -> Command {
     c
 }
 
-/// Builds the widget (trunk, release, wasm-opt) into `dist/`.
+/// Builds the widget into `dist/`: trunk (release), then the finishing
+/// steps (wasm-opt, minified names, terser; see `widget.rs`).
 fn build_widget(tools: &setup::Tools) -> Step {
     run(cargo().args(["fetch", "--quiet"]))?;
     run(Command::new(&tools.trunk)
         .current_dir(root())
         .env("PATH", tools.path_with_tools())
-        .args(["build", "--release"]))
+        .args(["build", "--release"]))?;
+    widget::finish(tools)
 }
 
 fn build_server(release: bool) -> Step {

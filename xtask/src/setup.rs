@@ -18,6 +18,8 @@ pub enum Need {
 
 pub struct Tools {
     pub trunk: PathBuf,
+    /// The npm prefix the tools are installed under (its `node_modules` has acorn, for `glue.mjs`).
+    pub npm_dir: PathBuf,
     /// Holds `wasm-opt` (npm binaryen) and `terser`; goes first on PATH for trunk.
     pub npm_bin: PathBuf,
     pub chromium: PathBuf,
@@ -97,8 +99,12 @@ fn ensure_wasm_target() -> Result<(), Failure> {
 
 /// wasm-opt from npm's binaryen (Debian's is too old for current Chromium)
 /// and terser, which minifies the wasm-bindgen glue.
+fn npm_prefix() -> PathBuf {
+    home().join(".cache/comments-tools/npm")
+}
+
 fn ensure_npm_tools() -> Result<PathBuf, Failure> {
-    let prefix = home().join(".cache/comments-tools/npm");
+    let prefix = npm_prefix();
     let bin = prefix.join("node_modules/.bin");
     let wasm_opt_ok = version_of(&bin.join("wasm-opt"))
         .is_some_and(|v| v.contains(&format!("version {BINARYEN}")));
@@ -164,6 +170,7 @@ pub fn ensure(need: Need) -> Result<Tools, Failure> {
     };
     Ok(Tools {
         trunk,
+        npm_dir: npm_prefix(),
         npm_bin,
         chromium,
         chromedriver,

@@ -1,5 +1,6 @@
-//! The widget files compiled into the binary (`embed.js`, glue, wasm, CSS) and how they are served.
+//! The widget files compiled into the binary (`embed.js`, glue, wasm, CSS), how they are served (brotli or gzip as the browser accepts), and the widget's size budget.
 
+use crate::encoding::Encoding;
 use crate::error::AppError;
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
@@ -7,12 +8,24 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::ErrorCode;
 
-/// One embedded file, raw and gzipped.
+/// One embedded file, raw and pre-compressed.
 pub struct Asset {
     pub path: &'static str,
     pub mime: &'static str,
     pub raw: &'static [u8],
     pub gzip: &'static [u8],
+    pub brotli: &'static [u8],
+}
+
+impl Asset {
+    /// The file in `coding`.
+    pub fn body(&self, coding: Encoding) -> &'static [u8] {
+        match coding {
+            Encoding::Identity => self.raw,
+            Encoding::Gzip => self.gzip,
+            Encoding::Brotli => self.brotli,
+        }
+    }
 }
 
 mod embedded {
@@ -28,24 +41,9 @@ const LOADER_CACHE: &str = "public, max-age=300";
 /// Files under `/w/{build}/` never change: their directory is a content hash.
 const IMMUTABLE_CACHE: &str = "public, max-age=31536000, immutable";
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|enc| {
-            let mut parts = enc.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|p| p.replace(' ', "") == "q=0");
-            name.eq_ignore_ascii_case("gzip") && !refused
-        })
-}
-
 fn serve(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
-    let gz = accepts_gzip(headers);
-    let body = if gz { asset.gzip } else { asset.raw };
-    let mut res = body.into_response();
+    let coding = Encoding::negotiate(headers);
+    let mut res = asset.body(coding).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.mime));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
@@ -54,8 +52,8 @@ fn serve(asset: &Asset, headers: &HeaderMap, cache: &'static str) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if gz {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(value) = coding.header() {
+        h.insert(header::CONTENT_ENCODING, value);
     }
     res
 }
@@ -82,47 +80,85 @@ pub async fn file(
     Ok(serve(asset, &headers, IMMUTABLE_CACHE))
 }
 
-/// The widget's transfer size, raw and gzip, as readers download it:
-/// wasm + JS glue + CSS, and the loader separately.
+/// What a reader downloads, per coding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sizes {
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+impl Sizes {
+    fn of(a: &Asset) -> Self {
+        Self {
+            raw: a.raw.len(),
+            gzip: a.gzip.len(),
+            brotli: a.brotli.len(),
+        }
+    }
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            raw: self.raw + other.raw,
+            gzip: self.gzip + other.gzip,
+            brotli: self.brotli + other.brotli,
+        }
+    }
+}
+
+/// The budgets `cargo xtask size --check` holds the widget to, in bytes.
+pub const WIDGET_BROTLI_BUDGET: usize = 58 * 1024;
+pub const WIDGET_GZIP_BUDGET: usize = 68 * 1024;
+pub const LOADER_GZIP_BUDGET: usize = 1024;
+
+/// The widget's transfer size as readers download it: wasm + JS glue +
+/// CSS, and the loader separately.
 pub struct TransferSize {
-    pub widget_raw: usize,
-    pub widget_gzip: usize,
-    pub loader_raw: usize,
-    pub loader_gzip: usize,
+    pub widget: Sizes,
+    pub loader: Sizes,
+}
+
+impl TransferSize {
+    /// What is over budget, in words; empty when all fits.
+    pub fn over_budget(&self) -> Vec<String> {
+        let mut over = Vec::new();
+        let kb = |n: usize| n as f64 / 1024.0;
+        if self.widget.brotli > WIDGET_BROTLI_BUDGET {
+            over.push(format!(
+                "widget {:.1} KB brotli, budget {:.0} KB",
+                kb(self.widget.brotli),
+                kb(WIDGET_BROTLI_BUDGET)
+            ));
+        }
+        if self.widget.gzip > WIDGET_GZIP_BUDGET {
+            over.push(format!(
+                "widget {:.1} KB gzip, budget {:.0} KB",
+                kb(self.widget.gzip),
+                kb(WIDGET_GZIP_BUDGET)
+            ));
+        }
+        if self.loader.gzip > LOADER_GZIP_BUDGET {
+            over.push(format!(
+                "loader {} bytes gzip, budget {LOADER_GZIP_BUDGET}",
+                self.loader.gzip
+            ));
+        }
+        over
+    }
+}
+
+/// The files a reader's browser fetches for the widget.
+pub fn widget_files() -> impl Iterator<Item = &'static Asset> {
+    FILES.iter().filter(|a| {
+        a.path.ends_with(".wasm") || a.path.ends_with(".js") || a.path.ends_with(".css")
+    })
 }
 
 pub fn transfer_size() -> Option<TransferSize> {
     let loader = EMBED_JS.as_ref()?;
-    let (raw, gzip) = FILES
-        .iter()
-        .filter(|a| {
-            a.path.ends_with(".wasm") || a.path.ends_with(".js") || a.path.ends_with(".css")
-        })
-        .fold((0, 0), |(r, g), a| (r + a.raw.len(), g + a.gzip.len()));
+    let widget = widget_files().fold(Sizes::default(), |sum, a| sum.add(Sizes::of(a)));
     Some(TransferSize {
-        widget_raw: raw,
-        widget_gzip: gzip,
-        loader_raw: loader.raw.len(),
-        loader_gzip: loader.gzip.len(),
+        widget,
+        loader: Sizes::of(loader),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gzip_negotiation() {
-        let mut h = HeaderMap::new();
-        assert!(!accepts_gzip(&h));
-        h.insert(
-            header::ACCEPT_ENCODING,
-            "gzip, deflate, br".parse().unwrap(),
-        );
-        assert!(accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, "br, gzip;q=0".parse().unwrap());
-        assert!(!accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, "GZIP;q=0.5".parse().unwrap());
-        assert!(accepts_gzip(&h));
-    }
 }

@@ -26,7 +26,7 @@ USAGE:
     comments-server hash-password                   read a password on stdin, print its Argon2id hash
     comments-server [--config FILE] backup FILE     copy the database, safe while serving
     comments-server [--config FILE] restore FILE    replace all comments with a backup's
-    comments-server widget-size
+    comments-server widget-size [--check]                fail above the size budgets
 
 Without --config, ./comments.toml is read if it exists. COMMENTS_* environment
 variables override the file (see README). With no configuration at all the
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     }
     let command = args.first().cloned().unwrap_or_else(|| "serve".into());
     if command == "widget-size" {
-        return widget_size();
+        return widget_size(args.iter().any(|a| a == "--check"));
     }
     if command == "hash-password" {
         return hash_password();
@@ -249,32 +249,49 @@ fn hash_password() -> ExitCode {
     }
 }
 
-fn widget_size() -> ExitCode {
-    match assets::transfer_size() {
-        Some(s) => {
-            println!(
-                "widget (wasm + JS + CSS): {} bytes raw, {} bytes gzip ({:.1} KB gzip)",
-                s.widget_raw,
-                s.widget_gzip,
-                s.widget_gzip as f64 / 1024.0
-            );
-            println!(
-                "loader (embed.js):        {} bytes raw, {} bytes gzip",
-                s.loader_raw, s.loader_gzip
-            );
-            for a in assets::FILES {
-                println!(
-                    "  {:<40} {:>8} raw {:>8} gzip",
-                    a.path,
-                    a.raw.len(),
-                    a.gzip.len()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        None => {
-            eprintln!("this binary was built without the widget: run `cargo xtask build` first");
-            ExitCode::FAILURE
-        }
+/// `widget-size [--check]`: raw, gzip and brotli sizes per file; with
+/// `--check`, fails when the widget or the loader is over its budget.
+fn widget_size(check: bool) -> ExitCode {
+    let Some(s) = assets::transfer_size() else {
+        eprintln!("this binary was built without the widget: run `cargo xtask build` first");
+        return ExitCode::FAILURE;
+    };
+    let kb = |n: usize| n as f64 / 1024.0;
+    println!("{:<40} {:>9} {:>9} {:>9}", "file", "raw", "gzip", "brotli");
+    for a in assets::widget_files() {
+        println!(
+            "  {:<38} {:>9} {:>9} {:>9}",
+            a.path,
+            a.raw.len(),
+            a.gzip.len(),
+            a.brotli.len()
+        );
     }
+    let w = s.widget;
+    println!(
+        "{:<40} {:>9} {:>9} {:>9}   ({:.1} KB gzip, {:.1} KB brotli; budgets {:.0} and {:.0} KB)",
+        "widget (wasm + JS + CSS)",
+        w.raw,
+        w.gzip,
+        w.brotli,
+        kb(w.gzip),
+        kb(w.brotli),
+        kb(assets::WIDGET_GZIP_BUDGET),
+        kb(assets::WIDGET_BROTLI_BUDGET),
+    );
+    let l = s.loader;
+    println!(
+        "{:<40} {:>9} {:>9} {:>9}   (budget {} bytes gzip)",
+        "loader (embed.js)",
+        l.raw,
+        l.gzip,
+        l.brotli,
+        assets::LOADER_GZIP_BUDGET
+    );
+    let over = s.over_budget();
+    if check && !over.is_empty() {
+        eprintln!("over budget: {}", over.join("; "));
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

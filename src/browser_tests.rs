@@ -1,9 +1,12 @@
 //! Widget component tests in headless Chromium (wasm-bindgen-test): mount, type, click, read the DOM.
+//!
+//! They live inside the crate so that it can be a `cdylib` alone: with
+//! `rlib` beside it, cargo builds the shipped wasm without LTO.
 
+use crate::i18n::{EN, FR, Lang};
+use crate::own::OwnComments;
+use crate::{App, Options, mount};
 use comments_api::PendingComment;
-use comments_widget::i18n::{EN, FR, Lang};
-use comments_widget::own::OwnComments;
-use comments_widget::{App, Options, mount};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -1,0 +1,179 @@
+// Finishing the wasm-bindgen glue for the shipped widget, with acorn (terser's own parser).
+//
+//   node glue.mjs NPM_DIR prune GLUE
+//     removes the classes that dependencies export to JavaScript (the widget
+//     exports only `mount`; server_fn's wasm-streams exports three stream
+//     classes nobody calls) and prints, one per line, the wasm exports the
+//     glue still uses.
+//   node glue.mjs NPM_DIR exports WASM
+//     prints the wasm module's export names, one per line.
+//   node glue.mjs NPM_DIR rename GLUE WASM MAP
+//     renames the glue's imports and export uses to the names wasm-opt
+//     minified (MAP is its JSON mapping), drops the imports the optimised
+//     wasm no longer has, and checks that glue and wasm agree.
+//
+// Edits are made on the source text at the syntax tree's positions, so the
+// glue's code is never re-printed; terser minifies it afterwards.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const [npmDir, command, gluePath, wasmPath, mapPath] = process.argv.slice(2);
+const acorn = createRequire(`${npmDir}/package.json`)("acorn");
+
+function fail(message) {
+  console.error(`glue.mjs: ${message}`);
+  process.exit(1);
+}
+
+function parse(text) {
+  return acorn.parse(text, { ecmaVersion: "latest", sourceType: "module" });
+}
+
+/** Calls `visit` on every node under `node`. */
+function walk(node, visit) {
+  if (!node || typeof node.type !== "string") return;
+  visit(node);
+  for (const key of Object.keys(node)) {
+    const child = node[key];
+    if (Array.isArray(child)) child.forEach((c) => walk(c, visit));
+    else if (child && typeof child.type === "string") walk(child, visit);
+  }
+}
+
+/** Applies `[start, end, text]` edits to `source`. */
+function apply(source, edits) {
+  edits.sort((a, b) => b[0] - a[0]);
+  let out = source;
+  let last = Infinity;
+  for (const [start, end, text] of edits) {
+    if (end > last) fail("overlapping edits");
+    out = out.slice(0, start) + text + out.slice(end);
+    last = start;
+  }
+  return out;
+}
+
+const keyName = (p) => (p.key.type === "Identifier" ? p.key.name : p.key.value);
+
+/** The names used as `wasm.NAME`: the glue's uses of the module's exports. */
+function exportUses(ast) {
+  const uses = [];
+  walk(ast, (n) => {
+    if (
+      n.type === "MemberExpression" &&
+      !n.computed &&
+      n.object.type === "Identifier" &&
+      n.object.name === "wasm" &&
+      n.property.type === "Identifier"
+    ) {
+      uses.push(n.property);
+    }
+  });
+  return uses;
+}
+
+function prune() {
+  const source = readFileSync(gluePath, "utf8");
+  const ast = parse(source);
+  const classes = ast.body
+    .filter((s) => s.type === "ExportNamedDeclaration" && s.declaration?.type === "ClassDeclaration")
+    .map((s) => s.declaration.id.name);
+  // The class, its Symbol.dispose line and its FinalizationRegistry all name it.
+  const edits = ast.body
+    .filter((s) => classes.some((c) => source.slice(s.start, s.end).includes(c)))
+    .map((s) => [s.start, s.end, ""]);
+  const pruned = apply(source, edits);
+  writeFileSync(gluePath, pruned);
+  const used = new Set(exportUses(parse(pruned)).map((p) => p.name));
+  console.error(`glue.mjs: removed ${classes.length} exported classes (${classes.join(", ")})`);
+  process.stdout.write([...used].sort().join("\n") + "\n");
+}
+
+function rename() {
+  const source = readFileSync(gluePath, "utf8");
+  const map = JSON.parse(readFileSync(mapPath, "utf8"));
+  const module = new WebAssembly.Module(readFileSync(wasmPath));
+  const wasmImports = WebAssembly.Module.imports(module);
+  const wasmExports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const modules = new Set(wasmImports.map((i) => i.module));
+  if (modules.size > 1) fail(`expected one import module, found ${[...modules].join(", ")}`);
+  const newModule = [...modules][0] ?? "a";
+  const importNames = new Map(map.imports.map(([mod, from, to]) => [`${mod}\u0000${from}`, to]));
+  const exportNames = new Map(map.exports.map(([from, to]) => [from, to]));
+  const ast = parse(source);
+  const edits = [];
+
+  // The imports object: the object literal with the most known import names,
+  // and the object that names its module.
+  let importObject = null;
+  let best = 0;
+  walk(ast, (n) => {
+    if (n.type !== "ObjectExpression") return;
+    const known = n.properties.filter(
+      (p) => p.type === "Property" && map.imports.some(([, from]) => from === keyName(p)),
+    ).length;
+    if (known > best) {
+      best = known;
+      importObject = n;
+    }
+  });
+  if (!importObject) fail("no imports object in the glue");
+  let oldModule = null;
+  walk(ast, (n) => {
+    if (n.type !== "Property" || n.value.type !== "Identifier" || typeof n.key.value !== "string") return;
+    if (!map.imports.some(([mod]) => mod === n.key.value)) return;
+    oldModule = n.key.value;
+    edits.push([n.key.start, n.key.end, JSON.stringify(newModule)]);
+  });
+  if (oldModule === null) fail("no property names the imports' module");
+  let dropped = 0;
+  for (const p of importObject.properties) {
+    if (p.type !== "Property") continue;
+    const name = keyName(p);
+    const to = importNames.get(`${oldModule}\u0000${name}`);
+    if (to !== undefined) {
+      edits.push([p.key.start, p.key.end, JSON.stringify(to)]);
+    } else if (name.startsWith("__wbg") || name.startsWith("__wbindgen")) {
+      // An import the optimised wasm dropped: its function goes too.
+      const end = source[p.end] === "," ? p.end + 1 : p.end;
+      edits.push([p.start, end, ""]);
+      dropped += 1;
+    }
+  }
+  for (const id of exportUses(ast)) {
+    const to = exportNames.get(id.name);
+    if (to === undefined) fail(`the glue uses wasm.${id.name}, which the wasm does not export`);
+    edits.push([id.start, id.end, to]);
+  }
+  const renamed = apply(source, edits);
+  writeFileSync(gluePath, renamed);
+
+  // Check: every import the wasm asks for is provided, every use is exported.
+  const check = parse(renamed);
+  const wanted = new Set(wasmImports.map((i) => i.name));
+  let provided = new Set();
+  walk(check, (n) => {
+    if (n.type !== "ObjectExpression") return;
+    const keys = new Set(n.properties.filter((p) => p.type === "Property").map(keyName));
+    const hits = [...keys].filter((k) => wanted.has(k)).length;
+    if (hits > [...provided].filter((k) => wanted.has(k)).length) provided = keys;
+  });
+  const missing = wasmImports.filter((i) => !provided.has(i.name)).map((i) => i.name);
+  if (missing.length) fail(`the glue does not provide ${missing.join(", ")}`);
+  const unknown = exportUses(check)
+    .map((p) => p.name)
+    .filter((n) => !wasmExports.has(n));
+  if (unknown.length) fail(`the glue uses exports the wasm lacks: ${unknown.join(", ")}`);
+  console.error(
+    `glue.mjs: ${wasmImports.length} imports and ${wasmExports.size} exports renamed, ${dropped} unused imports dropped`,
+  );
+}
+
+if (command === "prune") prune();
+else if (command === "exports") {
+  const module = new WebAssembly.Module(readFileSync(gluePath));
+  process.stdout.write(WebAssembly.Module.exports(module).map((e) => e.name).join("\n") + "\n");
+}
+else if (command === "rename") rename();
+else fail("usage: node glue.mjs NPM_DIR (prune GLUE | exports WASM | rename GLUE WASM MAP)");

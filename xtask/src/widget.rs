@@ -1,0 +1,71 @@
+//! Finishing the trunk-built widget for readers: what trunk cannot do.
+//!
+//! 1. `glue.mjs prune` removes the JavaScript classes dependencies export
+//!    (server_fn's wasm-streams brings three that nothing calls) and lists
+//!    the wasm exports the glue still uses.
+//! 2. wasm-opt removes every other export, optimises for size (`-Oz`,
+//!    which also drops the code and imports only those exports needed) and
+//!    minifies import, export and module names, printing the mapping.
+//! 3. `glue.mjs rename` rewrites the glue to those names, drops the imports
+//!    that are gone, and checks that glue and wasm agree.
+//! 4. terser minifies the glue.
+
+use crate::setup::Tools;
+use crate::{Failure, Step, root};
+use std::path::Path;
+use std::process::Command;
+
+/// The wasm features the build targets (as trunk's defaults did).
+const FEATURES: &[&str] = &["--enable-bulk-memory", "--enable-nontrapping-float-to-int"];
+
+/// Runs `cmd`, returning its standard output; its standard error passes through.
+fn output(cmd: &mut Command) -> Result<String, Failure> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("xtask: $ {shown}");
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Failure(format!("cannot start {shown}: {e}")))?;
+    if !out.status.success() {
+        return Err(Failure(format!("{shown} failed ({})", out.status)));
+    }
+    String::from_utf8(out.stdout).map_err(|_| Failure(format!("{shown} printed no UTF-8")))
+}
+
+fn node(tools: &Tools, args: &[&Path]) -> Command {
+    let mut c = Command::new("node");
+    c.arg(root().join("xtask/glue.mjs")).arg(&tools.npm_dir);
+    c.args(args);
+    c
+}
+
+pub fn finish(tools: &Tools) -> Step {
+    let dist = root().join("dist");
+    let glue = dist.join("comments-widget.js");
+    let wasm = dist.join("comments-widget_bg.wasm");
+    let used = output(&mut node(tools, &[Path::new("prune"), &glue]))?;
+    let used: Vec<&str> = used.lines().collect();
+    let all = output(&mut node(tools, &[Path::new("exports"), &wasm]))?;
+    let mut opt = Command::new(tools.npm_bin.join("wasm-opt"));
+    opt.arg(&wasm).args(FEATURES);
+    for name in all.lines().filter(|n| !used.contains(n)) {
+        opt.arg("--remove-exports")
+            .arg("--pass-arg")
+            .arg(format!("remove-exports@{name}"));
+    }
+    let finished = dist.join("comments-widget_bg.wasm.tmp");
+    opt.args(["-Oz", "--minify-imports-and-exports-and-modules", "-o"])
+        .arg(&finished);
+    let mapping = output(&mut opt)?;
+    std::fs::rename(&finished, &wasm).map_err(|e| Failure(format!("{}: {e}", wasm.display())))?;
+    let map = root().join("target/widget-names.json");
+    std::fs::write(&map, mapping).map_err(|e| Failure(format!("{}: {e}", map.display())))?;
+    output(&mut node(tools, &[Path::new("rename"), &glue, &wasm, &map]))?;
+    output(
+        Command::new(tools.npm_bin.join("terser"))
+            .arg(&glue)
+            .args(["--module", "--compress", "--mangle", "--output"])
+            .arg(&glue),
+    )?;
+    Ok(())
+}

@@ -3,13 +3,14 @@
 use crate::client::Client;
 use crate::form::CommentForm;
 use crate::i18n::Lang;
-use crate::list::CommentList;
+use crate::list;
 use crate::own::OwnComments;
 use crate::poll;
 use comments_api::limits::STATUS_MAX_TOKENS;
 use comments_api::{
     Comment, CommentStatus, ErrorCode, PageContext, PendingComment, StatusResponse,
 };
+use leptos::html;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -58,19 +59,24 @@ pub struct PollState {
     pub mail: bool,
 }
 
-/// The reactive state of one thread, shared by the list, the form and the
-/// poller. Few signal types keep the wasm small: each one is compiled anew.
+/// The state of one thread, shared by the list, the form and the poller.
+/// The comments are not a signal: the list is kept in the DOM by hand
+/// (`list.rs`), after each change. Few signal types keep the wasm small:
+/// each one is compiled anew.
 #[derive(Clone, Copy)]
 pub struct ThreadState {
-    pub comments: RwSignal<Comments>,
+    pub comments: StoredValue<Comments>,
     pub notice: RwSignal<Option<Notice>>,
     pub poll: RwSignal<PollState>,
+    pub list: NodeRef<html::Ol>,
+    pub empty: NodeRef<html::P>,
+    pub lang: Lang,
 }
 
 impl ThreadState {
-    pub fn new(mine: Vec<PendingComment>) -> Self {
+    pub fn new(mine: Vec<PendingComment>, lang: Lang) -> Self {
         Self {
-            comments: RwSignal::new(Comments {
+            comments: StoredValue::new(Comments {
                 approved: Vec::new(),
                 mine,
             }),
@@ -80,7 +86,27 @@ impl ThreadState {
                 failed: false,
                 mail: false,
             }),
+            list: NodeRef::new(),
+            empty: NodeRef::new(),
+            lang,
         }
+    }
+
+    /// Changes the comments, then the list.
+    pub fn change(&self, f: impl FnOnce(&mut Comments)) {
+        self.comments.update_value(f);
+        self.show();
+    }
+
+    /// Brings the list up to date with the comments.
+    pub fn show(&self) {
+        let (Some(list), Some(empty)) = (self.list.get_untracked(), self.empty.get_untracked())
+        else {
+            return;
+        };
+        let now = self.poll.with_untracked(|p| p.now);
+        self.comments
+            .with_value(|c| list::show(&list, &empty, c, self.lang, now));
     }
 
     /// Shows an error; `code` marks the field at fault.
@@ -94,7 +120,7 @@ impl ThreadState {
     pub fn reconcile(&self, asked: &[PendingComment], answer: &StatusResponse, own: &OwnComments) {
         let mut rejected = false;
         let mut changed = false;
-        self.comments.update(|c| {
+        self.change(|c| {
             for (mine, entry) in asked.iter().zip(&answer.statuses) {
                 match entry.status {
                     Some(CommentStatus::Pending) => continue,
@@ -107,7 +133,7 @@ impl ThreadState {
                                 Comment {
                                     id: mine.id,
                                     author: mine.author.clone(),
-                                    body: mine.body.clone(),
+                                    html: mine.html.clone(),
                                     created_at: mine.created_at,
                                 },
                             );
@@ -126,7 +152,7 @@ impl ThreadState {
             self.notice.set(Some(Notice::Rejected));
         } else if changed
             && self.notice.get_untracked() == Some(Notice::Pending)
-            && self.comments.with_untracked(|c| c.mine.is_empty())
+            && self.comments.with_value(|c| c.mine.is_empty())
         {
             self.notice.set(None);
         }
@@ -145,19 +171,21 @@ struct Poller {
 impl Poller {
     /// One poll: the thread (conditional GET), then the reader's pending comments.
     async fn tick(&self) -> bool {
+        // What the reader has kept shows at once, whatever the network does.
+        self.state.show();
         let tag = self.etag.borrow().clone();
         let mut mail = self.state.poll.with_untracked(|p| p.mail);
         let mut ok = match self.client.thread(&self.thread, tag.as_deref()).await {
             Ok(Some((page, new_tag))) => {
                 mail = page.mail;
-                self.state.comments.update(|c| c.approved = page.comments);
+                self.state.change(|c| c.approved = page.comments);
                 *self.etag.borrow_mut() = new_tag;
                 true
             }
             Ok(None) => true,
             Err(_) => false,
         };
-        let asked = self.state.comments.with_untracked(|c| c.mine.clone());
+        let asked = self.state.comments.with_value(|c| c.mine.clone());
         // The server answers at most 50 tokens a request.
         for batch in asked.chunks(STATUS_MAX_TOKENS) {
             let tokens: Vec<String> = batch.iter().map(|c| c.token.clone()).collect();
@@ -166,11 +194,15 @@ impl Poller {
                 Err(_) => ok = false,
             }
         }
+        let now = js_sys::Date::now();
         self.state.poll.set(PollState {
-            now: js_sys::Date::now(),
+            now,
             failed: !ok,
             mail,
         });
+        if let Some(list) = self.state.list.get_untracked() {
+            list::dates(&list, self.state.lang, now);
+        }
         ok
     }
 }
@@ -178,7 +210,7 @@ impl Poller {
 #[component]
 pub fn App(options: Options) -> impl IntoView {
     let own = OwnComments::new(&options.api_base, &options.thread);
-    let state = ThreadState::new(own.load());
+    let state = ThreadState::new(own.load(), options.lang);
     let client = Client::new(&options.api_base);
     let text = options.lang.text();
 
@@ -193,6 +225,32 @@ pub fn App(options: Options) -> impl IntoView {
         let poller = Rc::clone(&poller);
         async move { poller.tick().await }
     });
+
+    // The author may withdraw a comment that awaits moderation: one
+    // listener for every item's button.
+    let withdraw = {
+        let (client, own) = (client.clone(), own.clone());
+        move |ev: leptos::ev::MouseEvent| {
+            let Some(id) = list::withdrawn(&ev) else {
+                return;
+            };
+            let token = state
+                .comments
+                .with_value(|c| c.mine.iter().find(|m| m.id == id).map(|m| m.token.clone()));
+            let (Some(token), client, own) = (token, client.clone(), own.clone()) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                match client.delete(&token).await {
+                    Ok(()) => state.change(|c| {
+                        c.mine.retain(|m| m.id != id);
+                        own.save(&c.mine);
+                    }),
+                    Err(_) => state.error(text.network.to_string(), None),
+                }
+            });
+        }
+    };
 
     // The live region stays in the DOM; only its text and class change, so
     // screen readers announce every new message.
@@ -211,7 +269,8 @@ pub fn App(options: Options) -> impl IntoView {
     view! {
         <section class="cw-thread" lang=options.lang.tag() aria-label=text.heading>
             <h2 class="cw-heading">{text.heading}</h2>
-            <CommentList state=state lang=options.lang client=client.clone() own=own.clone() />
+            <p class="cw-empty" hidden node_ref=state.empty>{text.empty}</p>
+            <ol class="cw-list" node_ref=state.list on:click=withdraw></ol>
             {move || {
                 state
                     .poll

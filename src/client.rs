@@ -1,14 +1,9 @@
-//! Calls to the comment server's public API (`/api/v1`) over the browser's `fetch`.
-//!
-//! `fetch` is called through web-sys directly: a wrapper crate (gloo-net)
-//! cost about 8 KB of gzipped wasm for features the widget does not use.
+//! Calls to the comment server's public API (`/api/v1`), with gloo-net's `fetch`.
 
 use crate::json;
 use crate::json::ThreadAnswer;
 use comments_api::{Accepted, ErrorCode, NewComment, StatusResponse};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 
 /// Why a call failed, in the terms the widget explains to readers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,46 +30,24 @@ fn internal() -> Failure {
     }
 }
 
-/// One `fetch`. Any rejection (offline, refused, CORS) is a network failure.
-async fn fetch(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<String>,
-) -> Result<Response, Failure> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let h = Headers::new().map_err(|_| internal())?;
-    for (k, v) in headers {
-        h.set(k, v).map_err(|_| internal())?;
-    }
-    init.set_headers(&h);
-    if let Some(body) = body {
-        init.set_body(&body.into());
-    }
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| internal())?;
-    let window = web_sys::window().ok_or(Failure::Network)?;
-    JsFuture::from(window.fetch_with_request(&request))
+/// Sends a request. Any rejection (offline, refused, CORS) is a network failure.
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, Failure> {
+    request
+        .map_err(|_| internal())?
+        .send()
         .await
-        .map_err(|_| Failure::Network)?
-        .dyn_into::<Response>()
         .map_err(|_| Failure::Network)
-}
-
-async fn text(resp: &Response) -> Option<String> {
-    JsFuture::from(resp.text().ok()?).await.ok()?.as_string()
-}
-
-fn header(resp: &Response, name: &str) -> Option<String> {
-    resp.headers().get(name).ok().flatten()
 }
 
 /// Turns a non-success response into a [`Failure`], reading our error body
 /// when there is one and falling back on the status code.
 async fn failure(resp: Response) -> Failure {
-    let retry_after = header(&resp, "retry-after").and_then(|v| v.trim().parse().ok());
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse().ok());
     let status = resp.status();
-    let from_body = text(&resp).await.and_then(|t| json::error_code(&t));
+    let from_body = resp.text().await.ok().and_then(|t| json::error_code(&t));
     let code = from_body.unwrap_or(match status {
         413 => ErrorCode::PayloadTooLarge,
         429 => ErrorCode::RateLimited,
@@ -86,7 +59,7 @@ async fn failure(resp: Response) -> Failure {
 
 /// Reads a success body with `read`; a body that does not parse is a server fault.
 async fn json_body<T>(resp: Response, read: fn(&str) -> Option<T>) -> Result<T, Failure> {
-    let body = text(&resp).await.ok_or(Failure::Network)?;
+    let body = resp.text().await.map_err(|_| Failure::Network)?;
     read(&body).ok_or_else(internal)
 }
 
@@ -106,13 +79,11 @@ impl Client {
     }
 
     async fn post_json(&self, url: &str, body: String) -> Result<Response, Failure> {
-        let resp = fetch(
-            "POST",
-            url,
-            &[("Content-Type", "application/json")],
-            Some(body),
-        )
-        .await?;
+        let request = RequestBuilder::new(url)
+            .method(gloo_net::http::Method::POST)
+            .header("Content-Type", "application/json")
+            .body(body);
+        let resp = send(request).await?;
         if resp.ok() {
             Ok(resp)
         } else {
@@ -127,18 +98,15 @@ impl Client {
         thread: &str,
         etag: Option<&str>,
     ) -> Result<Option<(ThreadAnswer, Option<String>)>, Failure> {
-        let conditional = etag.map(|tag| ("If-None-Match", tag));
-        let resp = fetch(
-            "GET",
-            &self.thread_url(thread),
-            conditional.as_slice(),
-            None,
-        )
-        .await?;
+        let mut request = Request::get(&self.thread_url(thread));
+        if let Some(tag) = etag {
+            request = request.header("If-None-Match", tag);
+        }
+        let resp = send(request.build()).await?;
         match resp.status() {
             304 => Ok(None),
             200 => {
-                let tag = header(&resp, "etag");
+                let tag = resp.headers().get("etag");
                 Ok(Some((json_body(resp, json::thread_answer).await?, tag)))
             }
             _ => Err(failure(resp).await),

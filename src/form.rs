@@ -125,12 +125,13 @@ pub fn CommentForm(
             match client.post(&thread, &comment).await {
                 Ok(accepted) => {
                     OwnComments::remember_name(&comment.author);
-                    state.comments.update(|c| {
+                    state.change(|c| {
                         c.mine.push(PendingComment {
                             id: accepted.id,
                             token: accepted.token,
                             author: comment.author,
                             body: comment.body,
+                            html: accepted.html,
                             created_at: js_sys::Date::now() as i64,
                         });
                         own.save(&c.mine);

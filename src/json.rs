@@ -4,6 +4,7 @@
 //! so the few shapes the widget exchanges are mapped here by hand, against
 //! the same `comments-api` types the server serialises with serde.
 
+use comments_api::render::escape;
 use comments_api::{
     Accepted, Comment, CommentStatus, ErrorCode, NewComment, PendingComment, StatusEntry,
     StatusResponse,
@@ -50,7 +51,7 @@ fn comment(v: &JsValue) -> Option<Comment> {
     Some(Comment {
         id: int(v, "id")?,
         author: string(v, "author")?,
-        body: string(v, "body")?,
+        html: string(v, "html")?,
         created_at: int(v, "created_at")?,
     })
 }
@@ -79,6 +80,7 @@ pub fn accepted(text: &str) -> Option<Accepted> {
         id: int(&v, "id")?,
         status: CommentStatus::parse(&string(&v, "status")?)?,
         token: string(&v, "token")?,
+        html: string(&v, "html")?,
     })
 }
 
@@ -133,6 +135,7 @@ pub fn pending_list(list: &[PendingComment]) -> String {
                 ("token", p.token.as_str().into()),
                 ("author", p.author.as_str().into()),
                 ("body", p.body.as_str().into()),
+                ("html", p.html.as_str().into()),
                 ("created_at", JsValue::from_f64(p.created_at as f64)),
             ])
         })
@@ -147,11 +150,14 @@ pub fn read_pending_list(text: &str) -> Vec<PendingComment> {
     };
     arr.iter()
         .filter_map(|v| {
+            let body = string(&v, "body")?;
             Some(PendingComment {
                 id: int(&v, "id")?,
                 token: string(&v, "token")?,
                 author: string(&v, "author")?,
-                body: string(&v, "body")?,
+                // Older widgets kept no rendering: their text, escaped.
+                html: string(&v, "html").unwrap_or_else(|| escape(&body)),
+                body,
                 created_at: int(&v, "created_at")?,
             })
         })

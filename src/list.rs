@@ -1,128 +1,169 @@
-//! The list of comments: approved ones and, marked pending, the reader's own.
+//! The list of comments, kept in the DOM by hand: approved ones and, marked pending, the reader's own.
+//!
+//! Keyed: each item carries its key (`a12` approved, `p12` pending), and a
+//! new answer moves, adds and removes items without rebuilding the ones
+//! that did not change. The server renders each comment's text; this is
+//! the one place the widget inserts HTML, and only that HTML. Everything
+//! else is set as text. Per-comment Leptos views cost about 4 KB of wasm
+//! more, and a keyed `<For>` about 10 KB.
 
-use crate::app::ThreadState;
-use crate::client::Client;
+use crate::app::Comments;
 use crate::i18n::Lang;
-use crate::own::OwnComments;
 use crate::reltime;
-use comments_api::render::comment_html;
-use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element};
 
-/// One row of the list, whichever its origin.
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
+/// One item to show.
+struct Item<'a> {
+    key: String,
     id: i64,
-    author: String,
-    body: String,
+    author: &'a str,
+    html: &'a str,
     created_at: i64,
-    /// The author's token, for the reader's own pending comments.
-    token: Option<String>,
+    pending: bool,
 }
 
-#[component]
-fn CommentItem(
-    row: Row,
-    state: ThreadState,
-    lang: Lang,
-    client: Client,
-    own: OwnComments,
-) -> impl IntoView {
+fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
+    let el = doc.create_element(tag).ok()?;
+    el.set_class_name(class);
+    Some(el)
+}
+
+fn text_element(doc: &Document, tag: &str, class: &str, text: &str) -> Option<Element> {
+    let el = element(doc, tag, class)?;
+    el.set_text_content(Some(text));
+    Some(el)
+}
+
+/// An item's element: author and date as text, the server's HTML as the body.
+fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     let text = lang.text();
-    let when = row.created_at as f64;
-    let relative = move || reltime::relative(lang, when, state.poll.with(|p| p.now));
-    let pending = row.token.is_some();
-    let id = row.id;
-    // The author may withdraw a comment that awaits moderation.
-    let withdraw = row.token.map(|token| {
-        let on_click = move |_| {
-            let (client, own, token) = (client.clone(), own.clone(), token.clone());
-            leptos::task::spawn_local(async move {
-                match client.delete(&token).await {
-                    Ok(()) => state.comments.update(|c| {
-                        c.mine.retain(|m| m.id != id);
-                        own.save(&c.mine);
-                    }),
-                    Err(_) => state.error(text.network.to_string(), None),
-                }
-            });
-        };
-        view! { <button class="cw-withdraw" type="button" on:click=on_click>{text.withdraw}</button> }
+    let li = element(
+        doc,
+        "li",
+        if item.pending {
+            "cw-item cw-pending"
+        } else {
+            "cw-item"
+        },
+    )?;
+    li.set_attribute("data-key", &item.key).ok()?;
+    li.set_attribute("data-comment-id", &item.id.to_string())
+        .ok()?;
+    let meta = element(doc, "header", "cw-meta")?;
+    let author = text_element(doc, "span", "cw-author", item.author)?;
+    meta.append_child(&author).ok()?;
+    let when = item.created_at as f64;
+    let time = element(doc, "time", "cw-date")?;
+    time.set_attribute("datetime", &reltime::iso(when)).ok()?;
+    time.set_attribute("title", &reltime::absolute(lang, when))
+        .ok()?;
+    time.set_attribute("data-ms", &item.created_at.to_string())
+        .ok()?;
+    meta.append_child(&time).ok()?;
+    if item.pending {
+        let badge = text_element(doc, "span", "cw-badge", text.pending_badge)?;
+        meta.append_child(&badge).ok()?;
+    }
+    li.append_child(&meta).ok()?;
+    let body = element(doc, "div", "cw-body")?;
+    // The server's rendering: escaped text and safe links (comments_api::render).
+    body.set_inner_html(item.html);
+    li.append_child(&body).ok()?;
+    if item.pending {
+        let note = text_element(doc, "p", "cw-pending-note", text.pending)?;
+        li.append_child(&note).ok()?;
+        let withdraw = text_element(doc, "button", "cw-withdraw", text.withdraw)?;
+        withdraw.set_attribute("type", "button").ok()?;
+        li.append_child(&withdraw).ok()?;
+    }
+    Some(li)
+}
+
+/// Shows `comments` in `list` (an `<ol>`), oldest first, the reader's own
+/// pending ones last, and `empty` when there are none.
+pub fn show(list: &Element, empty: &Element, comments: &Comments, lang: Lang, now: f64) {
+    let Some(doc) = list.owner_document() else {
+        return;
+    };
+    let approved = comments.approved.iter().map(|c| Item {
+        key: format!("a{}", c.id),
+        id: c.id,
+        author: &c.author,
+        html: &c.html,
+        created_at: c.created_at,
+        pending: false,
     });
-    view! {
-        <li class=if pending { "cw-item cw-pending" } else { "cw-item" } data-comment-id=row.id>
-            <header class="cw-meta">
-                <span class="cw-author">{row.author}</span>
-                <time class="cw-date" datetime=reltime::iso(when) title=reltime::absolute(lang, when)>
-                    {relative}
-                </time>
-                {pending.then(|| view! { <span class="cw-badge">{text.pending_badge}</span> })}
-            </header>
-            // Escaped text with http(s) links (comments_api::render); the
-            // only markup is what that renderer writes.
-            <p class="cw-body" inner_html=comment_html(&row.body)></p>
-            {pending.then(|| view! { <p class="cw-pending-note">{text.pending}</p> })}
-            {withdraw}
-        </li>
+    let mine = comments
+        .mine
+        .iter()
+        .filter(|m| !comments.approved.iter().any(|a| a.id == m.id))
+        .map(|m| Item {
+            key: format!("p{}", m.id),
+            id: m.id,
+            author: &m.author,
+            html: &m.html,
+            created_at: m.created_at,
+            pending: true,
+        });
+    // A page of items: a list searched in line is small, and cheaper in
+    // wasm than a map.
+    let mut existing: Vec<(String, Element)> = Vec::new();
+    let children = list.children();
+    for i in 0..children.length() {
+        if let Some(el) = children.item(i)
+            && let Some(key) = el.get_attribute("data-key")
+        {
+            existing.push((key, el));
+        }
+    }
+    let mut cursor = list.first_element_child();
+    let mut count = 0;
+    for item in approved.chain(mine) {
+        count += 1;
+        let kept = existing
+            .iter()
+            .position(|(key, _)| *key == item.key)
+            .map(|i| existing.swap_remove(i).1);
+        let Some(el) = kept.or_else(|| build(&doc, &item, lang)) else {
+            continue;
+        };
+        if cursor.as_ref() == Some(&el) {
+            cursor = el.next_element_sibling();
+        } else {
+            let _ = list.insert_before(&el, cursor.as_ref().map(|c| c.unchecked_ref()));
+        }
+    }
+    for (_, el) in existing {
+        el.remove();
+    }
+    let _ = empty.toggle_attribute_with_force("hidden", count > 0);
+    dates(list, lang, now);
+}
+
+/// Updates every relative date in `list` ("5 minutes ago") to `now`.
+pub fn dates(list: &Element, lang: Lang, now: f64) {
+    let Ok(times) = list.query_selector_all("time[data-ms]") else {
+        return;
+    };
+    for i in 0..times.length() {
+        let Some(time) = times.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        // Parsed by the browser: Rust's float parsing costs 10 KB of wasm.
+        if let Some(ms) = time.get_attribute("data-ms") {
+            let then = js_sys::Number::parse_float(&ms);
+            time.set_text_content(Some(&reltime::relative(lang, then, now)));
+        }
     }
 }
 
-#[component]
-pub fn CommentList(
-    state: ThreadState,
-    lang: Lang,
-    client: Client,
-    own: OwnComments,
-) -> impl IntoView {
-    // Both lists are oldest first and the reader's own comments are the
-    // newest, so appending keeps the order. A plain re-render on change:
-    // threads are short, and a keyed list (`<For>`) costs about 10 KB of wasm.
-    let rows = move || {
-        state.comments.with(|c| {
-            let approved = c.approved.iter().map(|a| Row {
-                id: a.id,
-                author: a.author.clone(),
-                body: a.body.clone(),
-                created_at: a.created_at,
-                token: None,
-            });
-            let mine = c
-                .mine
-                .iter()
-                .filter(|m| !c.approved.iter().any(|a| a.id == m.id))
-                .map(|m| Row {
-                    id: m.id,
-                    author: m.author.clone(),
-                    body: m.body.clone(),
-                    created_at: m.created_at,
-                    token: Some(m.token.clone()),
-                });
-            approved.chain(mine).collect::<Vec<_>>()
-        })
-    };
-    let empty = move || {
-        state
-            .comments
-            .with(|c| c.approved.is_empty() && c.mine.is_empty())
-    };
-    view! {
-        {move || empty().then(|| view! { <p class="cw-empty">{lang.text().empty}</p> })}
-        <ol class="cw-list">
-            {move || {
-                rows()
-                    .into_iter()
-                    .map(|row| {
-                        view! {
-                            <CommentItem
-                                row=row
-                                state=state
-                                lang=lang
-                                client=client.clone()
-                                own=own.clone()
-                            />
-                        }
-                    })
-                    .collect_view()
-            }}
-        </ol>
-    }
+/// The comment whose Withdraw button a click on the list hit, if any.
+pub fn withdrawn(ev: &web_sys::Event) -> Option<i64> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|t| t.closest(".cw-withdraw").ok().flatten())
+        .and_then(|b| b.closest(".cw-item").ok().flatten())
+        .and_then(|li| li.get_attribute("data-comment-id"))
+        .and_then(|id| id.parse().ok())
 }

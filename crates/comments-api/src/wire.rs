@@ -66,6 +66,9 @@ pub struct Accepted {
     pub id: i64,
     pub status: CommentStatus,
     pub token: String,
+    /// The comment's text as the server renders it for readers, so that
+    /// its author's pending copy looks as it will once published.
+    pub html: String,
 }
 
 /// An approved comment as every reader sees it.
@@ -73,7 +76,10 @@ pub struct Accepted {
 pub struct Comment {
     pub id: i64,
     pub author: String,
-    pub body: String,
+    /// The text, rendered by the server into HTML whose only markup is what
+    /// the renderer allows (`render::comment_html`); the widget inserts it
+    /// as it is and parses nothing.
+    pub html: String,
     /// Unix epoch milliseconds when the comment was posted.
     pub created_at: i64,
 }
@@ -118,6 +124,10 @@ pub struct PendingComment {
     pub token: String,
     pub author: String,
     pub body: String,
+    /// The server's rendering of `body` (from the 202); empty in what
+    /// older widgets stored, which then show `body` as plain text.
+    #[serde(default)]
+    pub html: String,
     pub created_at: i64,
 }
 

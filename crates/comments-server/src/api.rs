@@ -18,9 +18,11 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
+use comments_api::render::comment_html;
 use comments_api::{
-    Accepted, Author, CommentBody, CommentStatus, Email, ErrorCode, NewComment, OwnComment,
-    PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage, TokenRequest,
+    Accepted, Author, Comment, CommentBody, CommentStatus, Email, ErrorCode, NewComment,
+    OwnComment, PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage,
+    TokenRequest,
 };
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -135,7 +137,16 @@ fn page_answer(
     let page = ThreadPage {
         thread: thread.as_str().to_string(),
         revision: snapshot.revision,
-        comments: snapshot.comments,
+        comments: snapshot
+            .comments
+            .into_iter()
+            .map(|c| Comment {
+                id: c.id,
+                author: c.author,
+                html: comment_html(&c.body),
+                created_at: c.created_at,
+            })
+            .collect(),
         mail: app.config.mail_enabled(),
     };
     let json = serde_json::to_vec(&page).map_err(|e| {
@@ -175,6 +186,7 @@ pub async fn post(
                 id,
                 status: CommentStatus::Pending,
                 token,
+                html: comment_html(body.as_str()),
             }),
         ));
     }
@@ -218,8 +230,17 @@ pub async fn post(
         },
         trusted,
     };
+    let html = comment_html(comment.body.as_str());
     let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;
-    Ok((StatusCode::ACCEPTED, Json(Accepted { id, status, token })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Accepted {
+            id,
+            status,
+            token,
+            html,
+        }),
+    ))
 }
 
 /// Stores a new comment, then tells whoever must know: pollers if it was

@@ -46,7 +46,7 @@ fn post_is_pending_until_approved_from_the_cli_then_public() {
     });
     let c = &page["comments"][0];
     assert_eq!(c["author"], "Ana");
-    assert_eq!(c["body"], "Bravo ! \nDeux lignes.", "trimmed, CRLF folded");
+    assert_eq!(c["html"], "Bravo ! \nDeux lignes.", "trimmed, CRLF folded");
     assert!(c["created_at"].as_i64().unwrap() > 1_700_000_000_000);
     let status = server.post_json(
         "/api/v1/comments/status",
@@ -339,7 +339,7 @@ fn cors_lets_any_page_read_threads_and_etags() {
 }
 
 #[test]
-fn widget_assets_are_served_with_types_caching_and_gzip() {
+fn widget_assets_are_served_with_types_caching_and_compression() {
     let server = Server::start(&[]);
     let loader = server.get("/embed.js");
     assert_eq!(loader.status, 200, "{}", loader.text());
@@ -371,14 +371,30 @@ fn widget_assets_are_served_with_types_caching_and_gzip() {
         Some("public, max-age=31536000, immutable")
     );
     assert_eq!(&wasm.body[..4], b"\0asm");
+    // Pre-compressed: brotli when accepted, else gzip, each with Vary.
+    let br = server.request(
+        "GET",
+        &format!("/{dir}{wasm_name}"),
+        &[("Accept-Encoding", "gzip, deflate, br")],
+        b"",
+    );
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    assert_eq!(br.header("vary"), Some("Accept-Encoding"));
     let gz = server.request(
         "GET",
         &format!("/{dir}{wasm_name}"),
-        &[("Accept-Encoding", "gzip, br")],
+        &[("Accept-Encoding", "gzip")],
         b"",
     );
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
-    assert!(gz.body.len() < wasm.body.len() / 2);
+    assert!(br.body.len() < gz.body.len() && gz.body.len() < wasm.body.len() / 2);
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&br.body[..], 4096),
+        &mut unpacked,
+    )
+    .expect("brotli");
+    assert_eq!(unpacked, wasm.body, "the same file");
     let css = server.get(&format!("/{dir}widget.css"));
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
     assert_eq!(server.get("/w/000000000000/widget.css").status, 404);

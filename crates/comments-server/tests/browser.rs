@@ -144,7 +144,7 @@ async fn reader_posts_sees_pending_across_reload_and_approval_reaches_every_read
         .expect("open article in B");
     let empty = wait_js(&b, Duration::from_secs(30), "B loaded", &format!(
         "const r = (function(){{{ITEMS}}})(); const root = document.querySelector('[data-comments]').shadowRoot; \
-         return r && root.querySelector('.cw-empty') ? r : null;"
+         return r && root.querySelector('.cw-empty:not([hidden])') ? r : null;"
     ))
     .await;
     assert!(items(&empty).is_empty());

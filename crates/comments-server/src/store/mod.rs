@@ -7,9 +7,7 @@
 
 pub mod sqlite;
 
-use comments_api::{
-    Author, Comment, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey,
-};
+use comments_api::{Author, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey};
 
 #[cfg(test)]
 pub mod testing;
@@ -218,13 +216,22 @@ pub enum Decided {
     LinkUsed,
 }
 
+/// An approved comment as stored: its text is the author's, unrendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicComment {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
 /// A thread's public list as of one revision, read in one transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ThreadSnapshot {
     /// The thread's revision (0 for a thread never published).
     pub revision: u64,
     /// Approved comments, oldest first.
-    pub comments: Vec<Comment>,
+    pub comments: Vec<PublicComment>,
 }
 
 /// Counts for the moderation header.

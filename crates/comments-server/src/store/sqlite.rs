@@ -2,10 +2,10 @@
 
 use super::{
     AuditEntry, Counts, Decided, Decision, Decisions, Disposition, Inserted, ModerationItem,
-    NewPending, Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture,
-    StoreResult, ThreadSnapshot,
+    NewPending, PublicComment, Purged, QueueQuery, RevisionChange, Session, Store, StoreError,
+    StoreFuture, StoreResult, ThreadSnapshot,
 };
-use comments_api::{Comment, CommentStatus, OwnComment, StatusChange, ThreadKey};
+use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -779,7 +779,7 @@ impl Store for SqliteStore {
                 revision: revision.map_or(0, |(r,)| self::revision(r)),
                 comments: rows
                     .into_iter()
-                    .map(|(id, author, body, created_at)| Comment {
+                    .map(|(id, author, body, created_at)| PublicComment {
                         id,
                         author,
                         body,

@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What one widget instance shows and where it asks.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Options {
     pub api_base: String,
     pub thread: String,
@@ -24,6 +24,9 @@ pub struct Options {
     pub poll_seconds: u32,
     /// The article's title and canonical URL, sent with a post for the moderators.
     pub page: PageContext,
+    /// The thread's first answer, which `embed.js` asked for while the
+    /// widget downloaded; the first poll reads it instead of asking again.
+    pub first: Option<js_sys::Promise>,
 }
 
 /// A message in the status region (`aria-live`).
@@ -166,6 +169,7 @@ struct Poller {
     own: OwnComments,
     state: ThreadState,
     etag: RefCell<Option<String>>,
+    first: RefCell<Option<js_sys::Promise>>,
 }
 
 impl Poller {
@@ -175,7 +179,12 @@ impl Poller {
         self.state.show();
         let tag = self.etag.borrow().clone();
         let mut mail = self.state.poll.with_untracked(|p| p.mail);
-        let mut ok = match self.client.thread(&self.thread, tag.as_deref()).await {
+        let first = self.first.borrow_mut().take();
+        let answer = match first {
+            Some(answer) => self.client.answered(answer).await,
+            None => self.client.thread(&self.thread, tag.as_deref()).await,
+        };
+        let mut ok = match answer {
             Ok(Some((page, new_tag))) => {
                 mail = page.mail;
                 self.state.change(|c| c.approved = page.comments);
@@ -220,6 +229,7 @@ pub fn App(options: Options) -> impl IntoView {
         own: own.clone(),
         state,
         etag: RefCell::new(None),
+        first: RefCell::new(options.first.clone()),
     });
     poll::run(f64::from(options.poll_seconds) * 1000.0, move || {
         let poller = Rc::clone(&poller);
@@ -267,7 +277,7 @@ pub fn App(options: Options) -> impl IntoView {
     };
 
     view! {
-        <section class="cw-thread" lang=options.lang.tag() aria-label=text.heading>
+        <section class="cw-thread" lang=options.lang.tag() dir=options.lang.dir aria-label=text.heading>
             <h2 class="cw-heading">{text.heading}</h2>
             <p class="cw-empty" hidden node_ref=state.empty>{text.empty}</p>
             <ol class="cw-list" node_ref=state.list on:click=withdraw></ol>

@@ -3,7 +3,7 @@
 //! They live inside the crate so that it can be a `cdylib` alone: with
 //! `rlib` beside it, cargo builds the shipped wasm without LTO.
 
-use crate::i18n::{EN, FR, Lang};
+use crate::i18n::{Lang, Text};
 use crate::own::OwnComments;
 use crate::{App, Options, mount};
 use comments_api::PendingComment;
@@ -21,6 +21,29 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+/// The real language files, as `embed.js` hands them over.
+fn lang(file: &str) -> Lang {
+    let parsed = js_sys::JSON::parse(file).unwrap();
+    Text::from_js(&parsed).expect("every string")
+}
+
+/// What `embed.js` hands `mount`: a language file and a thread key.
+fn opts(file: &str) -> wasm_bindgen::JsValue {
+    let opts = js_sys::Object::new();
+    let texts = js_sys::JSON::parse(file).unwrap();
+    js_sys::Reflect::set(&opts, &"texts".into(), &texts).unwrap();
+    js_sys::Reflect::set(&opts, &"thread".into(), &"t-mount".into()).unwrap();
+    opts.into()
+}
+
+fn fr() -> Lang {
+    lang(include_str!("../i18n/fr.json"))
+}
+
+fn en() -> Lang {
+    lang(include_str!("../i18n/en.json"))
+}
+
 fn options(thread: &str, lang: Lang) -> Options {
     Options {
         api_base: DOWN.into(),
@@ -28,6 +51,7 @@ fn options(thread: &str, lang: Lang) -> Options {
         lang,
         poll_seconds: 60,
         page: Default::default(),
+        first: None,
     }
 }
 
@@ -92,11 +116,16 @@ fn click(root: &Element, css: &str) {
 #[wasm_bindgen_test]
 async fn mount_builds_a_shadow_root_with_our_stylesheet_once() {
     let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    host.set_attribute("data-thread", "t-mount").unwrap();
-    host.set_attribute("data-lang", "fr").unwrap();
     document().body().unwrap().append_child(&host).unwrap();
 
-    mount(host.clone(), DOWN.into(), ".cw{color:rgb(1, 2, 3)}".into()).unwrap();
+    let french = opts(include_str!("../i18n/fr.json"));
+    mount(
+        host.clone(),
+        DOWN.into(),
+        ".cw{color:rgb(1, 2, 3)}".into(),
+        french,
+    )
+    .unwrap();
     let shadow = host.shadow_root().expect("shadow root");
     let style = shadow.query_selector("style").unwrap().unwrap();
     assert_eq!(style.text_content().unwrap(), ".cw{color:rgb(1, 2, 3)}");
@@ -109,7 +138,13 @@ async fn mount_builds_a_shadow_root_with_our_stylesheet_once() {
     );
 
     assert!(
-        mount(host, DOWN.into(), String::new()).is_err(),
+        mount(
+            host,
+            DOWN.into(),
+            String::new(),
+            opts(include_str!("../i18n/en.json"))
+        )
+        .is_err(),
         "a second mount is refused"
     );
 }
@@ -126,7 +161,7 @@ async fn own_pending_comments_survive_in_local_storage_and_show_as_pending() {
         html: "&lt;img src=x onerror=alert(1)&gt; bonjour".into(),
         created_at: js_sys::Date::now() as i64 - 120_000,
     }]);
-    let root = mount_app(options("t-own", Lang::Fr));
+    let root = mount_app(options("t-own", fr()));
     leptos::task::tick().await;
 
     let item = find(&root, ".cw-item.cw-pending");
@@ -154,7 +189,7 @@ async fn own_pending_comments_survive_in_local_storage_and_show_as_pending() {
 
 #[wasm_bindgen_test]
 async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
-    let root = mount_app(options("t-long", Lang::En));
+    let root = mount_app(options("t-long", en()));
     leptos::task::tick().await;
     let long = "é".repeat(5001);
     type_into(&root, ".cw-input", "Ana");
@@ -165,7 +200,7 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
 
     click(&root, ".cw-submit");
     leptos::task::tick().await;
-    assert_eq!(text(&root, "[role=status]"), EN.body_too_long);
+    assert_eq!(text(&root, "[role=status]"), en().body_too_long);
     assert_eq!(
         find(&root, ".cw-textarea")
             .get_attribute("aria-invalid")
@@ -182,7 +217,7 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
     type_into(&root, ".cw-textarea", "ok");
     click(&root, ".cw-submit");
     leptos::task::tick().await;
-    assert_eq!(text(&root, "[role=status]"), EN.author_empty);
+    assert_eq!(text(&root, "[role=status]"), en().author_empty);
     assert_eq!(
         find(&root, ".cw-input")
             .get_attribute("aria-invalid")
@@ -193,13 +228,13 @@ async fn too_long_comment_is_refused_before_sending_and_the_text_is_kept() {
 
 #[wasm_bindgen_test]
 async fn server_down_is_explained_and_the_text_is_kept() {
-    let root = mount_app(options("t-down", Lang::Fr));
+    let root = mount_app(options("t-down", fr()));
     leptos::task::tick().await;
     type_into(&root, ".cw-input", "Ana");
     type_into(&root, ".cw-textarea", "Mon commentaire");
     click(&root, ".cw-submit");
     until("network error", || {
-        text(&root, "[role=status]") == FR.network
+        text(&root, "[role=status]") == fr().network
     })
     .await;
     assert!(
@@ -218,7 +253,7 @@ async fn server_down_is_explained_and_the_text_is_kept() {
         root.query_selector(".cw-load-failed").unwrap().is_some()
     })
     .await;
-    assert_eq!(text(&root, ".cw-load-failed"), FR.load_failed);
+    assert_eq!(text(&root, ".cw-load-failed"), fr().load_failed);
 }
 
 #[wasm_bindgen_test]
@@ -231,7 +266,13 @@ async fn data_theme_picks_the_palette_of_the_real_stylesheet() {
             host.set_attribute("data-theme", t).unwrap();
         }
         document().body().unwrap().append_child(&host).unwrap();
-        mount(host.clone(), DOWN.into(), css.into()).unwrap();
+        mount(
+            host.clone(),
+            DOWN.into(),
+            css.into(),
+            opts(include_str!("../i18n/en.json")),
+        )
+        .unwrap();
         let root = host
             .shadow_root()
             .unwrap()
@@ -296,7 +337,7 @@ fn set_hidden(hidden: bool) {
 #[wasm_bindgen_test]
 async fn polling_is_conditional_and_pauses_while_the_tab_is_hidden() {
     stub_fetch();
-    let mut opts = options("t-poll", Lang::En);
+    let mut opts = options("t-poll", en());
     opts.poll_seconds = 1;
     let _root = mount_app(opts);
     until("first poll", || requests().len() == 1).await;

@@ -4,6 +4,7 @@ use crate::json;
 use crate::json::ThreadAnswer;
 use comments_api::{Accepted, ErrorCode, NewComment, StatusResponse};
 use gloo_net::http::{Request, RequestBuilder, Response};
+use wasm_bindgen::JsCast;
 
 /// Why a call failed, in the terms the widget explains to readers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +104,24 @@ impl Client {
             request = request.header("If-None-Match", tag);
         }
         let resp = send(request.build()).await?;
+        Self::thread_answer(resp).await
+    }
+
+    /// The thread's first answer, from the `fetch` that `embed.js` started.
+    pub async fn answered(
+        &self,
+        answer: js_sys::Promise,
+    ) -> Result<Option<(ThreadAnswer, Option<String>)>, Failure> {
+        let raw = wasm_bindgen_futures::JsFuture::from(answer)
+            .await
+            .map_err(|_| Failure::Network)?;
+        let raw: web_sys::Response = raw.dyn_into().map_err(|_| Failure::Network)?;
+        Self::thread_answer(Response::from(raw)).await
+    }
+
+    async fn thread_answer(
+        resp: Response,
+    ) -> Result<Option<(ThreadAnswer, Option<String>)>, Failure> {
         match resp.status() {
             304 => Ok(None),
             200 => {

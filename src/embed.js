@@ -1,45 +1,89 @@
 /* Comment widget loader: mounts the widget into every [data-comments] element.
-   Everything is loaded relative to this script's own URL, never the page's. */
-(function () {
-  "use strict";
-  var script = document.currentScript;
+   Everything is loaded relative to this script's own URL, never the page's.
+   Nothing but this file loads until a container comes within a viewport of
+   being seen (data-load="eager", or a #comment- link, loads at once). Then,
+   all at the same time: the widget (glue, wasm compiled as it streams in,
+   stylesheet), the page's language file, and the thread twice: as the
+   widget's items, shown at once, and as the JSON the widget starts from.
+   No preload hints: this file starts those fetches itself at the moment a
+   hint would (pages the server renders carry real ones in their <head>).
+   The build fills in the __PLACEHOLDERS__ (crates/comments-server/build.rs)
+   and minifies this file; its budget is 1 KB gzip. */
+(() => {
+  const script = document.currentScript;
   if (!script || !script.src) return;
-  var root = new URL(".", script.src).href;
-  var assets = new URL("__ASSET_DIR__", root).href;
-  var state = window.__commentsWidget || (window.__commentsWidget = {});
-  var loaded = state[root];
-  if (!loaded) {
-    loaded = state[root] = Promise.all([
-      import(assets + "__WIDGET_JS__").then(function (m) {
-        return m.default({ module_or_path: assets + "__WIDGET_WASM__" }).then(function () {
-          return m;
-        });
-      }),
-      fetch(assets + "__WIDGET_CSS__").then(function (r) {
-        return r.text();
-      })
-    ]);
-  }
-  function mountAll(parts) {
-    var hosts = document.querySelectorAll("[data-comments]");
-    for (var i = 0; i < hosts.length; i++) {
-      var host = hosts[i];
-      if (host.shadowRoot || host.hasAttribute("data-comments-mounted")) continue;
-      host.setAttribute("data-comments-mounted", "");
-      try {
-        parts[0].mount(host, root, parts[1]);
-      } catch (e) {
-        console.error("comments: cannot mount into", host, e);
-      }
+  const root = new URL(".", script.src).href;
+  const assets = new URL("__ASSET_DIR__", root).href;
+  const languages = __LANGUAGES__;
+  const all = (window.__commentsWidget ||= {});
+  const shared = (all[root] ||= { texts: {} });
+  const get = (url) => fetch(url).then((r) => (r.ok ? r : Promise.reject(r.status)));
+
+  const css = () => (shared.css ||= get(assets + "__WIDGET_CSS__").then((r) => r.text()));
+  const widget = () => {
+    if (!shared.widget) {
+      // Started together, before the glue asks for it: it streams in and
+      // compiles while the glue loads.
+      const module = fetch(assets + "__WIDGET_WASM__");
+      shared.widget = import(assets + "__WIDGET_JS__").then((m) => m.default({ module_or_path: module }).then(() => m));
     }
-  }
-  loaded.then(function (parts) {
-    if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", function () { mountAll(parts); });
-    } else {
-      mountAll(parts);
+    return shared.widget;
+  };
+
+  // The language file of data-lang, else <html lang> (the whole tag, else
+  // its language: pt-BR, else pt), else English.
+  const texts = (host) => {
+    const asked = (host.dataset.lang || document.documentElement.lang || "").toLowerCase().replace(/_/g, "-");
+    const tag = [asked, asked.split("-")[0]].find((t) => languages.includes(t)) || "en";
+    return (shared.texts[tag] ||= get(assets + "i18n/" + tag + ".json").then((r) => r.json()));
+  };
+
+  const start = (host) => {
+    if (host.shadowRoot || host.dataset.commentsMounted != null) return;
+    host.dataset.commentsMounted = "";
+    const page = new URL(document.querySelector("link[rel=canonical]")?.href || location.href);
+    page.hash = "";
+    const thread = host.dataset.thread?.trim() ? host.dataset.thread : page.pathname;
+    const api = root + "api/v1/threads/" + encodeURIComponent(thread) + "/comments";
+    const first = fetch(api);
+    const words = texts(host);
+    const style = css();
+    Promise.all([style, get(api + ".html").then((r) => r.text()), words]).then(([style, items, t]) => {
+      if (items && !host.shadowRoot)
+        host.attachShadow({ mode: "open" }).innerHTML =
+          `<style>${style}</style><div class="cw cw-${host.dataset.theme}"><section class="cw-thread">` +
+          `<h2 class="cw-heading">${t.heading}</h2><ol class="cw-list">${items}</ol></section></div>`;
+    }, () => {});
+    Promise.all([widget(), style, words]).then(
+      ([glue, style, texts]) => glue.mount(host, root, style, { texts, thread, url: page.href, first }),
+      console.error,
+    );
+  };
+
+  // Containers within a viewport of the screen start at once, the others
+  // when the reader scrolls near them.
+  const mountAll = () => {
+    // Every browser that runs the widget has IntersectionObserver.
+    const watch =
+      !/^#comment-/.test(location.hash) &&
+      new IntersectionObserver(
+        (entries) => {
+          for (const e of entries)
+            if (e.isIntersecting) {
+              watch.unobserve(e.target);
+              start(e.target);
+            }
+        },
+        { rootMargin: "100% 0px" },
+      );
+    for (const host of document.querySelectorAll("[data-comments]")) {
+      const box = host.getBoundingClientRect();
+      if (!watch || host.dataset.load == "eager" || (box.top < 2 * innerHeight && box.bottom > -innerHeight)) start(host);
+      else watch.observe(host);
     }
-  }, function (e) {
-    console.error("comments: the widget failed to load", e);
-  });
+  };
+
+  // The containers already parsed start now, the others once the page is.
+  mountAll();
+  if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", mountAll);
 })();

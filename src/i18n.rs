@@ -1,121 +1,115 @@
-//! Every string the widget shows, in French and English.
+//! The widget's words in the reader's language, read at mount from the language file that `embed.js` fetched (`i18n/LANG.json`): the wasm carries none of them.
+//!
+//! Adding a language is adding its file to `i18n/` with every key of
+//! [`KEYS`] (a test checks each file); `embed.js` picks the closest file to
+//! the page's language and falls back to English.
 
 use comments_api::ErrorCode;
+use js_sys::{Array, Intl, JsString, Object, Reflect};
+use wasm_bindgen::JsValue;
 
-/// A language the widget speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Fr,
+/// A language the widget speaks: its strings, made once per language and
+/// kept for the page's life.
+pub type Lang = &'static Text;
+
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// The widget's strings in one language.
+        pub struct Text {
+            /// The file's BCP 47 tag (`fr`), for `lang` and `Intl`.
+            pub tag: &'static str,
+            /// `ltr` or `rtl`.
+            pub dir: &'static str,
+            $($(#[$doc])* pub $name: &'static str,)*
+            /// `{one, other, …}` forms of the rate-limit sentence, by `Intl.PluralRules`.
+            rate_limited: JsValue,
+            /// The language's date formats, made once: making an `Intl`
+            /// formatter costs far more than using one, and a thread shows
+            /// a hundred dates at a time.
+            pub relative: Intl::RelativeTimeFormat,
+            pub absolute: Intl::DateTimeFormat,
+        }
+
+        /// The keys every language file has, besides `rate_limited`'s forms.
+        pub const KEYS: &[&str] = &["lang", "dir", $(stringify!($name)),*];
+
+        impl Text {
+            /// The strings of a parsed language file; `None` if one is
+            /// missing. Kept for the page's life (a few KB a mount).
+            pub fn from_js(file: &JsValue) -> Option<Lang> {
+                let tag = Reflect::get(file, &"lang".into()).ok()?.as_string()?;
+                let locales = Array::of1(&JsValue::from_str(&tag));
+                let relative = Object::new();
+                Reflect::set(&relative, &"numeric".into(), &"auto".into()).ok()?;
+                let absolute = Object::new();
+                Reflect::set(&absolute, &"dateStyle".into(), &"long".into()).ok()?;
+                Reflect::set(&absolute, &"timeStyle".into(), &"short".into()).ok()?;
+                let mut text = Text {
+                    tag: "",
+                    dir: "",
+                    $($name: "",)*
+                    rate_limited: Reflect::get(file, &"rate_limited".into()).ok()?,
+                    relative: Intl::RelativeTimeFormat::new(&locales, &relative),
+                    absolute: Intl::DateTimeFormat::new(&locales, &absolute),
+                };
+                // One loop over the keys: a read per field, written out,
+                // costs a kilobyte of wasm.
+                let slots: &mut [(&str, &mut &'static str)] = &mut [
+                    ("lang", &mut text.tag),
+                    ("dir", &mut text.dir),
+                    $((stringify!($name), &mut text.$name),)*
+                ];
+                for (key, slot) in slots.iter_mut() {
+                    **slot = string(file, key)?;
+                }
+                Some(Box::leak(Box::new(text)))
+            }
+        }
+    };
 }
 
-impl Lang {
-    /// From a BCP 47 tag such as `fr-FR`; English when unknown.
-    pub fn from_tag(tag: &str) -> Self {
-        let primary = tag.split(['-', '_']).next().unwrap_or("");
-        if primary.eq_ignore_ascii_case("fr") {
-            Self::Fr
-        } else {
-            Self::En
-        }
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::Fr => "fr",
-        }
-    }
-
-    pub fn text(self) -> &'static Text {
-        match self {
-            Self::En => &EN,
-            Self::Fr => &FR,
-        }
-    }
+texts! {
+    heading,
+    empty,
+    name_label,
+    body_label,
+    submit,
+    /// "Thank you for your comment. It will be visible soon, pending validation."
+    pending,
+    pending_badge,
+    withdraw,
+    rejected,
+    network,
+    author_empty,
+    author_too_long,
+    body_empty,
+    body_too_long,
+    control,
+    unavailable,
+    unexpected,
+    load_failed,
+    counter_suffix,
+    email_label,
+    invalid_email,
 }
 
-/// The widget's strings in one language.
-pub struct Text {
-    pub heading: &'static str,
-    pub empty: &'static str,
-    pub name_label: &'static str,
-    pub body_label: &'static str,
-    pub submit: &'static str,
-    pub pending: &'static str,
-    pub pending_badge: &'static str,
-    pub withdraw: &'static str,
-    pub rejected: &'static str,
-    pub network: &'static str,
-    pub author_empty: &'static str,
-    pub author_too_long: &'static str,
-    pub body_empty: &'static str,
-    pub body_too_long: &'static str,
-    pub control: &'static str,
-    /// Followed by the number of seconds and [`Text::seconds`].
-    pub rate_limited: &'static str,
-    pub seconds: &'static str,
-    pub unavailable: &'static str,
-    pub unexpected: &'static str,
-    pub load_failed: &'static str,
-    pub counter_suffix: &'static str,
-    pub email_label: &'static str,
-    pub invalid_email: &'static str,
+fn string(file: &JsValue, key: &str) -> Option<&'static str> {
+    let value = Reflect::get(file, &JsValue::from_str(key))
+        .ok()?
+        .as_string()?;
+    Some(Box::leak(value.into_boxed_str()))
 }
-
-pub static EN: Text = Text {
-    heading: "Comments",
-    empty: "No comments yet. Be the first!",
-    name_label: "Your name",
-    body_label: "Your comment",
-    submit: "Post comment",
-    pending: "Thank you for your comment. It will be visible soon, pending validation.",
-    pending_badge: "Pending validation",
-    withdraw: "Withdraw",
-    rejected: "One of your comments was not published.",
-    network: "The comment server cannot be reached. Check your connection and try again; your text is kept.",
-    author_empty: "Please give a name.",
-    author_too_long: "Your name is too long (64 characters at most).",
-    body_empty: "Your comment is empty.",
-    body_too_long: "Your comment is too long (5000 characters at most).",
-    control: "Your text contains invisible control characters; please remove them.",
-    rate_limited: "You are posting too fast. Please wait",
-    seconds: "seconds and try again; your text is kept.",
-    unavailable: "The comment server is busy. Please try again in a moment; your text is kept.",
-    unexpected: "Something went wrong on the server. Please try again; your text is kept.",
-    load_failed: "Comments could not be loaded. Retrying…",
-    counter_suffix: "characters",
-    email_label: "Email me once it is published (optional)",
-    invalid_email: "This email address does not look right; correct it or leave it empty.",
-};
-
-pub static FR: Text = Text {
-    heading: "Commentaires",
-    empty: "Aucun commentaire pour l’instant. Soyez le premier !",
-    name_label: "Votre nom",
-    body_label: "Votre commentaire",
-    submit: "Publier",
-    pending: "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation.",
-    pending_badge: "En attente de validation",
-    withdraw: "Retirer",
-    rejected: "Un de vos commentaires n’a pas été publié.",
-    network: "Le serveur de commentaires est injoignable. Vérifiez votre connexion et réessayez ; votre texte est conservé.",
-    author_empty: "Merci d’indiquer un nom.",
-    author_too_long: "Votre nom est trop long (64 caractères au maximum).",
-    body_empty: "Votre commentaire est vide.",
-    body_too_long: "Votre commentaire est trop long (5000 caractères au maximum).",
-    control: "Votre texte contient des caractères de contrôle invisibles ; merci de les retirer.",
-    rate_limited: "Vous publiez trop vite. Merci d’attendre",
-    seconds: "secondes avant de réessayer ; votre texte est conservé.",
-    unavailable: "Le serveur de commentaires est surchargé. Réessayez dans un instant ; votre texte est conservé.",
-    unexpected: "Une erreur est survenue sur le serveur. Réessayez ; votre texte est conservé.",
-    load_failed: "Les commentaires n’ont pas pu être chargés. Nouvel essai…",
-    counter_suffix: "caractères",
-    email_label: "M’avertir par e-mail de sa publication (facultatif)",
-    invalid_email: "Cette adresse e-mail semble incorrecte ; corrigez-la ou laissez le champ vide.",
-};
 
 impl Text {
+    /// Itself: the strings of this language.
+    pub fn text(&'static self) -> &'static Text {
+        self
+    }
+
+    pub fn tag(&self) -> &'static str {
+        self.tag
+    }
+
     /// The reader-facing sentence for an API error code.
     pub fn error(&self, code: ErrorCode) -> &'static str {
         match code {
@@ -130,43 +124,90 @@ impl Text {
         }
     }
 
-    /// "Please wait 20 seconds…"
+    /// "Please wait 20 seconds…", in the plural form the language's rules pick.
     pub fn wait(&self, seconds: u32) -> String {
-        format!("{} {seconds} {}", self.rate_limited, self.seconds)
+        let locales = Array::of1(&JsValue::from_str(self.tag));
+        let rules = Intl::PluralRules::new(&locales, &Object::new());
+        let n = f64::from(seconds);
+        let form = Reflect::get(&self.rate_limited, &rules.select(n))
+            .ok()
+            .filter(|f| f.is_string())
+            .or_else(|| Reflect::get(&self.rate_limited, &"other".into()).ok())
+            .and_then(|f| f.as_string())
+            .unwrap_or_default();
+        // An integer's digits: float formatting costs kilobytes of wasm.
+        String::from(JsString::from(form).replace("{n}", &seconds.to_string()))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::KEYS;
+    use comments_api::limits::{AUTHOR_MAX_CHARS, BODY_MAX_CHARS};
+
+    /// Every language file in `i18n/`, parsed.
+    fn files() -> Vec<(String, serde_json::Value)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("i18n/")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).expect("read");
+                let name = p
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                (name, serde_json::from_str(&text).expect("valid JSON"))
+            })
+            .collect();
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        files
+    }
 
     #[test]
-    fn language_tags() {
-        assert_eq!(Lang::from_tag("fr-FR"), Lang::Fr);
-        assert_eq!(Lang::from_tag("FR"), Lang::Fr);
-        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
-        assert_eq!(Lang::from_tag(""), Lang::En);
-        assert_eq!(Lang::from_tag("de"), Lang::En);
+    fn every_language_file_has_every_string() {
+        let files = files();
+        assert!(files.len() >= 2, "{files:?}");
+        for (name, file) in &files {
+            for key in KEYS {
+                assert!(file[key].is_string(), "{name}.json lacks {key}");
+            }
+            assert_eq!(
+                file["lang"],
+                name.as_str(),
+                "{name}.json names its language"
+            );
+            assert!(matches!(file["dir"].as_str(), Some("ltr" | "rtl")));
+            let other = file["rate_limited"]["other"].as_str().unwrap_or_default();
+            assert!(other.contains("{n}"), "{name}.json rate_limited.other");
+            let author = file["author_too_long"].as_str().unwrap_or_default();
+            let body = file["body_too_long"].as_str().unwrap_or_default();
+            assert!(author.contains(&AUTHOR_MAX_CHARS.to_string()), "{name}");
+            assert!(body.contains(&BODY_MAX_CHARS.to_string()), "{name}");
+        }
     }
 
     #[test]
     fn the_french_pending_text_is_verbatim() {
+        let files = files();
+        let text = |lang: &str| {
+            files
+                .iter()
+                .find(|(n, _)| n == lang)
+                .map(|(_, f)| f["pending"].as_str().unwrap_or_default().to_string())
+        };
         assert_eq!(
-            FR.pending,
-            "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation."
+            text("fr").as_deref(),
+            Some(
+                "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation."
+            )
         );
         assert_eq!(
-            EN.pending,
-            "Thank you for your comment. It will be visible soon, pending validation."
+            text("en").as_deref(),
+            Some("Thank you for your comment. It will be visible soon, pending validation.")
         );
-    }
-
-    #[test]
-    fn limits_in_messages_match_the_api() {
-        use comments_api::limits::*;
-        for t in [&EN, &FR] {
-            assert!(t.author_too_long.contains(&AUTHOR_MAX_CHARS.to_string()));
-            assert!(t.body_too_long.contains(&BODY_MAX_CHARS.to_string()));
-        }
     }
 }

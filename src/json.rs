@@ -163,3 +163,131 @@ pub fn read_pending_list(text: &str) -> Vec<PendingComment> {
         })
         .collect()
 }
+
+/// serde is the wire's single definition (`comments-api`); the widget reads
+/// and writes it by hand. These tests run each type the widget exchanges
+/// through serde on one side and the widget on the other, both ways, so
+/// that the two cannot drift apart. In Chromium, where the widget's JSON runs.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wire_tests {
+    use super::*;
+    use comments_api::{ApiError, StatusRequest, ThreadPage, TokenRequest};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn comment(id: i64) -> Comment {
+        Comment {
+            id,
+            author: "Zoé \"<b>\" ☕".into(),
+            html: "a &lt;b&gt; <a href=\"https://x.example\">https://x.example</a>\nline".into(),
+            created_at: 1_764_000_000_000 + id,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn thread_pages_read_as_serde_writes_them() {
+        for (comments, mail) in [
+            (vec![], false),
+            (vec![comment(1), comment(9_007_199_254)], true),
+        ] {
+            let page = ThreadPage {
+                thread: "t/1".into(),
+                revision: 42,
+                comments: comments.clone(),
+                mail,
+            };
+            let read = thread_answer(&serde_json::to_string(&page).unwrap()).expect("reads");
+            assert_eq!(read.comments, comments);
+            assert_eq!(read.mail, mail);
+        }
+        assert!(
+            thread_answer("{\"comments\":[{\"id\":1}]}").is_none(),
+            "an incomplete comment"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn accepted_and_statuses_read_as_serde_writes_them() {
+        for status in [
+            CommentStatus::Pending,
+            CommentStatus::Approved,
+            CommentStatus::Rejected,
+        ] {
+            let a = Accepted {
+                id: 7,
+                status,
+                token: "ab".repeat(32),
+                html: "<a href=\"https://x\">x</a>".into(),
+            };
+            assert_eq!(accepted(&serde_json::to_string(&a).unwrap()), Some(a));
+        }
+        let s = StatusResponse {
+            statuses: vec![
+                StatusEntry {
+                    id: Some(3),
+                    status: Some(CommentStatus::Approved),
+                },
+                StatusEntry {
+                    id: None,
+                    status: None,
+                },
+                StatusEntry {
+                    id: Some(4),
+                    status: Some(CommentStatus::Rejected),
+                },
+            ],
+        };
+        assert_eq!(statuses(&serde_json::to_string(&s).unwrap()), Some(s));
+    }
+
+    #[wasm_bindgen_test]
+    fn every_error_code_reads_as_serde_writes_it() {
+        for code in ErrorCode::ALL {
+            let body = serde_json::to_string(&ApiError::new(code, "words")).unwrap();
+            assert_eq!(error_code(&body), Some(code), "{body}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn what_the_widget_writes_serde_reads() {
+        let new = NewComment {
+            author: "Zoé".into(),
+            body: "l1\n\"l2\" ☕".into(),
+            website: String::new(),
+            compose_ms: Some(4200),
+            page_title: "Marseille – Miami".into(),
+            page_url: "https://news.example/a".into(),
+            reader: "k".repeat(32),
+            email: "z@example.org".into(),
+        };
+        let read: NewComment = serde_json::from_str(&new_comment(&new)).unwrap();
+        assert_eq!(read, new);
+        let tokens = vec!["a".to_string(), "b\"".to_string()];
+        let read: StatusRequest = serde_json::from_str(&status_request(&tokens)).unwrap();
+        assert_eq!(read.tokens, tokens);
+        let read: TokenRequest = serde_json::from_str(&token_request("t\"k")).unwrap();
+        assert_eq!(read.token, "t\"k");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_readers_own_comments_round_trip_and_older_ones_still_read() {
+        let mine = vec![PendingComment {
+            id: 5,
+            token: "tok".into(),
+            author: "Ana".into(),
+            body: "<b>x</b>".into(),
+            html: "&lt;b&gt;x&lt;/b&gt;".into(),
+            created_at: 1_764_000_000_000,
+        }];
+        assert_eq!(read_pending_list(&pending_list(&mine)), mine);
+        // What serde writes reads the same, and serde reads what the widget writes.
+        assert_eq!(
+            read_pending_list(&serde_json::to_string(&mine).unwrap()),
+            mine
+        );
+        let back: Vec<PendingComment> = serde_json::from_str(&pending_list(&mine)).unwrap();
+        assert_eq!(back, mine);
+        // An older widget stored no rendering: the text is shown escaped.
+        let old = r#"[{"id":5,"token":"tok","author":"Ana","body":"<b>x</b>","created_at":1764000000000}]"#;
+        assert_eq!(read_pending_list(old), mine);
+    }
+}

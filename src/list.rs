@@ -35,7 +35,9 @@ fn text_element(doc: &Document, tag: &str, class: &str, text: &str) -> Option<El
     Some(el)
 }
 
-/// An item's element: author and date as text, the server's HTML as the body.
+/// An item's element: author and date as text, the server's HTML as the
+/// body. The same markup as the server's `fragment.rs`, whose items the
+/// widget takes over.
 fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     let text = lang.text();
     let li = element(
@@ -56,8 +58,6 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     let when = item.created_at as f64;
     let time = element(doc, "time", "cw-date")?;
     time.set_attribute("datetime", &reltime::iso(when)).ok()?;
-    time.set_attribute("title", &reltime::absolute(lang, when))
-        .ok()?;
     time.set_attribute("data-ms", &item.created_at.to_string())
         .ok()?;
     meta.append_child(&time).ok()?;
@@ -141,7 +141,8 @@ pub fn show(list: &Element, empty: &Element, comments: &Comments, lang: Lang, no
     dates(list, lang, now);
 }
 
-/// Updates every relative date in `list` ("5 minutes ago") to `now`.
+/// Updates every date in `list` to `now`: "5 minutes ago", with the full
+/// date and time as its tooltip.
 pub fn dates(list: &Element, lang: Lang, now: f64) {
     let Ok(times) = list.query_selector_all("time[data-ms]") else {
         return;
@@ -154,6 +155,9 @@ pub fn dates(list: &Element, lang: Lang, now: f64) {
         if let Some(ms) = time.get_attribute("data-ms") {
             let then = js_sys::Number::parse_float(&ms);
             time.set_text_content(Some(&reltime::relative(lang, then, now)));
+            if !time.has_attribute("title") {
+                let _ = time.set_attribute("title", &reltime::absolute(lang, then));
+            }
         }
     }
 }

@@ -1,44 +1,13 @@
-//! Mounting into a host element: options from its `data-` attributes, a shadow root, our stylesheet.
+//! Mounting into a host element: the options `embed.js` worked out, the host's `data-` attributes, a shadow root, our stylesheet.
 
 use crate::app::{App, Options};
-use crate::i18n::Lang;
+use crate::i18n::Text;
 use comments_api::PageContext;
 use comments_api::limits::{DEFAULT_POLL_SECONDS, MIN_POLL_SECONDS};
+use js_sys::Reflect;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, HtmlElement, ShadowRootInit, ShadowRootMode};
-
-/// The page's `<link rel=canonical>`, resolved, else its own address;
-/// without the fragment.
-fn canonical_of(doc: &Document) -> Option<web_sys::Url> {
-    let here = doc.url().ok()?;
-    let href = doc
-        .query_selector("link[rel=canonical]")
-        .ok()
-        .flatten()
-        .and_then(|l| l.get_attribute("href"))
-        .unwrap_or_else(|| here.clone());
-    let url = web_sys::Url::new_with_base(&href, &here).ok()?;
-    url.set_hash("");
-    Some(url)
-}
-
-/// The thread key: `data-thread`, else the path of the canonical URL.
-fn thread_of(host: &HtmlElement, canonical: Option<&web_sys::Url>) -> String {
-    match host.get_attribute("data-thread") {
-        Some(t) if !t.trim().is_empty() => t,
-        _ => canonical.map_or_else(|| "/".into(), |u| u.pathname()),
-    }
-}
-
-/// The language: `data-lang`, else `<html lang>`.
-fn lang_of(host: &HtmlElement, doc: &Document) -> Lang {
-    let tag = host
-        .get_attribute("data-lang")
-        .or_else(|| doc.document_element()?.get_attribute("lang"))
-        .unwrap_or_default();
-    Lang::from_tag(&tag)
-}
+use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 /// `data-poll-seconds`, at least [`MIN_POLL_SECONDS`].
 fn poll_seconds_of(host: &HtmlElement) -> u32 {
@@ -47,34 +16,60 @@ fn poll_seconds_of(host: &HtmlElement) -> u32 {
         .map_or(DEFAULT_POLL_SECONDS, |s| s.max(MIN_POLL_SECONDS))
 }
 
-/// Reads a host element's options. `api_base` is the server root.
-pub fn options_of(host: &HtmlElement, api_base: &str) -> Result<Options, JsValue> {
-    let doc = host
-        .owner_document()
-        .ok_or_else(|| JsValue::from_str("host element is not in a document"))?;
-    let canonical = canonical_of(&doc);
-    Ok(Options {
-        api_base: api_base.to_string(),
-        thread: thread_of(host, canonical.as_ref()),
-        lang: lang_of(host, &doc),
-        poll_seconds: poll_seconds_of(host),
-        page: PageContext {
-            title: doc.title(),
-            url: canonical.map(|u| u.href()).unwrap_or_default(),
-        },
-    })
+fn field(opts: &JsValue, key: &str) -> JsValue {
+    Reflect::get(opts, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Mounts the widget into `host`, inside a new open shadow root that holds
-/// `css`. Called by `embed.js` once per `[data-comments]` element; fails if
-/// the element already has a shadow root (it is mounted already).
+/// `css`. Called by `embed.js` once per `[data-comments]` element, with
+/// what it worked out for that element in `opts`:
+/// `{texts, thread, url, first}`: the parsed language file, the thread key
+/// (`data-thread`, else the canonical path), the article's canonical URL,
+/// and the promise of the thread's first answer, asked for while the
+/// widget was still downloading. Fails if the widget is mounted there
+/// already.
 #[wasm_bindgen]
-pub fn mount(host: HtmlElement, api_base: String, css: String) -> Result<(), JsValue> {
-    let options = options_of(&host, &api_base)?;
+pub fn mount(
+    host: HtmlElement,
+    api_base: String,
+    css: String,
+    opts: JsValue,
+) -> Result<(), JsValue> {
+    let lang = Text::from_js(&field(&opts, "texts"))
+        .ok_or_else(|| JsValue::from_str("the language file lacks a string"))?;
     let doc = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("host element is not in a document"))?;
-    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    let options = Options {
+        api_base,
+        thread: field(&opts, "thread")
+            .as_string()
+            .ok_or_else(|| JsValue::from_str("no thread key"))?,
+        lang,
+        poll_seconds: poll_seconds_of(&host),
+        page: PageContext {
+            title: doc.title(),
+            url: field(&opts, "url").as_string().unwrap_or_default(),
+        },
+        first: field(&opts, "first").dyn_into().ok(),
+    };
+    // `embed.js` may have shown the thread's comments already, in a shadow
+    // root of its own: the widget takes their items over (by key, in
+    // list.rs) and builds the rest.
+    let (shadow, shown) = match host.shadow_root() {
+        Some(shadow) if shadow.query_selector(".cw-form")?.is_some() => {
+            return Err(JsValue::from_str("the widget is mounted here already"));
+        }
+        Some(shadow) => {
+            let shown = shadow.query_selector(".cw-list").ok().flatten();
+            shadow.set_inner_html("");
+            (shadow, shown)
+        }
+        None => (
+            host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+            None,
+        ),
+    };
     let style = doc.create_element("style")?;
     style.set_text_content(Some(&css));
     shadow.append_child(&style)?;
@@ -87,5 +82,10 @@ pub fn mount(host: HtmlElement, api_base: String, css: String) -> Result<(), JsV
     });
     shadow.append_child(&root)?;
     leptos::mount::mount_to(root, move || view! { <App options=options /> }).forget();
+    if let (Some(shown), Some(list)) = (shown, shadow.query_selector(".cw-list")?) {
+        while let Some(item) = shown.first_element_child() {
+            list.append_child(&item)?;
+        }
+    }
     Ok(())
 }

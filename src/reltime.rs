@@ -1,7 +1,7 @@
 //! Relative dates ("3 minutes ago", "il y a 3 minutes") through the browser's `Intl`.
 
 use crate::i18n::Lang;
-use js_sys::{Array, Date, Intl, Object, Reflect};
+use js_sys::Date;
 use wasm_bindgen::JsValue;
 
 /// The value and `Intl` unit to describe an age of `seconds` (negative: past).
@@ -28,18 +28,18 @@ pub fn relative(lang: Lang, then_ms: f64, now_ms: f64) -> String {
     // A clock a little ahead of the server's must not say "in 3 seconds".
     let age = ((then_ms - now_ms) / 1000.0).min(0.0);
     let (value, unit) = unit_for(age);
-    let locales = Array::of1(&JsValue::from_str(lang.tag()));
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"numeric".into(), &"auto".into());
-    let format = Intl::RelativeTimeFormat::new(&locales, &options);
-    String::from(format.format(value, unit))
+    String::from(lang.relative.format(value, unit))
 }
 
 /// The full local date and time, for the tooltip.
 pub fn absolute(lang: Lang, ms: f64) -> String {
-    String::from(
-        Date::new(&JsValue::from_f64(ms)).to_locale_string(lang.tag(), &JsValue::UNDEFINED),
-    )
+    let date = Date::new(&JsValue::from_f64(ms));
+    lang.absolute
+        .format()
+        .call1(&lang.absolute, &date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 /// ISO 8601, for `<time datetime>`.

@@ -5,6 +5,10 @@
 //     exports only `mount`; server_fn's wasm-streams exports three stream
 //     classes nobody calls) and prints, one per line, the wasm exports the
 //     glue still uses.
+//   node glue.mjs NPM_DIR css FILE
+//     minifies our own stylesheet in place: comments and the white space
+//     around punctuation go (never before a colon, which would join a
+//     descendant selector such as `.cw :focus`).
 //   node glue.mjs NPM_DIR exports WASM
 //     prints the wasm module's export names, one per line.
 //   node glue.mjs NPM_DIR rename GLUE WASM MAP
@@ -171,6 +175,16 @@ function rename() {
 }
 
 if (command === "prune") prune();
+else if (command === "css") {
+  const css = readFileSync(gluePath, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\s+/g, " ")
+    .replace(/\s*([{};,>])\s*/g, "$1")
+    .replace(/:\s+/g, ":")
+    .replace(/;}/g, "}")
+    .trim();
+  writeFileSync(gluePath, css);
+}
 else if (command === "exports") {
   const module = new WebAssembly.Module(readFileSync(gluePath));
   process.stdout.write(WebAssembly.Module.exports(module).map((e) => e.name).join("\n") + "\n");

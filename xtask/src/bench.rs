@@ -232,8 +232,13 @@ pub fn bench(args: &[String]) -> Step {
     let mut seconds = 5u64;
     let mut connections = 8usize;
     let mut scale_comments = 1_000_000u64;
+    let mut render = true;
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        if a == "--no-render" {
+            render = false;
+            continue;
+        }
         let v = it.next().and_then(|v| v.parse::<u64>().ok());
         match (a.as_str(), v) {
             ("--seconds", Some(v)) => seconds = v.clamp(1, 60),
@@ -243,7 +248,7 @@ pub fn bench(args: &[String]) -> Step {
             ("--scale", Some(v)) => scale_comments = v.clamp(0, 10_000_000),
             _ => {
                 return Err(Failure(format!(
-                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] [--scale COMMENTS, 0 for none] (got {a})"
+                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] [--scale COMMENTS, 0 for none] [--no-render] (got {a})"
                 )));
             }
         }
@@ -316,10 +321,54 @@ pub fn bench(args: &[String]) -> Step {
     }
     full_answers(addr, seconds)?;
     drop(server);
+    if render {
+        time_to_comments()?;
+    }
     if scale_comments == 0 {
         return Ok(());
     }
     scale(scale_comments)
+}
+
+/// How soon a reader sees comments: the ignored test `tests/render.rs`, run
+/// against the release server (and the widget it embeds) in Chromium. It
+/// prints its runs and their median.
+fn time_to_comments() -> Step {
+    let tools = crate::setup::ensure(crate::setup::Need::Test)?;
+    crate::build_widget(&tools)?;
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root())
+            .args([
+                "build",
+                "--quiet",
+                "--release",
+                "--package",
+                "comments-server",
+                "--bins",
+            ]),
+    )?;
+    println!(
+        "\nFrom navigation to 100 comments on screen, cold HTTP cache, headless Chromium, loopback:"
+    );
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root())
+            .env("COMMENTS_SERVER_BIN", server_bin())
+            .env("CHROMEDRIVER", &tools.chromedriver)
+            .env("CHROME", &tools.chromium)
+            .args([
+                "test",
+                "--quiet",
+                "--package",
+                "comments-server",
+                "--test",
+                "render",
+                "--",
+                "--ignored",
+                "--nocapture",
+            ]),
+    )
 }
 
 /// Posts `n` comments to `thread` and approves them.

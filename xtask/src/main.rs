@@ -20,7 +20,8 @@ cargo xtask <command>
           options: --listen ADDR, --article FILE, --db FILE
   test    build, then run every test: unit, server integration, widget in
           Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
-  size    print the widget's transfer size (after build)
+  size    print the widget's transfer size, raw, gzip and brotli per file
+          (after build); --check fails above the budgets
   bench   polling throughput and latency (304 from memory vs full answers), a
           100-comment thread's cached answer against a bare axum handler, and
           the moderation and reader pages at 1,000 and 1,000,000 comments
@@ -64,7 +65,7 @@ fn cargo() -> Command {
 
 /// Builds the widget into `dist/`: trunk (release), then the finishing
 /// steps (wasm-opt, minified names, terser; see `widget.rs`).
-fn build_widget(tools: &setup::Tools) -> Step {
+pub fn build_widget(tools: &setup::Tools) -> Step {
     run(cargo().args(["fetch", "--quiet"]))?;
     run(Command::new(&tools.trunk)
         .current_dir(root())
@@ -82,16 +83,20 @@ fn build_server(release: bool) -> Step {
     run(&mut c)
 }
 
-fn size() -> Step {
-    run(cargo().args([
-        "run",
-        "--quiet",
-        "--release",
-        "--package",
-        "comments-server",
-        "--",
-        "widget-size",
-    ]))
+/// The widget's transfer size; with `check`, fails above the budgets.
+/// `release` picks the release build (which `build` makes anyway) over the
+/// debug one (which the tests make anyway): both embed the same files.
+fn size(check: bool, release: bool) -> Step {
+    let mut c = cargo();
+    c.args(["run", "--quiet", "--package", "comments-server"]);
+    if release {
+        c.arg("--release");
+    }
+    c.args(["--", "widget-size"]);
+    if check {
+        c.arg("--check");
+    }
+    run(&mut c)
 }
 
 fn demo(args: &[String]) -> Step {
@@ -123,7 +128,7 @@ fn demo(args: &[String]) -> Step {
     build_server(true)?;
     let server = root().join("target/release/comments-server");
     eprintln!();
-    size()?;
+    size(false, true)?;
     let shown_db = db.display().to_string();
     println!(
         "\nDemo: open http://{listen}/ (the article, with the widget embedded by its public script tag).\n\
@@ -142,6 +147,8 @@ fn demo(args: &[String]) -> Step {
 fn test() -> Step {
     let tools = setup::ensure(setup::Need::Test)?;
     build_widget(&tools)?;
+    // The size budgets first: a widget over budget fails the run at once.
+    size(true, false)?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
     // Clippy on both targets: the native workspace and the widget as wasm.
     let native: &[&str] = &["--workspace"];
@@ -199,10 +206,10 @@ fn main() -> ExitCode {
         Some("build") => setup::ensure(setup::Need::Build)
             .and_then(|t| build_widget(&t))
             .and_then(|()| build_server(true))
-            .and_then(|()| size()),
+            .and_then(|()| size(false, true)),
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
-        Some("size") => size(),
+        Some("size") => size(args.iter().any(|a| a == "--check"), true),
         Some("bench") => bench::bench(&args[1..]),
         Some("flood") => bench::flood(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),

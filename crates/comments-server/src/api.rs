@@ -75,12 +75,42 @@ fn etag_headers(tag: HeaderValue) -> [(header::HeaderName, HeaderValue); 3] {
     ]
 }
 
+/// A thread list's two representations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `ThreadPage`, for the widget's polls.
+    Json,
+    /// The approved comments as the widget's `<li>` items, for `embed.js`
+    /// to show before the widget has loaded.
+    Html,
+}
+
 /// `GET /api/v1/threads/{thread}/comments`
 pub async fn list(
     State(app): State<AppState>,
     client: Client,
     path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
+) -> Result<Response, AppError> {
+    thread_answer(app, client, path, headers, Format::Json).await
+}
+
+/// `GET /api/v1/threads/{thread}/comments.html`
+pub async fn list_html(
+    State(app): State<AppState>,
+    client: Client,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    thread_answer(app, client, path, headers, Format::Html).await
+}
+
+async fn thread_answer(
+    app: AppState,
+    client: Client,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    format: Format,
 ) -> Result<Response, AppError> {
     app.read_limiter.admit(&client)?;
     let thread = thread_key(path)?;
@@ -97,18 +127,25 @@ pub async fn list(
     }
     let answer = if revision == 0 {
         // Nothing was ever published here: an empty list, not worth a slot.
-        Arc::new(page_answer(&app, &thread, ThreadSnapshot::default())?)
+        Arc::new(encode(&app, &thread, ThreadSnapshot::default(), format)?)
     } else {
+        // The two formats are cached apart; a key cannot hold a NUL.
+        let key = match format {
+            Format::Json => thread.as_str().to_string(),
+            Format::Html => format!("{}\0html", thread.as_str()),
+        };
         app.answers
-            .get_or_load(thread.as_str(), revision, || {
-                load_page(&app, &thread, revision)
-            })
+            .get_or_load(&key, revision, || load(&app, &thread, revision, format))
             .await?
     };
     let coding = Encoding::negotiate(&headers);
+    let mime = match format {
+        Format::Json => "application/json",
+        Format::Html => "text/html; charset=utf-8",
+    };
     let mut res = (
         etag_headers(answer.etag.clone()),
-        [(header::CONTENT_TYPE, "application/json")],
+        [(header::CONTENT_TYPE, mime)],
         answer.body(coding),
     )
         .into_response();
@@ -118,22 +155,41 @@ pub async fn list(
     Ok(res)
 }
 
-/// Reads and serialises a thread's public list, once per revision.
-async fn load_page(app: &AppState, thread: &ThreadKey, known: u64) -> Result<Encoded, AppError> {
+/// Reads and renders a thread's public list, once per revision and format.
+async fn load(
+    app: &AppState,
+    thread: &ThreadKey,
+    known: u64,
+    format: Format,
+) -> Result<Encoded, AppError> {
     let snapshot = app.store.approved(thread).await?;
     // The database may be ahead of what this process has heard of.
     if snapshot.revision > known {
         app.revisions
             .apply([(thread.as_str().to_string(), snapshot.revision)]);
     }
-    page_answer(app, thread, snapshot)
+    encode(app, thread, snapshot, format)
 }
 
-fn page_answer(
+fn encode(
     app: &AppState,
     thread: &ThreadKey,
     snapshot: ThreadSnapshot,
+    format: Format,
 ) -> Result<Encoded, AppError> {
+    let revision = snapshot.revision;
+    let bytes = match format {
+        Format::Json => page_json(app, thread, snapshot)?,
+        Format::Html => crate::fragment::items(&snapshot.comments).into_bytes(),
+    };
+    Ok(Encoded::new(revision, bytes))
+}
+
+fn page_json(
+    app: &AppState,
+    thread: &ThreadKey,
+    snapshot: ThreadSnapshot,
+) -> Result<Vec<u8>, AppError> {
     let page = ThreadPage {
         thread: thread.as_str().to_string(),
         revision: snapshot.revision,
@@ -149,11 +205,10 @@ fn page_answer(
             .collect(),
         mail: app.config.mail_enabled(),
     };
-    let json = serde_json::to_vec(&page).map_err(|e| {
+    serde_json::to_vec(&page).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a thread");
         AppError::from(ErrorCode::Internal)
-    })?;
-    Ok(Encoded::new(snapshot.revision, json))
+    })
 }
 
 /// `POST /api/v1/threads/{thread}/comments`

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod detached;
 pub mod encoding;
 pub mod error;
+pub mod fragment;
 pub mod html;
 pub mod keys;
 pub mod limiter;

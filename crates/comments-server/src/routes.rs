@@ -104,10 +104,15 @@ pub fn router(state: AppState) -> Router {
     // The request deadline, on every route that reads a body; the thread
     // list, the most read of all, goes without it.
     let deadline = || middleware::from_fn_with_state(state.clone(), deadline);
-    let lists = Router::new().route(
-        "/api/v1/threads/{thread}/comments",
-        get(api::list).merge(post(api::post).layer(deadline())),
-    );
+    let lists = Router::new()
+        .route(
+            "/api/v1/threads/{thread}/comments",
+            get(api::list).merge(post(api::post).layer(deadline())),
+        )
+        .route(
+            "/api/v1/threads/{thread}/comments.html",
+            get(api::list_html),
+        );
     let public = Router::new()
         .route("/api/v1/comments/status", post(api::status))
         .route("/api/v1/comments/export", post(api::export))

@@ -301,6 +301,92 @@ fn host_origin(pages: &support::browser::Origin) -> &str {
     &pages.0
 }
 
+/// A long article with the widget at its end: `extra` goes on the container.
+fn long_article(server: &Server, extra: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Long read</title></head>
+<body><h1>A long read</h1><div style="height:9000px">Many paragraphs.</div>
+<div data-comments data-thread="long-read" {extra}></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    )
+}
+
+/// JS: the resources the page fetched that end with `suffix`.
+fn fetched(suffix: &str) -> String {
+    format!(
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('{suffix}')).length"
+    )
+}
+
+const MOUNTED: &str = "const h = document.querySelector('[data-comments]');     return !!(h.shadowRoot && h.shadowRoot.querySelector('.cw-form')) || null";
+
+#[tokio::test]
+async fn the_widget_loads_only_when_the_reader_nears_the_comments() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![
+        ("/long.html", long_article(&server, "")),
+        ("/eager.html", long_article(&server, "data-load=\"eager\"")),
+    ]);
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+
+    // Far from the comments: the loader only.
+    a.goto(&pages.url("/long.html")).await.unwrap();
+    wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the loader",
+        &format!(
+            "return {} || null",
+            fetched("/embed.js").trim_start_matches("return ")
+        ),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let wasm_before = a.execute(&fetched(".wasm"), vec![]).await.unwrap();
+    assert_eq!(
+        wasm_before, 0,
+        "no wasm before the reader nears the comments"
+    );
+    assert_eq!(a.execute(&fetched(".json"), vec![]).await.unwrap(), 0);
+    assert_eq!(
+        a.execute(MOUNTED, vec![]).await.unwrap(),
+        serde_json::Value::Null
+    );
+
+    // Scrolling toward them loads and shows the widget.
+    a.execute(
+        "window.scrollTo(0, document.body.scrollHeight); return true",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_js(
+        &a,
+        Duration::from_secs(30),
+        "the widget after scrolling",
+        MOUNTED,
+    )
+    .await;
+    assert_eq!(a.execute(&fetched(".wasm"), vec![]).await.unwrap(), 1);
+
+    // data-load="eager", and a link to a comment, load at once.
+    for page in ["/eager.html", "/long.html#comment-1"] {
+        let b = driver.session().await;
+        b.goto(&pages.url(page)).await.unwrap();
+        wait_js(&b, Duration::from_secs(30), page, MOUNTED).await;
+        let y = b.execute("return window.scrollY", vec![]).await.unwrap();
+        assert!(
+            y.as_f64().unwrap_or(0.0) < 9000.0,
+            "{page}: not scrolled down ({y})"
+        );
+        b.close().await.ok();
+    }
+    a.close().await.ok();
+}
+
 /// Computed styles of the widget's parts, and its size, as JSON.
 const STYLE_PROBE: &str = r#"
 const host = document.querySelector('[data-comments]');

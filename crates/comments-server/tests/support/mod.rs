@@ -11,7 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_comments-server");
+const BIN: &str = env!("CARGO_BIN_EXE_comments-server");
+
+/// The server binary under test: this build's, or `COMMENTS_SERVER_BIN`
+/// (the bench points it at the release build).
+pub fn bin() -> String {
+    std::env::var("COMMENTS_SERVER_BIN").unwrap_or_else(|_| BIN.to_string())
+}
 pub const MOD_TOKEN: &str = "test-moderation-token-0123456789";
 /// The test moderators' password.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -20,7 +26,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin())
             .arg("hash-password")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -96,7 +102,7 @@ impl Server {
                 env.push((k.into(), v.into()));
             }
         }
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.env("COMMENTS_DATABASE_PATH", db)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -138,7 +144,7 @@ impl Server {
 
     /// Runs `comments-server ARGS` with this server's configuration.
     pub fn cli(&self, args: &[&str]) -> (bool, String) {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(bin());
         cmd.args(args).env("COMMENTS_DATABASE_PATH", &self.db);
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -341,7 +347,26 @@ pub fn try_request(
     stream.write_all(head.as_bytes())?;
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
+    let mut buf = [0u8; 16384];
+    // To the end of the connection, or of a body whose length is given
+    // (some servers, ChromeDriver among them, keep the connection open).
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|len| raw.len() >= split + 4 + len) {
+                break;
+            }
+        }
+    }
     if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
         return Err(std::io::Error::new(
             std::io::ErrorKind::UnexpectedEof,

@@ -59,10 +59,10 @@ fn write(path: &Path, bytes: &[u8]) {
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets it"));
-    let dist = env::var_os("COMMENTS_WIDGET_DIST")
+    let dist = env::var_os("WIDGET_DIST")
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("../../dist"));
-    println!("cargo:rerun-if-env-changed=COMMENTS_WIDGET_DIST");
+    println!("cargo:rerun-if-env-changed=WIDGET_DIST");
     println!("cargo:rerun-if-changed={}", dist.display());
 
     let mut files = Vec::new();

@@ -183,10 +183,10 @@ fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
     start_on(&dir.join("bench.db"), env)
 }
 
-/// The server binary measured: the release build, or `COMMENTS_BENCH_BIN`
+/// The server binary measured: the release build, or `BENCH_SERVER_BIN`
 /// (to measure another build the same way).
 fn server_bin() -> std::path::PathBuf {
-    std::env::var_os("COMMENTS_BENCH_BIN")
+    std::env::var_os("BENCH_SERVER_BIN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root().join("target/release/comments-server"))
 }
@@ -354,7 +354,7 @@ fn time_to_comments() -> Step {
     run(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root())
-            .env("COMMENTS_SERVER_BIN", server_bin())
+            .env("TEST_SERVER_BIN", server_bin())
             .env("CHROMEDRIVER", &tools.chromedriver)
             .env("CHROME", &tools.chromium)
             .args([

@@ -1,12 +1,20 @@
-//! Server configuration: an optional TOML file, `COMMENTS_*` environment overrides, then defaults.
+//! The server's settings, in layers (figment): the defaults, then the TOML
+//! file, then `COMMENTS_*` environment variables. Every setting can come from
+//! the environment as `COMMENTS_SECTION__KEY` without code here; the older
+//! flat names (`COMMENTS_POST_BURST`) stay as aliases. Unknown keys are
+//! refused by name, from the file or the environment alike.
 
-use serde::Deserialize;
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::de::value::SeqAccessDeserializer;
+use serde::de::{SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// Everything the server can be told. Every field has a default, so the
 /// server runs with no configuration at all.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on.
@@ -19,16 +27,18 @@ pub struct Config {
     pub demo: DemoConfig,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SitesConfig {
     /// Origins (`https://news.example`) of the sites that embed the widget.
     /// Only they get CORS answers, and a post must come from one of them.
     /// Empty: any site (fine for trying it out; set it in production).
+    /// From the environment: comma-separated.
+    #[serde(deserialize_with = "list_or_commas")]
     pub allowed_origins: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// SQLite database file; its directory is created if missing.
@@ -53,12 +63,14 @@ impl DatabaseConfig {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// Bearer token for the moderation HTTP API. Unset: the API answers 401.
     pub token: Option<String>,
-    /// Who may sign in at `/admin`.
+    /// Who may sign in at `/admin`. From the environment: `name:hash[:email]`
+    /// entries separated by spaces.
+    #[serde(deserialize_with = "moderators_or_entries")]
     pub moderators: Vec<ModeratorConfig>,
     /// The address readers and moderators reach this server at
     /// (`https://comments.news.example`): mail links point there, and the
@@ -75,7 +87,7 @@ pub struct ModerationConfig {
 
 /// One moderator: a name for the audit log, an Argon2id hash made by
 /// `comments-server hash-password`, and where to mail them (optional).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModeratorConfig {
     pub name: String,
@@ -85,7 +97,7 @@ pub struct ModeratorConfig {
 }
 
 /// Where new pending comments are announced.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotifyConfig {
     /// A URL that gets a JSON POST for each new pending comment.
@@ -104,7 +116,7 @@ pub struct NotifyConfig {
     pub retry_base_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
     #[default]
@@ -152,7 +164,7 @@ impl Config {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Comments one client network (IPv4 /24, IPv6 /64) may post in a burst.
@@ -182,7 +194,7 @@ pub struct LimitsConfig {
     pub trusted_proxies: usize,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DemoConfig {
     /// A plain-text article (title, blank line, paragraphs) to show at `/`
@@ -243,6 +255,146 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+impl From<figment::Error> for ConfigError {
+    fn from(e: figment::Error) -> Self {
+        // Every problem, not only the first, each with where it came from.
+        Self(
+            e.into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+}
+
+/// The environment's prefix.
+pub const ENV_PREFIX: &str = "COMMENTS_";
+
+/// The documented flat variable names, kept working beside the generic
+/// `COMMENTS_SECTION__KEY` ones: (name after the prefix, setting).
+pub const ENV_ALIASES: &[(&str, &str)] = &[
+    ("DATABASE_PATH", "database.path"),
+    ("DATABASE_BUSY_TIMEOUT_MS", "database.busy_timeout_ms"),
+    ("DATABASE_REFRESH_MS", "database.refresh_ms"),
+    ("KEY_FILE", "database.key_file"),
+    ("MODERATION_TOKEN", "moderation.token"),
+    ("MODERATORS", "moderation.moderators"),
+    ("PUBLIC_URL", "moderation.public_url"),
+    ("SESSION_HOURS", "moderation.session_hours"),
+    ("LOGIN_PER_MINUTE", "moderation.login_per_minute"),
+    ("TRUST_AFTER", "moderation.trust_after"),
+    ("ALLOWED_ORIGINS", "sites.allowed_origins"),
+    ("POST_BURST", "limits.post_burst"),
+    ("POST_REFILL_SECONDS", "limits.post_refill_seconds"),
+    ("READ_BURST", "limits.read_burst"),
+    ("READ_PER_SECOND", "limits.read_per_second"),
+    ("PENDING_PER_THREAD", "limits.pending_per_thread"),
+    ("PENDING_TOTAL", "limits.pending_total"),
+    ("MIN_COMPOSE_MS", "limits.min_compose_ms"),
+    ("REQUEST_TIMEOUT_MS", "limits.request_timeout_ms"),
+    ("HEADER_TIMEOUT_MS", "limits.header_timeout_ms"),
+    ("TRUSTED_PROXIES", "limits.trusted_proxies"),
+    ("WEBHOOK_URL", "notify.webhook_url"),
+    ("WEBHOOK_FORMAT", "notify.webhook_format"),
+    ("SMTP_URL", "notify.smtp_url"),
+    ("MAIL_FROM", "notify.mail_from"),
+    ("NOTIFY_RETRY_MS", "notify.retry_base_ms"),
+    ("DEMO_ARTICLE", "demo.article"),
+];
+
+/// The setting (`limits.post_burst`) an environment variable stands for, if
+/// it has the prefix: an alias, else `SECTION__KEY` lower-cased.
+pub fn setting_of(variable: &str) -> Option<String> {
+    let rest = variable.strip_prefix(ENV_PREFIX)?;
+    if rest.is_empty() {
+        return None;
+    }
+    Some(match ENV_ALIASES.iter().find(|(alias, _)| *alias == rest) {
+        Some((_, key)) => (*key).to_string(),
+        None => rest.to_ascii_lowercase().replace("__", "."),
+    })
+}
+
+/// The environment as a figment layer. Values stay strings (numbers are
+/// read from them when a setting wants one, by `extract_lossy`), so that a
+/// token of digits stays a token: figment's own `Env` parses values as
+/// numbers first, and would need its `pear` parser besides.
+struct Environment(Vec<(String, String)>);
+
+impl Provider for Environment {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(format!("`{ENV_PREFIX}` environment variable(s)")).interpolater(
+            |_: &Profile, keys: &[&str]| {
+                let name = keys.join("__").to_ascii_uppercase();
+                format!("{ENV_PREFIX}{name}")
+            },
+        )
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        // The aliases first, so that a setting's own name wins over its
+        // alias whatever the environment's order.
+        let is_alias = |v: &str| {
+            let rest = v.strip_prefix(ENV_PREFIX).unwrap_or(v);
+            ENV_ALIASES.iter().any(|(alias, _)| *alias == rest)
+        };
+        let (aliases, names): (Vec<_>, Vec<_>) = self.0.iter().partition(|(v, _)| is_alias(v));
+        for (variable, value) in aliases.into_iter().chain(names) {
+            if let Some(key) = setting_of(variable) {
+                let path: Vec<&str> = key.split('.').collect();
+                insert(&mut dict, &path, Value::from(value.clone()));
+            }
+        }
+        let mut data = Map::new();
+        data.insert(Profile::Default, dict);
+        Ok(data)
+    }
+}
+
+/// Puts `value` at `path` in `dict`, making the tables on the way.
+fn insert(dict: &mut Dict, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            dict.insert((*last).to_string(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = dict
+                .entry((*first).to_string())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if let Value::Dict(_, inner) = entry {
+                insert(inner, rest, value);
+            } else {
+                let mut inner = Dict::new();
+                insert(&mut inner, rest, value);
+                *entry = Value::from(inner);
+            }
+        }
+    }
+}
+
+/// A TOML file as a figment layer, through the `toml` crate the server
+/// already has (figment's own TOML provider brings a second, older one).
+struct TomlFile {
+    path: PathBuf,
+    text: String,
+}
+
+impl Provider for TomlFile {
+    fn metadata(&self) -> Metadata {
+        Metadata::from("TOML file", self.path.as_path())
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let dict: Dict = toml::from_str(&self.text)
+            .map_err(|e| figment::Error::from(format!("{}: {e}", self.path.display())))?;
+        let mut data = Map::new();
+        data.insert(Profile::Default, dict);
+        Ok(data)
+    }
+}
+
 impl Config {
     /// Loads `path` if given (it must exist), else `./comments.toml` if it
     /// exists, then applies the environment.
@@ -253,53 +405,61 @@ impl Config {
             None if default_path.exists() => Some(default_path),
             None => None,
         };
-        let mut config = match file {
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
-                Self::from_toml(&text).map_err(|e| ConfigError(format!("{}: {e}", p.display())))?
-            }
-            None => Self::default(),
+        let file = match file {
+            Some(p) => Some((
+                p.to_path_buf(),
+                std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?,
+            )),
+            None => None,
         };
-        config.apply_env(|k| std::env::var(k).ok())?;
+        Self::from_layers(file, std::env::vars())
+    }
+
+    /// The defaults, then `file` (its path and text), then the `COMMENTS_*`
+    /// variables among `env`; then checks the whole.
+    pub fn from_layers(
+        file: Option<(PathBuf, String)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment =
+            Figment::from(figment::providers::Serialized::defaults(Config::default()));
+        if let Some((path, text)) = file {
+            figment = figment.merge(TomlFile { path, text });
+        }
+        let env = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        let mut config: Config = figment.merge(Environment(env)).extract_lossy()?;
+        config.normalise()?;
         Ok(config)
     }
 
+    /// A TOML text alone over the defaults (for tests and checks).
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError(e.to_string()))
+        Self::from_layers(
+            Some((PathBuf::from("comments.toml"), text.to_string())),
+            std::iter::empty(),
+        )
     }
 
-    /// Applies `COMMENTS_*` overrides read through `var`.
-    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn parsed<T: std::str::FromStr>(key: &str, v: String) -> Result<T, ConfigError> {
-            v.parse()
-                .map_err(|_| ConfigError(format!("{key}={v:?} is not a valid value")))
-        }
-        if let Some(v) = var("COMMENTS_LISTEN") {
-            self.listen = parsed("COMMENTS_LISTEN", v)?;
-        }
-        if let Some(v) = var("COMMENTS_DATABASE_PATH") {
-            self.database.path = PathBuf::from(v);
-        }
-        if let Some(v) = var("COMMENTS_DATABASE_BUSY_TIMEOUT_MS") {
-            self.database.busy_timeout_ms = parsed("COMMENTS_DATABASE_BUSY_TIMEOUT_MS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_KEY_FILE") {
-            self.database.key_file = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
-        }
-        if let Some(v) = var("COMMENTS_DATABASE_REFRESH_MS") {
-            self.database.refresh_ms = parsed("COMMENTS_DATABASE_REFRESH_MS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_MODERATION_TOKEN") {
-            self.moderation.token = Some(v).filter(|t| !t.is_empty());
-        }
-        if let Some(v) = var("COMMENTS_ALLOWED_ORIGINS") {
-            self.sites.allowed_origins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(String::from)
-                .collect();
+    /// Empty values mean unset; origins are normalised; the rest is checked.
+    fn normalise(&mut self) -> Result<(), ConfigError> {
+        let unset_empty = |v: &mut Option<String>| {
+            if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *v = None;
+            }
+        };
+        unset_empty(&mut self.moderation.token);
+        unset_empty(&mut self.moderation.public_url);
+        unset_empty(&mut self.notify.webhook_url);
+        unset_empty(&mut self.notify.smtp_url);
+        unset_empty(&mut self.notify.mail_from);
+        for path in [&mut self.database.key_file, &mut self.demo.article] {
+            if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *path = None;
+            }
         }
         for origin in &mut self.sites.allowed_origins {
             *origin = normalize_origin(origin).ok_or_else(|| {
@@ -307,77 +467,6 @@ impl Config {
                     "sites.allowed_origins: {origin:?} is not an origin like https://news.example"
                 ))
             })?;
-        }
-        if let Some(v) = var("COMMENTS_POST_BURST") {
-            self.limits.post_burst = parsed("COMMENTS_POST_BURST", v)?;
-        }
-        if let Some(v) = var("COMMENTS_POST_REFILL_SECONDS") {
-            self.limits.post_refill_seconds = parsed("COMMENTS_POST_REFILL_SECONDS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_READ_BURST") {
-            self.limits.read_burst = parsed("COMMENTS_READ_BURST", v)?;
-        }
-        if let Some(v) = var("COMMENTS_READ_PER_SECOND") {
-            self.limits.read_per_second = parsed("COMMENTS_READ_PER_SECOND", v)?;
-        }
-        if let Some(v) = var("COMMENTS_PENDING_PER_THREAD") {
-            self.limits.pending_per_thread = parsed("COMMENTS_PENDING_PER_THREAD", v)?;
-        }
-        if let Some(v) = var("COMMENTS_PENDING_TOTAL") {
-            self.limits.pending_total = parsed("COMMENTS_PENDING_TOTAL", v)?;
-        }
-        if let Some(v) = var("COMMENTS_MIN_COMPOSE_MS") {
-            self.limits.min_compose_ms = parsed("COMMENTS_MIN_COMPOSE_MS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_REQUEST_TIMEOUT_MS") {
-            self.limits.request_timeout_ms = parsed("COMMENTS_REQUEST_TIMEOUT_MS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_HEADER_TIMEOUT_MS") {
-            self.limits.header_timeout_ms = parsed("COMMENTS_HEADER_TIMEOUT_MS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_TRUSTED_PROXIES") {
-            self.limits.trusted_proxies = parsed("COMMENTS_TRUSTED_PROXIES", v)?;
-        }
-        if let Some(v) = var("COMMENTS_DEMO_ARTICLE") {
-            self.demo.article = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
-        }
-        if let Some(v) = var("COMMENTS_MODERATORS") {
-            self.moderation.moderators = parse_moderators(&v)?;
-        }
-        if let Some(v) = var("COMMENTS_PUBLIC_URL") {
-            self.moderation.public_url = Some(v).filter(|u| !u.is_empty());
-        }
-        if let Some(v) = var("COMMENTS_SESSION_HOURS") {
-            self.moderation.session_hours = parsed("COMMENTS_SESSION_HOURS", v)?;
-        }
-        if let Some(v) = var("COMMENTS_LOGIN_PER_MINUTE") {
-            self.moderation.login_per_minute = parsed("COMMENTS_LOGIN_PER_MINUTE", v)?;
-        }
-        if let Some(v) = var("COMMENTS_TRUST_AFTER") {
-            self.moderation.trust_after = parsed("COMMENTS_TRUST_AFTER", v)?;
-        }
-        if let Some(v) = var("COMMENTS_WEBHOOK_URL") {
-            self.notify.webhook_url = Some(v).filter(|u| !u.is_empty());
-        }
-        if let Some(v) = var("COMMENTS_WEBHOOK_FORMAT") {
-            self.notify.webhook_format = match v.as_str() {
-                "json" => WebhookFormat::Json,
-                "slack" => WebhookFormat::Slack,
-                _ => {
-                    return Err(ConfigError(format!(
-                        "COMMENTS_WEBHOOK_FORMAT={v:?}: use json or slack"
-                    )));
-                }
-            };
-        }
-        if let Some(v) = var("COMMENTS_SMTP_URL") {
-            self.notify.smtp_url = Some(v).filter(|u| !u.is_empty());
-        }
-        if let Some(v) = var("COMMENTS_MAIL_FROM") {
-            self.notify.mail_from = Some(v).filter(|u| !u.is_empty());
-        }
-        if let Some(v) = var("COMMENTS_NOTIFY_RETRY_MS") {
-            self.notify.retry_base_ms = parsed("COMMENTS_NOTIFY_RETRY_MS", v)?;
         }
         self.check_moderation()?;
         if self.moderation.token.as_ref().is_some_and(|t| t.len() < 16) {
@@ -436,24 +525,62 @@ impl Config {
     }
 }
 
-/// `name:hash[:email]` entries separated by whitespace (an Argon2 hash has
-/// no colon or space).
-fn parse_moderators(v: &str) -> Result<Vec<ModeratorConfig>, ConfigError> {
-    v.split_whitespace()
-        .map(|entry| {
-            let mut parts = entry.split(':');
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some(name), Some(hash), email, None) => Ok(ModeratorConfig {
-                    name: name.to_string(),
-                    password_hash: hash.to_string(),
-                    email: email.map(String::from),
-                }),
-                _ => Err(ConfigError(format!(
-                    "COMMENTS_MODERATORS: {entry:?} is not name:argon2-hash[:email]"
-                ))),
-            }
-        })
-        .collect()
+/// A list of strings, or (from the environment) one comma-separated string.
+fn list_or_commas<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Visit;
+    impl<'de> Visitor<'de> for Visit {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of strings, or one comma-separated string")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(text
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(String::from)
+                .collect())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::deserialize(SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(Visit)
+}
+
+/// Tables of moderators, or (from the environment) `name:hash[:email]`
+/// entries separated by whitespace (an Argon2 hash has no colon or space).
+fn moderators_or_entries<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ModeratorConfig>, D::Error> {
+    struct Visit;
+    impl<'de> Visitor<'de> for Visit {
+        type Value = Vec<ModeratorConfig>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("moderator tables, or name:argon2-hash[:email] entries")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            text.split_whitespace()
+                .map(|entry| {
+                    let mut parts = entry.split(':');
+                    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                        (Some(name), Some(hash), email, None) => Ok(ModeratorConfig {
+                            name: name.to_string(),
+                            password_hash: hash.to_string(),
+                            email: email.map(String::from),
+                        }),
+                        _ => Err(E::custom(format!(
+                            "{entry:?} is not name:argon2-hash[:email]"
+                        ))),
+                    }
+                })
+                .collect()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::deserialize(SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(Visit)
 }
 
 /// `scheme://host[:port]`, lower-cased, without a trailing slash; `None`
@@ -474,26 +601,93 @@ pub fn normalize_origin(raw: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    fn with_env(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_layers(None, env(vars))
+    }
+
     #[test]
     fn zero_config_listens_on_loopback_with_sqlite_under_data() {
-        let c = Config::default();
+        let c = with_env(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.database.path, PathBuf::from("data/comments.db"));
         assert!(c.moderation.token.is_none());
+        assert_eq!(c.limits.post_burst, 3);
     }
 
     #[test]
     fn toml_then_env_overrides() {
-        let mut c = Config::from_toml(
-            "listen = \"0.0.0.0:9000\"\n[limits]\npost_burst = 5\n[moderation]\ntoken = \"0123456789abcdef\"\n",
-        )
-        .unwrap();
+        let file = "listen = \"0.0.0.0:9000\"\n[limits]\npost_burst = 5\n[moderation]\ntoken = \"0123456789abcdef\"\n";
+        let c = Config::from_toml(file).unwrap();
         assert_eq!(c.limits.post_burst, 5);
         assert_eq!(c.limits.post_refill_seconds, 20);
-        c.apply_env(|k| (k == "COMMENTS_LISTEN").then(|| "127.0.0.1:1234".to_string()))
-            .unwrap();
+        let c = Config::from_layers(
+            Some(("comments.toml".into(), file.into())),
+            env(&[
+                ("COMMENTS_LISTEN", "127.0.0.1:1234"),
+                ("COMMENTS_POST_BURST", "9"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.listen.port(), 1234);
+        assert_eq!(c.limits.post_burst, 9);
         assert_eq!(c.moderation.token.as_deref(), Some("0123456789abcdef"));
+    }
+
+    #[test]
+    fn every_nested_setting_has_its_variable_without_code() {
+        let c = with_env(&[
+            ("COMMENTS_LIMITS__POST_BURST", "7"),
+            ("COMMENTS_LIMITS__TRACKED_CLIENTS", "500"),
+            ("COMMENTS_DATABASE__REFRESH_MS", "250"),
+            ("COMMENTS_NOTIFY__WEBHOOK_FORMAT", "slack"),
+            ("COMMENTS_SITES__ALLOWED_ORIGINS", "https://a.example"),
+            // Other programs' variables are none of ours.
+            ("PATH", "/bin"),
+            ("COMMENTSX", "1"),
+        ])
+        .unwrap();
+        assert_eq!(c.limits.post_burst, 7);
+        assert_eq!(c.limits.tracked_clients, 500);
+        assert_eq!(c.database.refresh_ms, 250);
+        assert_eq!(c.notify.webhook_format, WebhookFormat::Slack);
+        assert_eq!(c.sites.allowed_origins, ["https://a.example"]);
+        // The generic name of a setting with an alias works too, and a
+        // token made of digits stays a string.
+        let c = with_env(&[("COMMENTS_MODERATION__TOKEN", "12345678901234567890")]).unwrap();
+        assert_eq!(c.moderation.token.as_deref(), Some("12345678901234567890"));
+        // A setting's own name wins over its alias, in either order.
+        for vars in [
+            [
+                ("COMMENTS_POST_BURST", "2"),
+                ("COMMENTS_LIMITS__POST_BURST", "8"),
+            ],
+            [
+                ("COMMENTS_LIMITS__POST_BURST", "8"),
+                ("COMMENTS_POST_BURST", "2"),
+            ],
+        ] {
+            assert_eq!(with_env(&vars).unwrap().limits.post_burst, 8);
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let e = Config::from_toml("[limits]\npost_brust = 3\n").unwrap_err();
+        assert!(e.0.contains("post_brust"), "{}", e.0);
+        assert!(e.0.contains("comments.toml"), "{}", e.0);
+        let e = Config::from_toml("unknown_key = 1").unwrap_err();
+        assert!(e.0.contains("unknown_key"), "{}", e.0);
+        let e = with_env(&[("COMMENTS_LIMITS__POST_BRUST", "3")]).unwrap_err();
+        assert!(e.0.contains("post_brust"), "{}", e.0);
+        assert!(e.0.contains("environment"), "{}", e.0);
+        let e = with_env(&[("COMMENTS_LISTN", "127.0.0.1:1")]).unwrap_err();
+        assert!(e.0.contains("listn"), "{}", e.0);
     }
 
     #[test]
@@ -515,19 +709,18 @@ mod tests {
         ] {
             assert_eq!(normalize_origin(bad), None, "{bad}");
         }
-        let mut c = Config::default();
-        c.apply_env(|k| {
-            (k == "COMMENTS_ALLOWED_ORIGINS")
-                .then(|| "https://a.example, https://B.example/".into())
-        })
+        let c = with_env(&[(
+            "COMMENTS_ALLOWED_ORIGINS",
+            "https://a.example, https://B.example/",
+        )])
         .unwrap();
         assert_eq!(
             c.sites.allowed_origins,
             ["https://a.example", "https://b.example"]
         );
-        let e = c
-            .apply_env(|k| (k == "COMMENTS_ALLOWED_ORIGINS").then(|| "a.example".into()))
-            .unwrap_err();
+        let c = Config::from_toml("[sites]\nallowed_origins = [\"https://C.example\"]\n").unwrap();
+        assert_eq!(c.sites.allowed_origins, ["https://c.example"]);
+        let e = with_env(&[("COMMENTS_ALLOWED_ORIGINS", "a.example")]).unwrap_err();
         assert!(e.0.contains("allowed_origins"), "{}", e.0);
     }
 
@@ -539,11 +732,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.moderation.moderators[0].name, "ana");
         assert_eq!(c.moderation.trust_after, 3);
-        let mut c = Config::default();
-        c.apply_env(|k| {
-            (k == "COMMENTS_MODERATORS")
-                .then(|| "ana:$argon2id$x:ana@news.example bob:$argon2id$y".into())
-        })
+        let c = with_env(&[(
+            "COMMENTS_MODERATORS",
+            "ana:$argon2id$x:ana@news.example bob:$argon2id$y",
+        )])
         .unwrap();
         assert_eq!(c.moderation.moderators.len(), 2);
         assert_eq!(
@@ -555,12 +747,7 @@ mod tests {
             "ana",
             "ana:$argon2id$x bob:$argon2id$y ana:$argon2id$z",
         ] {
-            let mut c = Config::default();
-            assert!(
-                c.apply_env(|k| (k == "COMMENTS_MODERATORS").then(|| bad.into()))
-                    .is_err(),
-                "{bad}"
-            );
+            assert!(with_env(&[("COMMENTS_MODERATORS", bad)]).is_err(), "{bad}");
         }
         assert_eq!(Config::default().public_url(), "http://127.0.0.1:8080");
     }
@@ -568,15 +755,115 @@ mod tests {
     #[test]
     fn bad_values_are_reported_not_ignored() {
         assert!(Config::from_toml("listen = 5").is_err());
-        assert!(Config::from_toml("unknown_key = 1").is_err());
-        let mut c = Config::default();
-        let e = c
-            .apply_env(|k| (k == "COMMENTS_POST_BURST").then(|| "many".to_string()))
-            .unwrap_err();
-        assert!(e.0.contains("COMMENTS_POST_BURST"));
-        let e = c
-            .apply_env(|k| (k == "COMMENTS_MODERATION_TOKEN").then(|| "short".to_string()))
-            .unwrap_err();
-        assert!(e.0.contains("16"));
+        assert!(Config::from_toml("[limits\n").is_err());
+        let e = with_env(&[("COMMENTS_POST_BURST", "many")]).unwrap_err();
+        assert!(e.0.contains("COMMENTS_LIMITS__POST_BURST"), "{}", e.0);
+        let e = with_env(&[("COMMENTS_MODERATION_TOKEN", "short")]).unwrap_err();
+        assert!(e.0.contains("16"), "{}", e.0);
+        let e = with_env(&[("COMMENTS_WEBHOOK_FORMAT", "xml")]).unwrap_err();
+        assert!(e.0.contains("xml"), "{}", e.0);
+        // Empty means unset, for optional settings.
+        let c = with_env(&[("COMMENTS_MODERATION_TOKEN", ""), ("COMMENTS_KEY_FILE", "")]).unwrap();
+        assert!(c.moderation.token.is_none() && c.database.key_file.is_none());
+    }
+
+    /// Every setting's dotted name, from the definitions themselves.
+    fn settings() -> Vec<String> {
+        fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let key = if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        walk(&key, v, out);
+                    }
+                }
+                _ => out.push(prefix.to_string()),
+            }
+        }
+        let mut out = Vec::new();
+        let value = serde_json::to_value(Config::default()).unwrap();
+        walk("", &value, &mut out);
+        out
+    }
+
+    /// The README's configuration section cannot drift from the settings:
+    /// its example is a valid configuration (so names no unknown key), it
+    /// shows every setting with its variable, and where it shows a
+    /// setting's default value, that value is the default.
+    #[test]
+    fn the_readme_documents_every_setting_and_its_variable() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme.find("## Configuration").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + 8;
+        let block = &section[start..start + section[start..].find("```").expect("end")];
+        Config::from_toml(block).unwrap_or_else(|e| panic!("README example: {e}"));
+        let example: toml::Table = toml::from_str(block).unwrap();
+        let defaults = serde_json::to_value(Config::default()).unwrap();
+        let mut table = "";
+        for line in block.lines() {
+            let line = line.trim();
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                table = name.trim_matches(['[', ']']);
+                continue;
+            }
+            let Some((key, rest)) = line.split_once('=') else {
+                continue;
+            };
+            if line.starts_with('#') {
+                continue;
+            }
+            let key = key.trim();
+            let full = if table.is_empty() {
+                key.to_string()
+            } else {
+                format!("{table}.{key}")
+            };
+            let variable = rest
+                .split('#')
+                .nth(1)
+                .and_then(|c| c.split_whitespace().next())
+                .unwrap_or_else(|| panic!("README: {full} names no variable"))
+                .trim_end_matches([':', ';', ',']);
+            assert_eq!(
+                setting_of(variable).as_deref(),
+                Some(full.as_str()),
+                "README: {variable} is not the variable of {full}"
+            );
+            let default = full.split('.').fold(&defaults, |v, k| &v[k]);
+            let shown = full
+                .split('.')
+                .fold(toml::Value::Table(example.clone()), |v, k| {
+                    v.get(k).cloned().unwrap_or(toml::Value::Boolean(false))
+                });
+            let is_set = !default.is_null() && default.as_array().is_none_or(|a| !a.is_empty());
+            if is_set {
+                assert_eq!(
+                    serde_json::to_value(&shown).unwrap(),
+                    *default,
+                    "README: {full}'s default"
+                );
+            }
+        }
+        for setting in settings() {
+            let (table, key) = setting.rsplit_once('.').unwrap_or(("", &setting));
+            let shown = if table.is_empty() {
+                block
+                    .lines()
+                    .take_while(|l| !l.starts_with('['))
+                    .any(|l| l.starts_with(&format!("{key} ")))
+            } else {
+                block.contains(&format!("[{table}]")) && block.contains(&format!("{key} ="))
+                    || block.contains(&format!("[[{setting}]]"))
+            };
+            assert!(shown, "README's configuration lacks {setting}");
+        }
+        assert!(
+            section.contains("COMMENTS_SECTION__KEY"),
+            "README: the generic variables"
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod answers;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;

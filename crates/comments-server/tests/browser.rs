@@ -619,7 +619,9 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
     let host = HostPages::bind();
     let server = Server::start(&[
         ("COMMENTS_ALLOWED_ORIGINS", &host.base),
-        ("COMMENTS_MIN_COMPOSE_MS", "1500"),
+        // Long enough that typing through WebDriver on a loaded machine
+        // stays under it.
+        ("COMMENTS_MIN_COMPOSE_MS", "4000"),
     ]);
     // Slow polls: a dropped post's "not published" note must not race the test.
     let page = article_page(&server, "e2e-bots")
@@ -644,7 +646,7 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
     .await;
 
     // The hidden trap, filled as form-filling bots do, after a human pause.
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     c.execute(
         "const r = document.querySelector('[data-comments]').shadowRoot; \
          r.querySelector('.cw-trap').value = 'http://spam.example';",

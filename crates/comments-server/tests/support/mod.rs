@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_comments-server");
 
-/// The server binary under test: this build's, or `COMMENTS_SERVER_BIN`
+/// The server binary under test: this build's, or `TEST_SERVER_BIN`
 /// (the bench points it at the release build).
 pub fn bin() -> String {
-    std::env::var("COMMENTS_SERVER_BIN").unwrap_or_else(|_| BIN.to_string())
+    std::env::var("TEST_SERVER_BIN").unwrap_or_else(|_| BIN.to_string())
 }
 pub const MOD_TOKEN: &str = "test-moderation-token-0123456789";
 /// The test moderators' password.

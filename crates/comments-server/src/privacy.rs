@@ -1,6 +1,6 @@
 //! Client addresses as keyed hashes only (HMAC-SHA256 with a per-installation secret), forgotten after 30 days.
 
-use crate::store::Store;
+use crate::store::{PurgeBefore, Store};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::net::IpAddr;
@@ -51,7 +51,13 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
             tick.tick().await;
             let now = crate::clock::now_ms();
             match store
-                .purge(now - IP_RETENTION_MS, now - DELETED_RETENTION_MS, now)
+                .purge(PurgeBefore {
+                    addresses: now - IP_RETENTION_MS,
+                    deleted: now - DELETED_RETENTION_MS,
+                    // Nonces outlive the links they belong to by a day.
+                    link_nonces: now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000,
+                    sessions: now,
+                })
                 .await
             {
                 Ok(p) if p == Default::default() => {}

@@ -57,22 +57,9 @@ pub async fn assess(
     Ok((body_hash, encode(&flags)))
 }
 
-/// The stored form of a comment's flags: names joined by commas.
+/// The stored form of a comment's flags.
 pub fn encode(signals: &[Signal]) -> String {
-    signals
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// The flags of a stored comment.
-pub fn decode(flags: &str) -> Vec<String> {
-    flags
-        .split(',')
-        .filter(|f| !f.is_empty())
-        .map(String::from)
-        .collect()
+    crate::store::encode_flags(signals.iter().map(|s| s.as_str()))
 }
 
 #[cfg(test)]
@@ -98,7 +85,10 @@ mod tests {
     fn flags_round_trip_through_storage() {
         let stored = encode(&[Signal::ManyLinks, Signal::RepeatedBody]);
         assert_eq!(stored, "many_links,repeated_body");
-        assert_eq!(decode(&stored), ["many_links", "repeated_body"]);
-        assert!(decode("").is_empty());
+        assert_eq!(
+            crate::store::decode_flags(&stored),
+            ["many_links", "repeated_body"]
+        );
+        assert!(crate::store::decode_flags("").is_empty());
     }
 }

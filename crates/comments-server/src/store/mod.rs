@@ -264,6 +264,33 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What `Store::purge` removes: everything older than these instants (ms).
+#[derive(Clone, Copy, Debug)]
+pub struct PurgeBefore {
+    /// Address hashes of comments created before this.
+    pub addresses: i64,
+    /// Comments a moderator deleted before this (the undo window is over).
+    pub deleted: i64,
+    /// Mail-link nonces used before this (their links have expired).
+    pub link_nonces: i64,
+    /// Sessions expired by this instant: now.
+    pub sessions: i64,
+}
+
+/// The stored form of a comment's flags: names joined by commas.
+pub fn encode_flags<'a>(flags: impl IntoIterator<Item = &'a str>) -> String {
+    flags.into_iter().collect::<Vec<_>>().join(",")
+}
+
+/// The flags of a stored comment.
+pub fn decode_flags(flags: &str) -> Vec<String> {
+    flags
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// What the periodic purge removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -318,15 +345,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)>;
     /// The highest comment id so far (0 for none).
     fn last_comment_id(&self) -> StoreFuture<'_, i64>;
-    /// Blanks address hashes created before `addresses_before`, removes
-    /// moderator deletions decided before `deleted_before`, and expired
-    /// sessions and link nonces; audited when it removed anything.
-    fn purge(
-        &self,
-        addresses_before: i64,
-        deleted_before: i64,
-        now: i64,
-    ) -> StoreFuture<'_, Purged>;
+    /// Blanks address hashes, removes moderator deletions, link nonces and
+    /// expired sessions, as of `before`; audited when it removed anything.
+    fn purge(&self, before: PurgeBefore) -> StoreFuture<'_, Purged>;
     /// Starts a moderator's session.
     fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
     /// The unexpired session with this cookie hash.

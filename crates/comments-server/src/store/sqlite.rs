@@ -2,8 +2,8 @@
 
 use super::{
     AuditEntry, Counts, Decided, Decision, Decisions, Disposition, Inserted, ModerationItem,
-    NewPending, PublicComment, Purged, QueueQuery, RevisionChange, Session, Store, StoreError,
-    StoreFuture, StoreResult, ThreadSnapshot,
+    NewPending, PublicComment, PurgeBefore, Purged, QueueQuery, RevisionChange, Session, Store,
+    StoreError, StoreFuture, StoreResult, ThreadSnapshot,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
@@ -213,7 +213,7 @@ fn item(row: ItemRow) -> StoreResult<ModerationItem> {
         status: status_from_db(&status)?,
         created_at,
         decided_at: row.9,
-        flags: crate::signals::decode(&row.10),
+        flags: super::decode_flags(&row.10),
         author_approved: u64::try_from(row.11).unwrap_or(0),
         author_rejected: u64::try_from(row.12).unwrap_or(0),
     })
@@ -601,7 +601,7 @@ impl SqliteStore {
             decided_at: r.decided_at,
             page_title: r.page_title,
             page_url: r.page_url,
-            flags: crate::signals::decode(&r.flags),
+            flags: super::decode_flags(&r.flags),
             email: r.notify_email,
             address_hash: r.ip_hmac,
             reader_hash: r.author_key,
@@ -609,12 +609,13 @@ impl SqliteStore {
         }))
     }
 
-    async fn purge_inner(
-        &self,
-        addresses_before: i64,
-        deleted_before: i64,
-        now: i64,
-    ) -> StoreResult<Purged> {
+    async fn purge_inner(&self, before: PurgeBefore) -> StoreResult<Purged> {
+        let PurgeBefore {
+            addresses: addresses_before,
+            deleted: deleted_before,
+            link_nonces: nonces_before,
+            sessions: now,
+        } = before;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let addresses =
             sqlx::query("UPDATE comments SET ip_hmac = '' WHERE ip_hmac != '' AND created_at < $1")
@@ -633,9 +634,8 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        // Link nonces outlive the links they belong to (72 h) by a day.
         let links = sqlx::query("DELETE FROM used_links WHERE used_at < $1")
-            .bind(now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000)
+            .bind(nonces_before)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -894,13 +894,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn purge(
-        &self,
-        addresses_before: i64,
-        deleted_before: i64,
-        now: i64,
-    ) -> StoreFuture<'_, Purged> {
-        Box::pin(self.purge_inner(addresses_before, deleted_before, now))
+    fn purge(&self, before: PurgeBefore) -> StoreFuture<'_, Purged> {
+        Box::pin(self.purge_inner(before))
     }
 
     fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
@@ -1069,6 +1064,16 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use comments_api::{Author, CommentBody};
+
+    /// Cut-offs as the purger sets them: nonces four days back.
+    fn cut(addresses: i64, deleted: i64, now: i64) -> PurgeBefore {
+        PurgeBefore {
+            addresses,
+            deleted,
+            link_nonces: now - 96 * 3_600_000,
+            sessions: now,
+        }
+    }
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -1266,9 +1271,9 @@ mod tests {
         let mut new = pending("t", "new", "h2");
         new.created_at = 5_000;
         ins(&s, &new).await.unwrap();
-        assert_eq!(s.purge(2_000, 0, 0).await.unwrap().addresses, 1);
+        assert_eq!(s.purge(cut(2_000, 0, 0)).await.unwrap().addresses, 1);
         assert_eq!(
-            s.purge(2_000, 0, 0).await.unwrap().addresses,
+            s.purge(cut(2_000, 0, 0)).await.unwrap().addresses,
             0,
             "already forgotten"
         );
@@ -1330,14 +1335,20 @@ mod tests {
         one(&s, req(id, Disposition::Deleted)).await.unwrap();
         let now = crate::clock::now_ms();
         assert_eq!(
-            s.purge(0, now - 60_000, now)
+            s.purge(cut(0, now - 60_000, now))
                 .await
                 .unwrap()
                 .deleted_comments,
             0,
             "kept a day"
         );
-        assert_eq!(s.purge(0, now + 1, now).await.unwrap().deleted_comments, 1);
+        assert_eq!(
+            s.purge(cut(0, now + 1, now))
+                .await
+                .unwrap()
+                .deleted_comments,
+            1
+        );
         assert!(s.comment(id).await.unwrap().is_none());
         let log = s.audit(10).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
@@ -1355,7 +1366,7 @@ mod tests {
         assert_eq!(log[1].actor, "test");
         assert_eq!(log[1].detail, "approved -> deleted");
         // A purge that removes nothing writes nothing.
-        s.purge(0, now + 1, now).await.unwrap();
+        s.purge(cut(0, now + 1, now)).await.unwrap();
         assert_eq!(s.audit(10).await.unwrap().len(), 5);
     }
 
@@ -1432,7 +1443,7 @@ mod tests {
         s.create_session(&session).await.unwrap();
         assert_eq!(s.session("sh", 99).await.unwrap(), Some(session));
         assert_eq!(s.session("sh", 100).await.unwrap(), None);
-        assert_eq!(s.purge(0, 0, 100).await.unwrap().sessions, 1);
+        assert_eq!(s.purge(cut(0, 0, 100)).await.unwrap().sessions, 1);
 
         let mut c = pending("t", "x", "h");
         c.notify_email = "ana@news.example".into();

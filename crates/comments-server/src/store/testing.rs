@@ -94,8 +94,8 @@ impl Store for Hooked {
     fn last_comment_id(&self) -> StoreFuture<'_, i64> {
         self.inner.last_comment_id()
     }
-    fn purge(&self, addresses: i64, deleted: i64, now: i64) -> StoreFuture<'_, Purged> {
-        self.inner.purge(addresses, deleted, now)
+    fn purge(&self, before: PurgeBefore) -> StoreFuture<'_, Purged> {
+        self.inner.purge(before)
     }
     fn create_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
         self.inner.create_session(session)

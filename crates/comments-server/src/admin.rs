@@ -3,12 +3,14 @@
 use crate::auth::{self, Moderator};
 use crate::clock;
 use crate::error::AppError;
-use crate::html::{ADMIN_CSP, admin_page, age, escape, iso_utc, query_value};
+use crate::html::{ADMIN_CSP, admin_page, age, iso_utc, query_value};
 use crate::limiter::Client;
 use crate::mail_links::{Link, LinkError};
 use crate::moderation;
 use crate::state::AppState;
-use crate::store::{Change, Decided, Decisions, Disposition, ModerationItem, QueueQuery};
+use crate::store::{
+    AuditEntry, Change, Counts, Decided, Decisions, Disposition, ModerationItem, QueueQuery,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -16,13 +18,14 @@ use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::ErrorCode;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 /// Most comments one view lists.
 const VIEW_LIMIT: u32 = 200;
 
 /// An HTML page with the moderation pages' headers.
-fn page(status: StatusCode, html: String) -> Response {
+fn page(status: StatusCode, html: Markup) -> Response {
     (
         status,
         [
@@ -35,7 +38,7 @@ fn page(status: StatusCode, html: String) -> Response {
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
-        html,
+        html.into_string(),
     )
         .into_response()
 }
@@ -48,12 +51,11 @@ fn see_other(location: &str) -> Response {
 fn error_page(e: &AppError) -> Response {
     let status =
         StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let main = format!(
-        "<p class=\"error\" data-code=\"{}\">{}</p><p><a href=\"/admin\">Back to the queue</a></p>",
-        e.code.as_str(),
-        escape(&e.message)
-    );
-    let mut res = page(status, admin_page("Refused", None, "", &main));
+    let main = html! {
+        p class="error" data-code=(e.code.as_str()) { (e.message) }
+        p { a href="/admin" { "Back to the queue" } }
+    };
+    let mut res = page(status, admin_page("Refused", None, "", main));
     if let Some(secs) = e.retry_after {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -71,29 +73,27 @@ fn sign_in_page(
     error: Option<(ErrorCode, &str)>,
     unconfigured: bool,
 ) -> Response {
-    let notice = match error {
-        None => String::new(),
-        Some((code, message)) => format!(
-            "<p class=\"error\" role=\"alert\" data-code=\"{}\">{}</p>",
-            code.as_str(),
-            escape(message)
-        ),
+    let main = html! {
+        @if unconfigured {
+            p class="note" {
+                "No moderator is configured yet. Make a password hash with "
+                code { "comments-server hash-password" } " and add it under "
+                code { "[[moderation.moderators]]" } " (see the README)."
+            }
+        }
+        @if let Some((code, message)) = error {
+            p class="error" role="alert" data-code=(code.as_str()) { (message) }
+        }
+        form method="post" action="/admin/login" class="login" {
+            label { "Name " input name="name" autocomplete="username" required autofocus; }
+            label {
+                "Password "
+                input name="password" type="password" autocomplete="current-password" required;
+            }
+            button type="submit" { "Sign in" }
+        }
     };
-    let none = if unconfigured {
-        "<p class=\"note\">No moderator is configured yet. Make a password hash with \
-         <code>comments-server hash-password</code> and add it under \
-         <code>[[moderation.moderators]]</code> (see the README).</p>"
-    } else {
-        ""
-    };
-    let main = format!(
-        "{none}{notice}<form method=\"post\" action=\"/admin/login\" class=\"login\">\
-         <label>Name <input name=\"name\" autocomplete=\"username\" required autofocus></label>\
-         <label>Password <input name=\"password\" type=\"password\" \
-         autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\">Sign in</button></form>"
-    );
-    page(status, admin_page("Sign in", None, "", &main))
+    page(status, admin_page("Sign in", None, "", main))
 }
 
 /// An error on a moderation page, shown as a page: the sign-in form for a
@@ -256,109 +256,182 @@ fn actions(status: Disposition) -> &'static [(Disposition, &'static str, &'stati
     }
 }
 
+/// Where a row's buttons go: a form that posts them without script (with
+/// the session's CSRF token and the page to come back to), or, on a mail
+/// link's page, a hidden form that posts nothing.
+#[derive(Clone, Copy)]
+pub enum RowActions<'a> {
+    Form { csrf: &'a str, back: &'a str },
+    Hidden,
+}
+
+/// The article the comment was posted under, after its thread: a link to
+/// the page if it has a URL.
+fn row_title(item: &ModerationItem) -> Markup {
+    html! {
+        @if !item.page_title.is_empty() {
+            " · "
+            @if item.page_url.is_empty() {
+                span class="title" { (item.page_title) }
+            } @else {
+                a class="title" href=(item.page_url) rel="noopener noreferrer nofollow"
+                    target="_blank" { (item.page_title) }
+            }
+        }
+    }
+}
+
+/// What moderators know of the author: their earlier decisions and reader
+/// key, or that they are new.
+fn row_history(item: &ModerationItem) -> Markup {
+    if item.author_key.is_empty() {
+        return html! { span class="history" { "first seen" } };
+    }
+    let key = &item.author_key;
+    let short = key.get(..8).unwrap_or(key);
+    html! {
+        span class="history" title="This reader's other comments" {
+            (item.author_approved) " approved · " (item.author_rejected) " rejected before"
+        }
+        " "
+        span class="reader"
+            title={ "Reader key, for `comments-server moderate purge-author`: " (key) } {
+            "reader " (short)
+        }
+    }
+}
+
+/// A row's buttons, by the comment's status, with their keyboard keys.
+fn row_buttons(status: Disposition) -> Markup {
+    html! {
+        @for (to, label, key) in actions(status) {
+            button name="to" value=(to.as_str()) class={ "act-" (to.as_str()) }
+                aria-keyshortcuts=[(!key.is_empty()).then_some(key)] { (label) }
+        }
+    }
+}
+
+/// A row's form: the buttons, posted to `/admin/decide` without script, or
+/// hidden.
+fn row_form(item: &ModerationItem, acts: RowActions) -> Markup {
+    match acts {
+        RowActions::Form { csrf, back } => html! {
+            form method="post" action="/admin/decide" class="acts" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="id" value=(item.id);
+                input type="hidden" name="back" value=(back);
+                (row_buttons(item.status))
+            }
+        },
+        RowActions::Hidden => html! {
+            form hidden { (row_buttons(item.status)) }
+        },
+    }
+}
+
 /// One comment as an `<article>`: context, author and history, text (as
 /// text), signals, and its buttons in a form that also works without script.
-pub fn row(item: &ModerationItem, now: i64, csrf: &str, back: &str) -> String {
-    let title = if item.page_title.is_empty() {
-        String::new()
-    } else if item.page_url.is_empty() {
-        format!(
-            " · <span class=\"title\">{}</span>",
-            escape(&item.page_title)
-        )
-    } else {
-        format!(
-            " · <a class=\"title\" href=\"{}\" rel=\"noopener noreferrer nofollow\" target=\"_blank\">{}</a>",
-            escape(&item.page_url),
-            escape(&item.page_title)
-        )
-    };
-    let history = if item.author_key.is_empty() {
-        "<span class=\"history\">first seen</span>".to_string()
-    } else {
-        format!(
-            "<span class=\"history\" title=\"This reader's other comments\">{} approved · {} rejected before</span> \
-             <span class=\"reader\" title=\"Reader key, for `comments-server moderate purge-author`: {key}\">reader {short}</span>",
-            item.author_approved,
-            item.author_rejected,
-            key = escape(&item.author_key),
-            short = escape(item.author_key.get(..8).unwrap_or(&item.author_key)),
-        )
-    };
-    let flags: String = item
-        .flags
-        .iter()
-        .map(|f| {
-            format!(
-                "<span class=\"flag\">{}</span>",
-                escape(&f.replace('_', " "))
-            )
-        })
-        .collect();
-    let buttons: String = actions(item.status)
-        .iter()
-        .map(|(to, label, key)| {
-            let keyhint = if key.is_empty() {
-                String::new()
-            } else {
-                format!(" aria-keyshortcuts=\"{key}\"")
-            };
-            format!(
-                "<button name=\"to\" value=\"{}\" class=\"act-{}\"{keyhint}>{label}</button>",
-                to.as_str(),
-                to.as_str()
-            )
-        })
-        .collect();
-    format!(
-        "<article class=\"item\" id=\"c-{id}\" data-id=\"{id}\" data-status=\"{status}\" tabindex=\"-1\">\
-         <div class=\"where\"><input type=\"checkbox\" class=\"pick\" aria-label=\"Select comment {id}\">\
-         <a href=\"/admin/thread?key={thread_q}\" class=\"thread\">{thread}</a>{title}</div>\
-         <div class=\"who\"><strong class=\"author\">{author}</strong> \
-         <time datetime=\"{iso}\" title=\"{iso}\">{age}</time> {history} {flags}</div>\
-         <div class=\"body\">{body}</div>\
-         <form method=\"post\" action=\"/admin/decide\" class=\"acts\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <input type=\"hidden\" name=\"id\" value=\"{id}\">\
-         <input type=\"hidden\" name=\"back\" value=\"{back}\">{buttons}</form></article>",
-        id = item.id,
-        status = item.status.as_str(),
-        thread_q = query_value(&item.thread),
-        thread = escape(&item.thread),
-        author = escape(&item.author),
-        iso = iso_utc(item.created_at),
-        age = age(item.created_at, now),
-        body = escape(&item.body),
-        csrf = escape(csrf),
-        back = escape(back),
-    )
+pub fn row(item: &ModerationItem, now: i64, acts: RowActions) -> Markup {
+    let iso = iso_utc(item.created_at);
+    html! {
+        article class="item" id={ "c-" (item.id) } data-id=(item.id)
+            data-status=(item.status.as_str()) tabindex="-1" {
+            div class="where" {
+                input type="checkbox" class="pick" aria-label={ "Select comment " (item.id) };
+                a href={ "/admin/thread?key=" (query_value(&item.thread)) } class="thread" {
+                    (item.thread)
+                }
+                (row_title(item))
+            }
+            div class="who" {
+                strong class="author" { (item.author) } " "
+                time datetime=(iso) title=(iso) { (age(item.created_at, now)) } " "
+                (row_history(item)) " "
+                @for flag in &item.flags {
+                    span class="flag" { (flag.replace('_', " ")) }
+                }
+            }
+            div class="body" { (item.body) }
+            (row_form(item, acts))
+        }
+    }
 }
 
-fn rows(items: &[ModerationItem], csrf: &str, back: &str, empty: &str) -> String {
+/// The rows of a list, or `empty` if it has none.
+fn rows(items: &[ModerationItem], csrf: &str, back: &str, empty: &str) -> Markup {
     if items.is_empty() {
-        return format!("<p class=\"empty\">{empty}</p>");
+        return html! { p class="empty" { (empty) } };
     }
     let now = clock::now_ms();
-    let inner: String = items.iter().map(|i| row(i, now, csrf, back)).collect();
-    format!("<div class=\"items\">{inner}</div>")
+    let acts = RowActions::Form { csrf, back };
+    html! {
+        div class="items" { @for item in items { (row(item, now, acts)) } }
+    }
 }
 
-const TOOLBAR: &str = "<div class=\"toolbar\" hidden>\
-    <label><input type=\"checkbox\" class=\"pick-all\"> All</label>\
-    <button class=\"bulk\" data-to=\"approved\">Approve selected</button>\
-    <button class=\"bulk\" data-to=\"rejected\">Reject selected</button>\
-    <button class=\"keys\" aria-keyshortcuts=\"?\">Keys (?)</button></div>\
-    <div class=\"toast\" role=\"status\" aria-live=\"polite\"></div>\
-    <dialog class=\"help\"><h2>Keyboard</h2><dl>\
-    <dt>j / k</dt><dd>next / previous comment</dd>\
-    <dt>a</dt><dd>approve</dd><dt>r</dt><dd>reject (unpublish)</dd>\
-    <dt>#</dt><dd>delete</dd><dt>x</dt><dd>select</dd>\
-    <dt>u</dt><dd>undo the last action</dd><dt>?</dt><dd>this help</dd></dl>\
-    <form method=\"dialog\"><button>Close</button></form></dialog>";
+/// The bulk toolbar (shown by the script), its toast, and the keyboard help.
+fn toolbar() -> Markup {
+    html! {
+        div class="toolbar" hidden {
+            label { input type="checkbox" class="pick-all"; " All" }
+            button class="bulk" data-to="approved" { "Approve selected" }
+            button class="bulk" data-to="rejected" { "Reject selected" }
+            button class="keys" aria-keyshortcuts="?" { "Keys (?)" }
+        }
+        div class="toast" role="status" aria-live="polite" {}
+        dialog class="help" {
+            h2 { "Keyboard" }
+            dl {
+                @for (keys, what) in KEYS {
+                    dt { (keys) } dd { (what) }
+                }
+            }
+            form method="dialog" { button { "Close" } }
+        }
+    }
+}
+
+/// The keyboard help's entries.
+const KEYS: [(&str, &str); 7] = [
+    ("j / k", "next / previous comment"),
+    ("a", "approve"),
+    ("r", "reject (unpublish)"),
+    ("#", "delete"),
+    ("x", "select"),
+    ("u", "undo the last action"),
+    ("?", "this help"),
+];
 
 /// Start of the current day, UTC.
 fn today_start(now: i64) -> i64 {
     now - now.rem_euclid(86_400_000)
+}
+
+/// The queue's counts: pending, and decided today.
+fn counts_line(counts: &Counts) -> Markup {
+    html! {
+        p class="counts" {
+            span class="n-pending" { (counts.pending) " pending" } " · "
+            span class="n-approved" { (counts.approved_since) " approved today" } " · "
+            span class="n-rejected" { (counts.rejected_since) " rejected today" } " "
+            small { "(UTC)" }
+        }
+    }
+}
+
+/// The queue page: counts, toolbar, and the pending comments.
+fn queue_page(who: &Moderator, counts: &Counts, items: &[ModerationItem]) -> Markup {
+    let main = html! {
+        (counts_line(counts))
+        (toolbar())
+        (rows(items, &who.csrf, "/admin", "Nothing awaits moderation."))
+    };
+    admin_page(
+        "Moderation queue",
+        Some(("queue", &who.name)),
+        &who.csrf,
+        main,
+    )
 }
 
 /// `GET /admin`: the queue, oldest first.
@@ -375,24 +448,7 @@ pub async fn queue(
     };
     let items = app.store.queue(&query).await?;
     let counts = app.store.counts(today_start(clock::now_ms())).await?;
-    let main = format!(
-        "<p class=\"counts\"><span class=\"n-pending\">{} pending</span> · \
-         <span class=\"n-approved\">{} approved today</span> · \
-         <span class=\"n-rejected\">{} rejected today</span> <small>(UTC)</small></p>{TOOLBAR}{}",
-        counts.pending,
-        counts.approved_since,
-        counts.rejected_since,
-        rows(&items, &who.csrf, "/admin", "Nothing awaits moderation.")
-    );
-    Ok(page(
-        StatusCode::OK,
-        admin_page(
-            "Moderation queue",
-            Some(("queue", &who.name)),
-            &who.csrf,
-            &main,
-        ),
-    ))
+    Ok(page(StatusCode::OK, queue_page(&who, &counts, &items)))
 }
 
 #[derive(Deserialize)]
@@ -404,6 +460,18 @@ pub struct ListQuery {
 
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// The search of a list by thread and author, filled in with the current one.
+fn search_form(status: Disposition, thread: Option<&str>, author: Option<&str>) -> Markup {
+    html! {
+        form class="search" method="get" action="/admin/comments" role="search" {
+            input type="hidden" name="status" value=(status.as_str());
+            label { "Thread " input name="thread" value=(thread.unwrap_or("")); }
+            label { "Author " input name="author" value=(author.unwrap_or("")); }
+            button { "Search" }
+        }
+    }
 }
 
 /// `GET /admin/comments?status=approved&thread=…&author=…`: newest first, searchable.
@@ -445,20 +513,14 @@ pub async fn list(
         query_value(thread.as_deref().unwrap_or("")),
         query_value(author.as_deref().unwrap_or(""))
     );
-    let main = format!(
-        "<form class=\"search\" method=\"get\" action=\"/admin/comments\" role=\"search\">\
-         <input type=\"hidden\" name=\"status\" value=\"{}\">\
-         <label>Thread <input name=\"thread\" value=\"{}\"></label>\
-         <label>Author <input name=\"author\" value=\"{}\"></label>\
-         <button>Search</button></form>{TOOLBAR}{}",
-        status.as_str(),
-        escape(thread.as_deref().unwrap_or("")),
-        escape(author.as_deref().unwrap_or("")),
-        rows(&items, &who.csrf, &back, "No comment matches.")
-    );
+    let main = html! {
+        (search_form(status, thread.as_deref(), author.as_deref()))
+        (toolbar())
+        (rows(&items, &who.csrf, &back, "No comment matches."))
+    };
     Ok(page(
         StatusCode::OK,
-        admin_page(heading, Some((nav, &who.name)), &who.csrf, &main),
+        admin_page(heading, Some((nav, &who.name)), &who.csrf, main),
     ))
 }
 
@@ -476,10 +538,7 @@ pub async fn thread(
     let Query(q) = query
         .map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Which thread? Add ?key=…"))?;
     let back = format!("/admin/thread?key={}", query_value(&q.key));
-    let mut main = format!(
-        "{TOOLBAR}<p class=\"thread-key\">Thread <code>{}</code></p>",
-        escape(&q.key)
-    );
+    let mut sections = Vec::new();
     for (status, heading) in [
         (Disposition::Pending, "Pending"),
         (Disposition::Approved, "Published"),
@@ -493,16 +552,40 @@ pub async fn thread(
             limit: VIEW_LIMIT,
         };
         let items = app.store.queue(&query).await?;
-        main.push_str(&format!(
-            "<section><h2>{heading} ({})</h2>{}</section>",
-            items.len(),
-            rows(&items, &who.csrf, &back, "None.")
-        ));
+        sections.push(html! {
+            section {
+                h2 { (heading) " (" (items.len()) ")" }
+                (rows(&items, &who.csrf, &back, "None."))
+            }
+        });
     }
+    let main = html! {
+        (toolbar())
+        p class="thread-key" { "Thread " code { (q.key) } }
+        @for section in &sections { (section) }
+    };
     Ok(page(
         StatusCode::OK,
-        admin_page("Thread", Some(("thread", &who.name)), &who.csrf, &main),
+        admin_page("Thread", Some(("thread", &who.name)), &who.csrf, main),
     ))
+}
+
+/// One audit entry: when, who, what, the comment (linked in its thread), the change.
+fn audit_row(e: &AuditEntry, now: i64) -> Markup {
+    let iso = iso_utc(e.at);
+    html! {
+        tr {
+            td { time datetime=(iso) title=(iso) { (age(e.at, now)) } }
+            td { (e.actor) }
+            td { (e.action) }
+            td {
+                @if let Some(id) = e.comment_id {
+                    a href={ "/admin/thread?key=" (query_value(&e.thread)) "#c-" (id) } { "#" (id) }
+                }
+            }
+            td { (e.detail) }
+        }
+    }
 }
 
 /// `GET /admin/audit`: who did what, newest first.
@@ -512,34 +595,17 @@ pub async fn audit(
 ) -> Result<Response, PageError> {
     let entries = app.store.audit(500).await?;
     let now = clock::now_ms();
-    let body: String = entries
-        .iter()
-        .map(|e| {
-            let comment = match e.comment_id {
-                Some(id) => format!(
-                    "<a href=\"/admin/thread?key={}#c-{id}\">#{id}</a>",
-                    query_value(&e.thread)
-                ),
-                None => String::new(),
-            };
-            format!(
-                "<tr><td><time datetime=\"{iso}\" title=\"{iso}\">{age}</time></td><td>{}</td>\
-                 <td>{}</td><td>{comment}</td><td>{}</td></tr>",
-                escape(&e.actor),
-                escape(&e.action),
-                escape(&e.detail),
-                iso = iso_utc(e.at),
-                age = age(e.at, now),
-            )
-        })
-        .collect();
-    let main = format!(
-        "<table class=\"audit\"><thead><tr><th>When</th><th>Who</th><th>Action</th>\
-         <th>Comment</th><th>Change</th></tr></thead><tbody>{body}</tbody></table>"
-    );
+    let main = html! {
+        table class="audit" {
+            thead {
+                tr { th { "When" } th { "Who" } th { "Action" } th { "Comment" } th { "Change" } }
+            }
+            tbody { @for e in &entries { (audit_row(e, now)) } }
+        }
+    };
     Ok(page(
         StatusCode::OK,
-        admin_page("Audit log", Some(("audit", &who.name)), &who.csrf, &main),
+        admin_page("Audit log", Some(("audit", &who.name)), &who.csrf, main),
     ))
 }
 
@@ -698,27 +764,25 @@ async fn mail_link_page(app: &AppState, token: &str, outcome: Option<String>) ->
     } else {
         "Reject"
     };
-    let question = match outcome {
-        Some(text) => format!("<p class=\"outcome\" role=\"status\">{}</p>", escape(&text)),
-        None if item.status != Disposition::Pending => format!(
-            "<p class=\"outcome\">This comment is already {}.</p>",
-            item.status.as_str()
-        ),
-        None => format!(
-            "<form method=\"post\" class=\"confirm\"><button class=\"act-{}\">{verb} this comment</button></form>",
-            link.to.as_str()
-        ),
+    let question = html! {
+        @match outcome {
+            Some(text) => p class="outcome" role="status" { (text) },
+            None if item.status != Disposition::Pending => p class="outcome" {
+                "This comment is already " (item.status.as_str()) "."
+            },
+            None => form method="post" class="confirm" {
+                button class={ "act-" (link.to.as_str()) } { (verb) " this comment" }
+            },
+        }
     };
-    let main = format!(
-        "{question}<div class=\"items\">{}</div><p><a href=\"/admin\">Open the queue</a></p>",
-        row(&item, clock::now_ms(), "", "/admin").replace(
-            "<form method=\"post\" action=\"/admin/decide\" class=\"acts\">",
-            "<form hidden>"
-        )
-    );
+    let main = html! {
+        (question)
+        div class="items" { (row(&item, clock::now_ms(), RowActions::Hidden)) }
+        p { a href="/admin" { "Open the queue" } }
+    };
     page(
         StatusCode::OK,
-        admin_page(&format!("{verb}?"), None, "", &main),
+        admin_page(&format!("{verb}?"), None, "", main),
     )
 }
 
@@ -784,4 +848,108 @@ pub async fn stylesheet() -> impl IntoResponse {
         ],
         include_str!("../admin/admin.css"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const XSS: &str = "<script>alert(1)</script>\"'&";
+
+    fn item() -> ModerationItem {
+        ModerationItem {
+            id: 7,
+            thread: format!("t{XSS}"),
+            page_title: format!("Title {XSS}"),
+            page_url: "https://news.example/?q=\"><script>alert(2)</script>".into(),
+            author: format!("Ana {XSS}"),
+            author_key: format!("{XSS}{XSS}"),
+            body: format!("Hi {XSS} https://a.example/{XSS}"),
+            status: Disposition::Pending,
+            created_at: 1_700_000_000_000,
+            decided_at: None,
+            flags: vec![format!("many_links{XSS}")],
+            author_approved: 1,
+            author_rejected: 2,
+        }
+    }
+
+    #[test]
+    fn the_queue_page_shows_reader_and_moderator_text_only_as_text() {
+        let who = Moderator {
+            name: format!("Bob {XSS}"),
+            csrf: format!("c{XSS}"),
+            session_hash: String::new(),
+        };
+        let counts = Counts {
+            pending: 1,
+            approved_since: 0,
+            rejected_since: 0,
+        };
+        let page = queue_page(&who, &counts, &[item()]).into_string();
+        // The page's own script tag is the only one.
+        assert_eq!(page.matches("<script").count(), 1, "{page}");
+        assert!(page.contains("<script type=\"module\" src=\"/admin/admin.js\"></script>"));
+        assert!(!page.contains("<script>alert"), "{page}");
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;";
+        for (what, needle) in [
+            (
+                "author",
+                format!("<strong class=\"author\">Ana {escaped}</strong>"),
+            ),
+            ("thread key", format!("class=\"thread\">t{escaped}</a>")),
+            (
+                "thread link",
+                "/admin/thread?key=t%3Cscript%3Ealert%281%29".to_string(),
+            ),
+            (
+                "page title",
+                format!("target=\"_blank\">Title {escaped}</a>"),
+            ),
+            (
+                "page URL",
+                "href=\"https://news.example/?q=&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;\""
+                    .to_string(),
+            ),
+            (
+                "flag",
+                format!("<span class=\"flag\">many links{escaped}</span>"),
+            ),
+            ("moderator", format!("<span>Bob {escaped}</span>")),
+            (
+                "csrf meta",
+                format!("name=\"csrf-token\" content=\"c{escaped}\""),
+            ),
+            ("csrf field", format!("name=\"csrf\" value=\"c{escaped}\"")),
+            ("reader key", "reader &lt;script&gt;</span>".to_string()),
+            (
+                "body",
+                format!("<div class=\"body\">Hi {escaped} https://a.example/{escaped}</div>"),
+            ),
+        ] {
+            assert!(page.contains(&needle), "{what}: {needle} in {page}");
+        }
+    }
+
+    #[test]
+    fn a_mail_link_row_has_no_working_form() {
+        let html = row(&item(), 0, RowActions::Hidden).into_string();
+        assert!(html.contains("<form hidden><button name=\"to\" value=\"approved\""));
+        assert!(!html.contains("action="), "{html}");
+        let html = row(
+            &item(),
+            0,
+            RowActions::Form {
+                csrf: "t",
+                back: "/admin",
+            },
+        )
+        .into_string();
+        assert!(html.contains(
+            "<form method=\"post\" action=\"/admin/decide\" class=\"acts\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"t\">\
+             <input type=\"hidden\" name=\"id\" value=\"7\">\
+             <input type=\"hidden\" name=\"back\" value=\"/admin\">"
+        ));
+    }
 }

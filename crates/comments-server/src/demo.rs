@@ -1,8 +1,8 @@
 //! The page at `/`: the demo article with the widget embedded, or a short landing page.
 
 use crate::assets::DEMO_TEMPLATE;
-use crate::html::escape;
 use axum::response::Html;
+use maud::{Markup, PreEscaped, html};
 
 /// Letters and digits only, lower-cased: "Marseille – Miami" and
 /// "Marseille - Miami" compare equal.
@@ -43,16 +43,23 @@ impl Article {
         Some(Self { title, paragraphs })
     }
 
-    /// Renders into the trunk-built demo template.
+    /// The paragraphs, as text.
+    fn body(&self) -> Markup {
+        html! {
+            @for p in &self.paragraphs {
+                p { (p) } "\n"
+            }
+        }
+    }
+
+    /// Renders into the trunk-built demo template, which keeps the page's
+    /// frame (trunk adds the widget's preloads and start-up script to it):
+    /// the title and paragraphs go in its placeholders as escaped text.
     pub fn render(&self, template: &str) -> String {
-        let body: String = self
-            .paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>\n", escape(p)))
-            .collect();
+        let title = html! { (self.title) }.into_string();
         template
-            .replace("%ARTICLE_TITLE%", &escape(&self.title))
-            .replace("%ARTICLE_BODY%", &body)
+            .replace("%ARTICLE_TITLE%", &title)
+            .replace("%ARTICLE_BODY%", &self.body().into_string())
     }
 }
 
@@ -60,21 +67,33 @@ impl Article {
 pub fn page(article: Option<&Article>) -> Html<String> {
     match (article, DEMO_TEMPLATE) {
         (Some(a), Some(t)) => Html(a.render(t)),
-        _ => Html(LANDING.to_string()),
+        _ => Html(landing().into_string()),
     }
 }
 
-const LANDING: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Comment server</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
-<h1>Comment server</h1>
-<p>This server hosts a comment widget. Paste this under an article:</p>
-<pre style="background:#f4f4f4;padding:1rem;overflow:auto">&lt;div data-comments data-thread="my-article"&gt;&lt;/div&gt;
-&lt;script src="/embed.js" async&gt;&lt;/script&gt;</pre>
-<p>Replace <code>/embed.js</code> with this server's full URL. Health: <a href="/healthz">/healthz</a>.</p>
-</body></html>
-"#;
+/// The landing page's look, compiled in.
+const LANDING_CSS: PreEscaped<&str> = PreEscaped(
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}\
+     pre{background:#f4f4f4;padding:1rem;overflow:auto}",
+);
+
+/// What a site owner pastes under an article.
+const SNIPPET: &str = "<div data-comments data-thread=\"my-article\"></div>\n\
+    <script src=\"/embed.js\" async></script>";
+
+/// `/` without a demo article: what this server is, and the snippet.
+fn landing() -> Markup {
+    let body = html! {
+        h1 { "Comment server" }
+        p { "This server hosts a comment widget. Paste this under an article:" }
+        pre { (SNIPPET) }
+        p {
+            "Replace " code { "/embed.js" } " with this server's full URL. Health: "
+            a href="/healthz" { "/healthz" } "."
+        }
+    };
+    crate::html::page("Comment server", html! { style { (LANDING_CSS) } }, body)
+}
 
 #[cfg(test)]
 mod tests {
@@ -95,5 +114,15 @@ mod tests {
         assert!(html.contains("<p>Un &lt;b&gt;texte&lt;/b&gt; sur deux lignes.</p>"));
         assert!(html.contains("<p>Fin &amp; suite</p>"));
         assert!(Article::parse("  \n\n ").is_none());
+    }
+
+    #[test]
+    fn the_landing_page_shows_the_snippet_as_text() {
+        let html = landing().into_string();
+        assert!(html.contains("<title>Comment server</title>"));
+        assert!(html.contains(
+            "<pre>&lt;div data-comments data-thread=&quot;my-article&quot;&gt;&lt;/div&gt;\n"
+        ));
+        assert!(!html.contains("<script"), "{html}");
     }
 }

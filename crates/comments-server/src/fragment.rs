@@ -1,27 +1,27 @@
 //! A thread's approved comments as the widget's own `<li>` items (the markup `src/list.rs` builds), for `embed.js` to show at once, before the widget has loaded; the widget then takes them over by their keys.
 
-use crate::html::{escape, iso_utc};
+use crate::html::{SanitizedHtml, iso_utc};
 use crate::store::PublicComment;
-use comments_api::render::comment_html;
+use maud::{Markup, html};
 
-/// The items, oldest first. Author as text, body as the comment renderer's
-/// HTML; dates are filled in by the widget, in the reader's language.
-pub fn items(comments: &[PublicComment]) -> String {
-    let mut out = String::new();
-    for c in comments {
-        out.push_str(&format!(
-            "<li class=\"cw-item\" data-key=\"a{id}\" data-comment-id=\"{id}\">\
-             <header class=\"cw-meta\"><span class=\"cw-author\">{author}</span>\
-             <time class=\"cw-date\" datetime=\"{iso}\" data-ms=\"{ms}\"></time></header>\
-             <div class=\"cw-body\">{body}</div></li>",
-            id = c.id,
-            author = escape(&c.author),
-            iso = iso_utc(c.created_at),
-            ms = c.created_at,
-            body = comment_html(&c.body),
-        ));
+/// One comment as the widget's item: author as text, body as the comment
+/// renderer's HTML, and an empty `<time>` the widget fills in.
+fn item(c: &PublicComment) -> Markup {
+    html! {
+        li class="cw-item" data-key={ "a" (c.id) } data-comment-id=(c.id) {
+            header class="cw-meta" {
+                span class="cw-author" { (c.author) }
+                time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
+            }
+            div class="cw-body" { (SanitizedHtml::comment(&c.body)) }
+        }
     }
-    out
+}
+
+/// The items, oldest first. Dates are filled in by the widget, in the
+/// reader's language.
+pub fn items(comments: &[PublicComment]) -> String {
+    html! { @for c in comments { (item(c)) } }.into_string()
 }
 
 #[cfg(test)]

@@ -1,7 +1,45 @@
-//! Server-rendered HTML: escaping (reader text is only ever text), dates, and the moderation pages' frame.
+//! Server-rendered HTML: the one frame every page shares, the one type that
+//! carries sanitised comment HTML, dates, and the moderation pages' frame.
+//!
+//! Pages are `maud` templates, which escape every interpolated value. Reader
+//! (or moderator) text reaches a page only that way, or as [`SanitizedHtml`].
 
-/// The one HTML escaping, shared with the widget's comment renderer.
-pub use comments_api::render::escape;
+use comments_api::render::comment_html;
+use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
+
+/// HTML that the comment renderer made from a comment's text: escaped, with
+/// safe links. The only HTML from outside the templates that a page takes.
+pub struct SanitizedHtml(String);
+
+impl SanitizedHtml {
+    /// A comment's text as the renderer's HTML (`comments_api::render`).
+    pub fn comment(body: &str) -> Self {
+        Self(comment_html(body))
+    }
+}
+
+impl Render for SanitizedHtml {
+    fn render_to(&self, buffer: &mut String) {
+        PreEscaped(self.0.as_str()).render_to(buffer);
+    }
+}
+
+/// The frame of every page the server renders: doctype, language, charset,
+/// viewport and title; `head` adds the page's own links, `body` is its content.
+pub fn page(title: &str, head: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                (head)
+                title { (title) }
+            }
+            body { (body) }
+        }
+    }
+}
 
 /// Percent-encodes a query-string value.
 pub fn query_value(s: &str) -> String {
@@ -55,44 +93,49 @@ pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 's
     connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
     frame-ancestors 'none'";
 
-/// A whole moderation page. `title` and `main` are already HTML; `csrf`
-/// goes in a `<meta>` for the script.
-pub fn admin_page(title: &str, nav: Option<(&str, &str)>, csrf: &str, main: &str) -> String {
-    let nav = match nav {
-        None => String::new(),
-        Some((current, moderator)) => {
-            let link = |href: &str, label: &str, key: &str| {
-                let cur = if key == current {
-                    " aria-current=\"page\""
-                } else {
-                    ""
-                };
-                format!("<a href=\"{href}\"{cur}>{label}</a>")
-            };
-            format!(
-                "<nav>{}{}{}{}<form method=\"post\" action=\"/admin/logout\" class=\"signout\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <span>{}</span> <button>Sign out</button></form></nav>",
-                link("/admin", "Queue", "queue"),
-                link("/admin/comments?status=approved", "Published", "approved"),
-                link("/admin/comments?status=rejected", "Rejected", "rejected"),
-                link("/admin/audit", "Audit log", "audit"),
-                escape(moderator),
-                csrf = escape(csrf),
-            )
+/// The moderation pages' links, each with the key that marks it current.
+const NAV_LINKS: [(&str, &str, &str); 4] = [
+    ("/admin", "Queue", "queue"),
+    ("/admin/comments?status=approved", "Published", "approved"),
+    ("/admin/comments?status=rejected", "Rejected", "rejected"),
+    ("/admin/audit", "Audit log", "audit"),
+];
+
+/// The signed-in moderator's navigation: the pages, who is signed in, and
+/// the sign-out form.
+fn admin_nav(current: &str, moderator: &str, csrf: &str) -> Markup {
+    html! {
+        nav {
+            @for (href, label, key) in NAV_LINKS {
+                a href=(href) aria-current=[(key == current).then_some("page")] { (label) }
+            }
+            form method="post" action="/admin/logout" class="signout" {
+                input type="hidden" name="csrf" value=(csrf);
+                span { (moderator) } " " button { "Sign out" }
+            }
         }
+    }
+}
+
+/// A whole moderation page: `nav` is the current page's key and the
+/// signed-in moderator, if any; `csrf` goes in a `<meta>` for the script.
+pub fn admin_page(title: &str, nav: Option<(&str, &str)>, csrf: &str, main: Markup) -> Markup {
+    let head = html! {
+        meta name="color-scheme" content="light dark";
+        meta name="csrf-token" content=(csrf);
+        link rel="stylesheet" href="/admin/admin.css";
+        script type="module" src="/admin/admin.js" {}
     };
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"color-scheme\" content=\"light dark\">\
-         <meta name=\"csrf-token\" content=\"{csrf}\">\
-         <title>{title} · Comments moderation</title>\
-         <link rel=\"stylesheet\" href=\"/admin/admin.css\">\
-         <script type=\"module\" src=\"/admin/admin.js\"></script></head>\
-         <body><header class=\"top\"><h1>{title}</h1>{nav}</header><main>{main}</main></body></html>",
-        csrf = escape(csrf),
-    )
+    let body = html! {
+        header class="top" {
+            h1 { (title) }
+            @if let Some((current, moderator)) = nav {
+                (admin_nav(current, moderator, csrf))
+            }
+        }
+        main { (main) }
+    };
+    page(&format!("{title} · Comments moderation"), head, body)
 }
 
 #[cfg(test)]
@@ -100,12 +143,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping_leaves_no_markup() {
-        assert_eq!(
-            escape("<img src=x onerror=\"a('b')\">&"),
-            "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;"
-        );
+    fn query_values_are_percent_encoded() {
         assert_eq!(query_value("a b/é&"), "a%20b%2F%C3%A9%26");
+    }
+
+    #[test]
+    fn only_the_renderer_makes_markup() {
+        let text = "<img src=x onerror=\"a('b')\"> https://a.example/?q=<b>";
+        let page = page(
+            text,
+            html! {},
+            html! { p title=(text) { (text) } div { (SanitizedHtml::comment(text)) } },
+        )
+        .into_string();
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("<b>"), "{page}");
+        assert!(page.contains("<title>&lt;img src=x onerror=&quot;a('b')&quot;&gt;"));
+        assert!(page.contains("<a href=\"https://a.example/?q=\""), "{page}");
+        assert!(
+            page.starts_with("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+        );
     }
 
     #[test]

@@ -526,11 +526,17 @@ fn acknowledged_comments_survive_kill_9_and_sigterm_is_clean() {
 fn cli_reports_bad_ids_and_unknown_commands() {
     let server = Server::start(&[]);
     let (ok, out) = server.moderate(&["approve", "abc"]);
-    assert!(!ok && out.contains("invalid value 'abc' for '<ID>'"), "{out}");
+    assert!(
+        !ok && out.contains("invalid value 'abc' for '<ID>'"),
+        "{out}"
+    );
     let (ok, out) = server.moderate(&["approve", "424242"]);
     assert!(!ok && out.contains("No comment with id 424242"), "{out}");
     let (ok, out) = server.moderate(&["frobnicate"]);
-    assert!(!ok && out.contains("unrecognized subcommand 'frobnicate'"), "{out}");
+    assert!(
+        !ok && out.contains("unrecognized subcommand 'frobnicate'"),
+        "{out}"
+    );
 }
 
 #[test]

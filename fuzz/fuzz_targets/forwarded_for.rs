@@ -1,7 +1,7 @@
 //! Fuzz target: `X-Forwarded-For` reading never panics and only yields the peer or a listed address.
 #![no_main]
 
-use comments_server::limiter::client_ip;
+use comments_server::http::limiter::client_ip;
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, SocketAddr};

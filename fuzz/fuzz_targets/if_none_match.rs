@@ -1,7 +1,7 @@
 //! Fuzz target: `If-None-Match` matching never panics and always knows its own tag.
 #![no_main]
 
-use comments_server::revisions::{etag, if_none_match_hits};
+use comments_server::store::revisions::{etag, if_none_match_hits};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

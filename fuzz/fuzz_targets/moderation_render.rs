@@ -2,7 +2,7 @@
 #![no_main]
 
 use comments_api::{Author, CommentBody, PageContext, ThreadKey};
-use comments_server::admin::row;
+use comments_server::http::admin::{RowActions, row};
 use comments_server::store::{Disposition, ModerationItem};
 use libfuzzer_sys::fuzz_target;
 
@@ -55,8 +55,9 @@ fuzz_target!(|data: &[u8]| {
         flags: vec!["f".into()],
         ..item.clone()
     };
-    let html = row(&item, 0, "csrf", "/admin");
-    let reference = row(&neutral, 0, "csrf", "/admin");
+    let acts = || RowActions::Form { csrf: "csrf", back: "/admin" };
+    let html = row(&item, 0, acts()).into_string();
+    let reference = row(&neutral, 0, acts()).into_string();
     let tags = |s: &str| s.matches('<').count();
     assert_eq!(tags(&html), tags(&reference), "reader text added markup: {html}");
     assert_eq!(html.matches('"').count(), reference.matches('"').count(), "reader text left an attribute: {html}");

@@ -1,34 +1,21 @@
-//! The comment server: public API, moderation, and the embedded widget, behind one `Store`.
+//! The comment server, layer by layer. A comment goes from the widget's
+//! textarea to `http::reader` (parsed, limited, trapped), is flagged by
+//! `moderation::signals`, written by the `store`, announced by `notify`,
+//! decided in `http::admin` (or `cli`, or a mail link) through
+//! `http::moderation` and `moderation`, and reaches readers again through
+//! `store::revisions` and `http::reader`'s cached answers.
 //!
-//! The binary (`main.rs`) is the command line; the modules are a library so
-//! that fuzz targets and benchmarks can reach the parsers directly.
+//! Dependencies run one way, top to bottom (a test checks it):
+//! `cli` → `http` → `moderation` → `notify` → `store`. `config`, `clock`
+//! and `token` are foundations any layer may use. The binary (`main.rs`)
+//! only calls `cli`; the modules are a library so that tests, fuzz targets
+//! and benchmarks can reach them.
 
-pub mod admin;
-pub mod answers;
-pub mod api;
-pub mod assets;
-pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod demo;
-pub mod detached;
-pub mod encoding;
-pub mod error;
-pub mod fragment;
-pub mod html;
-pub mod keys;
-pub mod limiter;
-pub mod mail_links;
+pub mod http;
 pub mod moderation;
 pub mod notify;
-pub mod origins;
-pub mod privacy;
-pub mod revisions;
-pub mod routes;
-pub mod serve;
-pub mod signals;
-pub mod state;
 pub mod store;
 pub mod token;
-pub mod traps;

@@ -327,8 +327,8 @@ fn secrets_live_in_a_private_key_file_that_backups_do_not_carry() {
     assert!(keys.contains(&old_secret), "the existing secret moved over");
     // Links signed with it still work.
     let (id, _) = s.post_comment("t", "Ana", "hello");
-    let token = comments_server::mail_links::LinkSigner::new(&old_secret).sign(
-        &comments_server::mail_links::Link {
+    let token = comments_server::notify::links::LinkSigner::new(&old_secret).sign(
+        &comments_server::notify::links::Link {
             comment_id: id,
             to: comments_server::store::Disposition::Approved,
             moderator: "ana".into(),
@@ -373,8 +373,8 @@ fn a_moderator_removed_from_the_configuration_loses_access_at_once() {
         .find_map(|l| l.strip_prefix("mail_link_key = "))
         .map(|v| v.trim_matches('"').to_string())
         .expect("mail link key");
-    let link = comments_server::mail_links::LinkSigner::new(&secret).sign(
-        &comments_server::mail_links::Link {
+    let link = comments_server::notify::links::LinkSigner::new(&secret).sign(
+        &comments_server::notify::links::Link {
             comment_id: id,
             to: comments_server::store::Disposition::Approved,
             moderator: "ana".into(),

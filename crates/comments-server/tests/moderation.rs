@@ -2,9 +2,9 @@
 
 mod support;
 
-use comments_server::keys::Keys;
-use comments_server::mail_links::{Link, LinkSigner};
+use comments_server::notify::links::{Link, LinkSigner};
 use comments_server::store::Disposition;
+use comments_server::store::keys::Keys;
 use std::time::{Duration, Instant};
 use support::sinks::{SmtpSink, WebhookReceiver};
 use support::{Server, eventually, moderators_env};

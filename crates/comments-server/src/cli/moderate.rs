@@ -4,10 +4,10 @@
 //! change by their own refresh.
 
 use crate::config::Config;
-use crate::keys::Keys;
 use crate::moderation::{self, follow_up};
 use crate::notify::Notifier;
-use crate::revisions::Revisions;
+use crate::store::keys::Keys;
+use crate::store::revisions::Revisions;
 use crate::store::{Decided, Decisions, Disposition, QueueQuery, Store};
 use clap::Subcommand;
 use comments_api::CommentStatus;

@@ -30,7 +30,7 @@ pub fn hash_password() -> ExitCode {
         eprintln!("error: give a password of at least 10 characters on stdin");
         return ExitCode::from(2);
     }
-    match crate::auth::hash_password(password) {
+    match crate::http::admin::auth::hash_password(password) {
         Ok(hash) => {
             println!("{hash}");
             ExitCode::SUCCESS

@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::store::Store;
-use crate::{assets, routes, state};
+use crate::{http::assets, http::routes, http::state};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ pub async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), Stri
     let notifier = Arc::clone(&state.notifier);
     let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
-    let purger = crate::privacy::spawn_purger(store, Duration::from_secs(3600));
+    let purger = crate::moderation::privacy::spawn_purger(store, Duration::from_secs(3600));
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
     if state_allows_any_origin {
@@ -41,7 +41,7 @@ pub async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), Stri
     if assets::EMBED_JS.is_none() {
         tracing::warn!("this binary was built without the widget: run `cargo xtask build` first");
     }
-    crate::serve::serve(
+    crate::http::serve::serve(
         listener,
         routes::router(state),
         header_timeout,

@@ -1,6 +1,6 @@
 //! `widget-size [--check]`: what a reader downloads, against the budgets.
 
-use crate::assets;
+use crate::http::assets;
 use std::process::ExitCode;
 
 /// `widget-size [--check]`: raw, gzip and brotli sizes per file; with

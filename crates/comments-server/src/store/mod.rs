@@ -1,10 +1,14 @@
-//! The storage trait every backend implements, and the records it deals in.
+//! The storage trait every backend implements, and the records it deals in;
+//! the revision map readers' ETags come from, and the installation's key
+//! file. The bottom layer: it uses none of `http`, `moderation`, `notify`.
 //!
 //! Handlers only see [`Store`]; SQLite ([`sqlite::SqliteStore`]) is the
 //! embedded default. SQL in the backends stays portable (`$N` placeholders,
 //! epoch-millisecond integers, `RETURNING`) so a PostgreSQL backend can
 //! follow with its own migrations and no change to handlers.
 
+pub mod keys;
+pub mod revisions;
 pub mod sqlite;
 
 use comments_api::{Author, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey};

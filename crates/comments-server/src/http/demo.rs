@@ -1,6 +1,6 @@
 //! The page at `/`: the demo article with the widget embedded, or a short landing page.
 
-use crate::assets::DEMO_TEMPLATE;
+use crate::http::assets::DEMO_TEMPLATE;
 use axum::response::Html;
 use maud::{Markup, PreEscaped, html};
 
@@ -92,7 +92,7 @@ fn landing() -> Markup {
             a href="/healthz" { "/healthz" } "."
         }
     };
-    crate::html::page("Comment server", html! { style { (LANDING_CSS) } }, body)
+    crate::http::html::page("Comment server", html! { style { (LANDING_CSS) } }, body)
 }
 
 #[cfg(test)]

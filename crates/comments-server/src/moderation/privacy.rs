@@ -55,7 +55,7 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
                     addresses: now - IP_RETENTION_MS,
                     deleted: now - DELETED_RETENTION_MS,
                     // Nonces outlive the links they belong to by a day.
-                    link_nonces: now - crate::mail_links::LINK_VALIDITY_MS - 86_400_000,
+                    link_nonces: now - crate::notify::links::LINK_VALIDITY_MS - 86_400_000,
                     sessions: now,
                 })
                 .await

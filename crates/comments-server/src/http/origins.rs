@@ -1,7 +1,7 @@
 //! Which sites may embed the widget and post: the allowed-origins policy for CORS and for posts.
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};

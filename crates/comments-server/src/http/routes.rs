@@ -1,8 +1,8 @@
 //! The router: every route, its layers (deadline, CORS, compression of API answers, tracing), and the few handlers that belong to no feature (home, health, fallbacks).
 
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::{admin, api, assets, moderation};
+use crate::http::error::AppError;
+use crate::http::state::AppState;
+use crate::http::{admin, assets, moderation, reader};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Version, header};
@@ -68,7 +68,7 @@ async fn method_not_allowed() -> AppError {
 /// CORS for the allowed sites (any when none is configured): the widget's
 /// files and the public API must load from every page that embeds them. No
 /// cookies are involved; moderation needs a bearer token.
-fn cors(origins: &crate::origins::Origins) -> CorsLayer {
+fn cors(origins: &crate::http::origins::Origins) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(origins.cors())
         .allow_methods([Method::GET, Method::POST])
@@ -107,16 +107,16 @@ pub fn router(state: AppState) -> Router {
     let lists = Router::new()
         .route(
             "/api/v1/threads/{thread}/comments",
-            get(api::list).merge(post(api::post).layer(deadline())),
+            get(reader::list).merge(post(reader::post).layer(deadline())),
         )
         .route(
             "/api/v1/threads/{thread}/comments.html",
-            get(api::list_html),
+            get(reader::list_html),
         );
     let public = Router::new()
-        .route("/api/v1/comments/status", post(api::status))
-        .route("/api/v1/comments/export", post(api::export))
-        .route("/api/v1/comments/delete", post(api::delete));
+        .route("/api/v1/comments/status", post(reader::status))
+        .route("/api/v1/comments/export", post(reader::export))
+        .route("/api/v1/comments/delete", post(reader::delete));
     let moderation = Router::new()
         .route("/api/v1/moderation/comments", get(moderation::list))
         .route(
@@ -221,7 +221,7 @@ mod tests {
             "nothing approved yet"
         );
 
-        crate::moderation::decide(&state, Decisions::one("test", id, Disposition::Approved))
+        crate::http::moderation::decide(&state, Decisions::one("test", id, Disposition::Approved))
             .await
             .unwrap();
         let (status, tag) = get(&app, "/api/v1/threads/t/comments", None).await;
@@ -313,7 +313,7 @@ mod tests {
             });
         let (_dir, store, state, app) = hooked_app(config).await;
         let id = pending_in(&store, "t", "").await;
-        let token = state.link_signer.sign(&crate::mail_links::Link {
+        let token = state.link_signer.sign(&crate::notify::links::Link {
             comment_id: id,
             to: Disposition::Approved,
             moderator: "ana".into(),

@@ -1,14 +1,18 @@
 //! The public reader API: post a comment, read a thread (ETag/304), ask about one's own comments.
 
-use crate::answers::Encoded;
-use crate::detached;
-use crate::encoding::Encoding;
-use crate::error::AppError;
-use crate::limiter::Client;
-use crate::origins::AllowedSite;
-use crate::revisions::{etag, if_none_match_hits};
-use crate::signals;
-use crate::state::AppState;
+pub mod answers;
+pub mod fragment;
+pub mod traps;
+
+use crate::http::detached;
+use crate::http::encoding::Encoding;
+use crate::http::error::AppError;
+use crate::http::limiter::Client;
+use crate::http::origins::AllowedSite;
+use crate::http::reader::answers::Encoded;
+use crate::http::state::AppState;
+use crate::moderation::signals;
+use crate::store::revisions::{etag, if_none_match_hits};
 use crate::store::{NewPending, ThreadSnapshot};
 use crate::{clock, token};
 use axum::Json;
@@ -180,7 +184,7 @@ fn encode(
     let revision = snapshot.revision;
     let bytes = match format {
         Format::Json => page_json(app, thread, snapshot)?,
-        Format::Html => crate::fragment::items(&snapshot.comments).into_bytes(),
+        Format::Html => crate::http::reader::fragment::items(&snapshot.comments).into_bytes(),
     };
     Ok(Encoded::new(revision, bytes))
 }

@@ -1,6 +1,6 @@
 //! Work that must finish once it has begun: a commit and what has to follow it (the revision map, mails, webhooks) run on a task of their own, so that a client going away or the request deadline firing cannot cut them apart.
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use comments_api::ErrorCode;
 use std::future::Future;
 

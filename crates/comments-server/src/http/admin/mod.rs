@@ -1,16 +1,18 @@
 //! The moderation pages at `/admin`: sign-in, the queue, published and rejected lists, per-thread view, audit log, mail-link confirmations, and their actions.
 
-use crate::auth::{self, Moderator};
+pub mod auth;
+
 use crate::clock;
-use crate::error::AppError;
-use crate::html::{ADMIN_CSP, admin_page, age, iso_utc, query_value};
-use crate::limiter::Client;
-use crate::mail_links::{Link, LinkError};
-use crate::moderation;
-use crate::state::AppState;
+use crate::http::error::AppError;
+use crate::http::html::{ADMIN_CSP, admin_page, age, iso_utc, query_value};
+use crate::http::limiter::Client;
+use crate::http::moderation;
+use crate::http::state::AppState;
+use crate::notify::links::{Link, LinkError};
 use crate::store::{
     AuditEntry, Change, Counts, Decided, Decisions, Disposition, ModerationItem, QueueQuery,
 };
+use auth::Moderator;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -835,7 +837,7 @@ pub async fn script() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../admin/admin.js"),
+        include_str!("../../../admin/admin.js"),
     )
 }
 
@@ -846,7 +848,7 @@ pub async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../admin/admin.css"),
+        include_str!("../../../admin/admin.css"),
     )
 }
 

@@ -1,12 +1,12 @@
-//! Moderation decisions (shared by every path), the HTTP API behind a bearer token, and the `moderate` CLI.
+//! Decisions through the server (every HTTP path takes them here: the
+//! bearer-token API below, the moderation pages, mail links), and the
+//! bearer-token moderation API.
 
-use crate::config::Config;
-use crate::detached;
-use crate::error::AppError;
-use crate::notify::Notifier;
-use crate::revisions::Revisions;
-use crate::state::AppState;
-use crate::store::{Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery, Store};
+use crate::http::detached;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
+use crate::moderation::follow_up;
+use crate::store::{Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery};
 use crate::token::constant_time_eq;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -153,41 +153,4 @@ pub async fn decide_one(app: &AppState, decisions: Decisions) -> Result<Decision
             "This link was already used; each link works once.",
         )),
     }
-}
-
-/// What follows a committed decision: pollers learn the new revisions, and
-/// authors of newly published comments get their one mail.
-pub fn follow_up(
-    revisions: &Revisions,
-    notifier: Option<&Notifier>,
-    actor: &str,
-    decided: &Decided,
-) {
-    let Decided::Done(results) = decided else {
-        return;
-    };
-    for d in results.iter().flatten() {
-        if let Some(rev) = d.revision {
-            revisions.apply([(d.thread.clone(), rev)]);
-        }
-        if let (Some(address), Some(notifier)) = (&d.mail_to, notifier) {
-            notifier.comment_published(d.id, address.clone());
-        }
-        if d.previous != d.status {
-            tracing::info!(id = d.id, status = d.status.as_str(), actor, thread = %d.thread, "moderation decision");
-        }
-    }
-}
-
-/// The notifier the command line mails authors with, when mail is configured.
-pub fn cli_notifier(
-    config: &Config,
-    keys: &crate::keys::Keys,
-    store: std::sync::Arc<dyn Store>,
-) -> Result<Option<Notifier>, String> {
-    if !config.mail_enabled() {
-        return Ok(None);
-    }
-    let signer = crate::mail_links::LinkSigner::new(&keys.mail_link_key);
-    Notifier::new(config, signer, store).map(Some)
 }

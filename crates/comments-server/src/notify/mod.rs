@@ -1,8 +1,12 @@
 //! Announcing comments: a webhook and moderators' mail (with one-click links) for each new pending comment, and the author's opt-in mail on approval. Deliveries run in the background with retries; none delays a reader.
+//!
+//! It may use `store` (and the foundations), nothing above.
+
+pub mod links;
 
 use crate::config::{Config, WebhookFormat};
-use crate::html::query_value;
-use crate::mail_links::{LINK_VALIDITY_MS, Link, LinkSigner};
+use crate::http::html::query_value;
+use crate::notify::links::{LINK_VALIDITY_MS, Link, LinkSigner};
 use crate::store::{Disposition, ModerationItem, Store};
 use crate::{clock, token};
 use lettre::message::Body;

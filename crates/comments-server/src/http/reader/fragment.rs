@@ -1,6 +1,6 @@
 //! A thread's approved comments as the widget's own `<li>` items (the markup `src/list.rs` builds), for `embed.js` to show at once, before the widget has loaded; the widget then takes them over by their keys.
 
-use crate::html::{SanitizedHtml, iso_utc};
+use crate::http::html::{SanitizedHtml, iso_utc};
 use crate::store::PublicComment;
 use maud::{Markup, html};
 

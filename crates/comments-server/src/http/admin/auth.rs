@@ -1,8 +1,8 @@
 //! Moderators' sign-in: Argon2id passwords, server-side sessions in an HttpOnly cookie, CSRF and cross-site checks.
 
 use crate::config::ModeratorConfig;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
 use crate::store::Session;
 use crate::{clock, token};
 use argon2::Argon2;

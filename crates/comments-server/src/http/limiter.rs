@@ -1,7 +1,7 @@
 //! Per-network rate limits (governor's GCRA over a bounded LRU map of networks) and client-address resolution.
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::error::AppError;
+use crate::http::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;

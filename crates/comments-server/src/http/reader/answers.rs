@@ -1,6 +1,6 @@
 //! Full answers of thread lists, serialised once per revision and compressed once per coding, so that a changed thread costs one read and one serialisation however many readers ask. Bounded in bytes; the least recently read threads go first.
 
-use crate::encoding::{self, Encoding};
+use crate::http::encoding::{self, Encoding};
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 use hashlink::LruCache;
@@ -22,7 +22,7 @@ impl Encoded {
     pub fn new(revision: u64, json: Vec<u8>) -> Self {
         Self {
             revision,
-            etag: HeaderValue::from_str(&crate::revisions::etag(revision))
+            etag: HeaderValue::from_str(&crate::store::revisions::etag(revision))
                 .unwrap_or_else(|_| HeaderValue::from_static("\"r0\"")),
             json: Bytes::from(json),
             gzip: OnceLock::new(),

@@ -1,7 +1,7 @@
 //! The widget files compiled into the binary (`embed.js`, glue, wasm, CSS), how they are served (brotli or gzip as the browser accepts), and the widget's size budget.
 
-use crate::encoding::Encoding;
-use crate::error::AppError;
+use crate::http::encoding::Encoding;
+use crate::http::error::AppError;
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderMap, HeaderValue, header};

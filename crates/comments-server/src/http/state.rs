@@ -1,17 +1,17 @@
 //! `AppState`: everything the handlers share, built once at start-up and passed in as axum state.
 
-use crate::answers::Answers;
 use crate::config::Config;
-use crate::demo::{self, Article};
-use crate::keys::Keys;
-use crate::limiter::Limiter;
-use crate::mail_links::LinkSigner;
+use crate::http::demo::{self, Article};
+use crate::http::limiter::Limiter;
+use crate::http::origins::Origins;
+use crate::http::reader::answers::Answers;
+use crate::http::reader::traps::Decoys;
+use crate::moderation::privacy::IpHasher;
 use crate::notify::Notifier;
-use crate::origins::Origins;
-use crate::privacy::IpHasher;
-use crate::revisions::Revisions;
+use crate::notify::links::LinkSigner;
 use crate::store::Store;
-use crate::traps::Decoys;
+use crate::store::keys::Keys;
+use crate::store::revisions::Revisions;
 use axum::body::Bytes;
 use axum::response::Html;
 use std::sync::Arc;

@@ -41,19 +41,6 @@ pub fn page(title: &str, head: Markup, body: Markup) -> Markup {
     }
 }
 
-/// Percent-encodes a query-string value.
-pub fn query_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Epoch milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn iso_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -141,11 +128,6 @@ pub fn admin_page(title: &str, nav: Option<(&str, &str)>, csrf: &str, main: Mark
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(query_value("a b/é&"), "a%20b%2F%C3%A9%26");
-    }
 
     #[test]
     fn only_the_renderer_makes_markup() {

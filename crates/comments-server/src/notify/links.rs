@@ -111,6 +111,17 @@ impl LinkSigner {
     }
 }
 
+/// Percent-encodes a query-string value, for the links we send (mail,
+/// webhooks) and the moderation pages' own: all but `A-Z a-z 0-9 - _ . ~`.
+pub fn query_value(s: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, KEEP).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +138,11 @@ mod tests {
             expires_at: 1000,
             nonce: "n1".into(),
         }
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("a b/é&-_.~"), "a%20b%2F%C3%A9%26-_.~");
     }
 
     #[test]

@@ -5,8 +5,7 @@
 pub mod links;
 
 use crate::config::{Config, WebhookFormat};
-use crate::http::html::query_value;
-use crate::notify::links::{LINK_VALIDITY_MS, Link, LinkSigner};
+use crate::notify::links::{LINK_VALIDITY_MS, Link, LinkSigner, query_value};
 use crate::store::{Disposition, ModerationItem, Store};
 use crate::{clock, token};
 use lettre::message::Body;

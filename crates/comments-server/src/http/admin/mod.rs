@@ -4,11 +4,11 @@ pub mod auth;
 
 use crate::clock;
 use crate::http::error::AppError;
-use crate::http::html::{ADMIN_CSP, admin_page, age, iso_utc, query_value};
+use crate::http::html::{ADMIN_CSP, admin_page, age, iso_utc};
 use crate::http::limiter::Client;
 use crate::http::moderation;
 use crate::http::state::AppState;
-use crate::notify::links::{Link, LinkError};
+use crate::notify::links::{Link, LinkError, query_value};
 use crate::store::{
     AuditEntry, Change, Counts, Decided, Decisions, Disposition, ModerationItem, QueueQuery,
 };

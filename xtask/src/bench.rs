@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: polling throughput and latency of the release server, on loopback only.
 
-use crate::{Failure, Step, root, run};
+use crate::{Failure, Step, root, run, target};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "bench-moderation-token-0123456789";
 const THREAD: &str = "bench-thread";
 
-struct Server(Child);
+pub struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -88,7 +88,7 @@ fn request(addr: SocketAddr, head: &str, body: &str) -> Result<(u16, Vec<String>
     request_full(addr, head, body).map(|(status, headers, _)| (status, headers))
 }
 
-fn request_full(
+pub fn request_full(
     addr: SocketAddr,
     head: &str,
     body: &str,
@@ -177,7 +177,7 @@ fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
                 "--examples",
             ]),
     )?;
-    let dir = root().join("target/bench");
+    let dir = target().join("bench");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(fail("create target/bench"))?;
     start_on(&dir.join("bench.db"), env)
@@ -188,7 +188,7 @@ fn start_server(env: &[(&str, &str)]) -> Result<(Server, SocketAddr), Failure> {
 fn server_bin() -> std::path::PathBuf {
     std::env::var_os("BENCH_SERVER_BIN")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target/release/comments-server"))
+        .unwrap_or_else(|| target().join("release/comments-server"))
 }
 
 /// Starts the server (already built) on the database `db`.
@@ -208,7 +208,7 @@ fn start_on(db: &std::path::Path, env: &[(&str, &str)]) -> Result<(Server, Socke
 }
 
 /// Spawns `cmd` and reads the `listening on http://ADDR` line it prints.
-fn listening(mut cmd: Command) -> Result<(Server, SocketAddr), Failure> {
+pub fn listening(mut cmd: Command) -> Result<(Server, SocketAddr), Failure> {
     cmd.stdout(Stdio::piped());
     let mut child = cmd.spawn().map_err(fail("start the server"))?;
     let stdout = child
@@ -412,10 +412,10 @@ fn full_answers(addr: SocketAddr, seconds: u64) -> Step {
             "the 100-comment thread answered {status} without gzip"
         )));
     }
-    let dir = root().join("target/bench");
+    let dir = target().join("bench");
     let file = dir.join("hundred.json.gz");
     std::fs::write(&file, &gz).map_err(fail("write the answer"))?;
-    let mut bare_cmd = Command::new(root().join("target/release/examples/bare"));
+    let mut bare_cmd = Command::new(target().join("release/examples/bare"));
     bare_cmd.arg(&file).arg("gzip");
     let (bare, bare_addr) = listening(bare_cmd)?;
     let connections = 64;
@@ -508,12 +508,12 @@ fn scale(big: u64) -> Step {
     );
     for comments in [1_000, big] {
         let threads = (comments / 10).max(1);
-        let db = root().join(format!("target/bench/scale-{comments}.db"));
+        let db = target().join(format!("bench/scale-{comments}.db"));
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
         }
         let _ = std::fs::remove_file(db.with_extension("key"));
-        run(Command::new(root().join("target/release/examples/seed"))
+        run(Command::new(target().join("release/examples/seed"))
             .arg(&db)
             .arg(comments.to_string())
             .arg(threads.to_string()))?;

@@ -17,7 +17,8 @@ cargo xtask <command>
   setup   install the toolchain pieces (idempotent)
   build   build the widget with trunk (release, wasm-opt) and the server
   demo    build, then serve the demo article with the widget on http://127.0.0.1:8080
-          options: --listen ADDR, --article FILE, --db FILE
+          options: --listen ADDR, --article FILE (default demo/tramway-de-nuit.txt),
+          --db FILE; --smoke starts it on a free port, checks it answers, stops
   test    build, then run every test: unit, server integration, widget in
           Chromium (wasm-bindgen-test), end-to-end in Chromium, fmt, clippy
   size    print the widget's transfer size, raw, gzip and brotli per file
@@ -55,6 +56,14 @@ pub fn run(cmd: &mut Command) -> Step {
     } else {
         Err(Failure(format!("{shown} failed ({status})")))
     }
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR`, else `target/`.
+pub fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root().join(p) })
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn cargo() -> Command {
@@ -101,8 +110,9 @@ fn size(check: bool, release: bool) -> Step {
 
 fn demo(args: &[String]) -> Step {
     let mut listen = "127.0.0.1:8080".to_string();
-    let mut article = root().join("../shared/fixtures/article-marseille-miami.txt");
+    let mut article = root().join("demo/tramway-de-nuit.txt");
     let mut db = root().join("data/demo.db");
+    let mut smoke = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || {
@@ -114,6 +124,7 @@ fn demo(args: &[String]) -> Step {
             "--listen" => listen = value()?,
             "--article" => article = PathBuf::from(value()?),
             "--db" => db = PathBuf::from(value()?),
+            "--smoke" => smoke = true,
             other => return Err(Failure(format!("unknown demo option {other}\n\n{USAGE}"))),
         }
     }
@@ -126,7 +137,10 @@ fn demo(args: &[String]) -> Step {
     let tools = setup::ensure(setup::Need::Build)?;
     build_widget(&tools)?;
     build_server(true)?;
-    let server = root().join("target/release/comments-server");
+    let server = target().join("release/comments-server");
+    if smoke {
+        return demo_smoke(&server, &article);
+    }
     eprintln!();
     size(false, true)?;
     let shown_db = db.display().to_string();
@@ -142,6 +156,56 @@ fn demo(args: &[String]) -> Step {
         .env("COMMENTS_LISTEN", &listen)
         .env("COMMENTS_DATABASE_PATH", &db)
         .env("COMMENTS_DEMO_ARTICLE", &article))
+}
+
+/// `demo --smoke`: the demo's server on a free port and a throwaway
+/// database; checks that `/healthz`, the article at `/`, the loader and the
+/// widget answer, then stops it.
+fn demo_smoke(server: &Path, article: &Path) -> Step {
+    let dir = target().join("demo-smoke");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    let mut cmd = Command::new(server);
+    cmd.current_dir(root())
+        .env("COMMENTS_LISTEN", "127.0.0.1:0")
+        .env("COMMENTS_DATABASE_PATH", dir.join("demo.db"))
+        .env("COMMENTS_DEMO_ARTICLE", article);
+    let (running, addr) = bench::listening(cmd)?;
+    let get = |path: &str| {
+        let (status, _, body) = bench::request_full(addr, &format!("GET {path} HTTP/1.1\r\n"), "")?;
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if status == 200 {
+            Ok(body)
+        } else {
+            Err(Failure(format!("demo smoke: GET {path} answered {status}")))
+        }
+    };
+    let health = get("/healthz")?;
+    let page = get("/")?;
+    let loader = get("/embed.js")?;
+    let checks = [
+        ("/healthz says ok", health.trim() == "ok"),
+        (
+            "/ shows the article",
+            page.contains("<article>") && page.contains("<h1>"),
+        ),
+        (
+            "/ embeds the widget",
+            page.contains("data-comments") && page.contains("/embed.js"),
+        ),
+        ("/embed.js is the loader", loader.contains("data-comments")),
+    ];
+    drop(running);
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(what, _)| *what)
+        .collect();
+    if !failed.is_empty() {
+        return Err(Failure(format!("demo smoke failed: {}", failed.join("; "))));
+    }
+    println!("demo smoke: {addr} answered /healthz, / (the article) and /embed.js; stopped");
+    Ok(())
 }
 
 fn test() -> Step {

@@ -12,7 +12,7 @@
 //! 4. terser minifies the glue and the loader, `glue.mjs css` the stylesheet.
 
 use crate::setup::Tools;
-use crate::{Failure, Step, root};
+use crate::{Failure, Step, root, target};
 use std::path::Path;
 use std::process::Command;
 
@@ -59,7 +59,7 @@ pub fn finish(tools: &Tools) -> Step {
         .arg(&finished);
     let mapping = output(&mut opt)?;
     std::fs::rename(&finished, &wasm).map_err(|e| Failure(format!("{}: {e}", wasm.display())))?;
-    let map = root().join("target/widget-names.json");
+    let map = target().join("widget-names.json");
     std::fs::write(&map, mapping).map_err(|e| Failure(format!("{}: {e}", map.display())))?;
     output(&mut node(tools, &[Path::new("rename"), &glue, &wasm, &map]))?;
     output(

@@ -18,12 +18,20 @@ fn fold(s: &str) -> String {
 const SCRAPED_CONFIRMATION: &str =
     "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation.";
 
-/// A plain-text article: the first paragraph is the title, paragraphs are
-/// separated by blank lines. Repeats of the title and the scraped comment
-/// confirmation are dropped.
+/// A plain-text article: the first paragraph is the title, the second the
+/// standfirst, paragraphs are separated by blank lines, and a short line
+/// that does not end a sentence is a subheading. Repeats of the title and
+/// the scraped comment confirmation are dropped.
 pub struct Article {
     pub title: String,
     pub paragraphs: Vec<String>,
+    /// The thread its comments go to.
+    pub thread: String,
+}
+
+/// A subheading: one short line that does not end like a sentence.
+fn is_subheading(p: &str) -> bool {
+    p.chars().count() <= 60 && !p.ends_with(['.', '!', '?', ':', '»', '"', '”', '…'])
 }
 
 impl Article {
@@ -40,14 +48,53 @@ impl Article {
         let paragraphs = paras
             .filter(|p| fold(p) != key && p != SCRAPED_CONFIRMATION)
             .collect();
-        Some(Self { title, paragraphs })
+        Some(Self {
+            title,
+            paragraphs,
+            thread: "demo".into(),
+        })
     }
 
-    /// The paragraphs, as text.
+    /// The same article, with its comments in `thread`.
+    pub fn in_thread(self, thread: &str) -> Self {
+        Self {
+            thread: thread.into(),
+            ..self
+        }
+    }
+
+    /// A thread key from an article's file name: `tramway-de-nuit.txt` is
+    /// `tramway-de-nuit`; letters and digits kept, the rest dashes.
+    pub fn thread_of(path: &std::path::Path) -> String {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let slug: String = stem
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(200)
+            .collect();
+        let slug = slug.trim_matches('-');
+        if slug.is_empty() {
+            "demo".into()
+        } else {
+            slug.into()
+        }
+    }
+
+    /// The standfirst, then paragraphs and subheadings, as text.
     fn body(&self) -> Markup {
         html! {
-            @for p in &self.paragraphs {
-                p { (p) } "\n"
+            @for (i, p) in self.paragraphs.iter().enumerate() {
+                @if i == 0 {
+                    p class="standfirst" { (p) }
+                } @else if is_subheading(p) {
+                    h2 { (p) }
+                } @else {
+                    p { (p) }
+                }
+                "\n"
             }
         }
     }
@@ -60,6 +107,7 @@ impl Article {
         template
             .replace("%ARTICLE_TITLE%", &title)
             .replace("%ARTICLE_BODY%", &self.body().into_string())
+            .replace("%ARTICLE_THREAD%", &html! { (self.thread) }.into_string())
     }
 }
 
@@ -110,9 +158,21 @@ mod tests {
             a.paragraphs,
             vec!["Un <b>texte</b> sur deux lignes.", "Fin & suite"]
         );
-        let html = a.render("<h1>%ARTICLE_TITLE%</h1>%ARTICLE_BODY%");
-        assert!(html.contains("<p>Un &lt;b&gt;texte&lt;/b&gt; sur deux lignes.</p>"));
-        assert!(html.contains("<p>Fin &amp; suite</p>"));
+        let html = a
+            .in_thread("a<b")
+            .render("<h1>%ARTICLE_TITLE%</h1>%ARTICLE_BODY%<div data-thread=\"%ARTICLE_THREAD%\">");
+        assert!(
+            html.contains(
+                "<p class=\"standfirst\">Un &lt;b&gt;texte&lt;/b&gt; sur deux lignes.</p>"
+            )
+        );
+        assert!(html.contains("<h2>Fin &amp; suite</h2>"), "{html}");
+        assert!(html.contains("data-thread=\"a&lt;b\""));
+        assert_eq!(
+            Article::thread_of(std::path::Path::new("/x/Tramway de nuit.txt")),
+            "tramway-de-nuit"
+        );
+        assert_eq!(Article::thread_of(std::path::Path::new("/")), "demo");
         assert!(Article::parse("  \n\n ").is_none());
     }
 

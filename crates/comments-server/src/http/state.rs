@@ -71,10 +71,9 @@ impl AppState {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read demo article {}: {e}", path.display()))?;
-                Some(
-                    Article::parse(&text)
-                        .ok_or_else(|| format!("demo article {} is empty", path.display()))?,
-                )
+                let article = Article::parse(&text)
+                    .ok_or_else(|| format!("demo article {} is empty", path.display()))?;
+                Some(article.in_thread(&Article::thread_of(path)))
             }
             None => None,
         };

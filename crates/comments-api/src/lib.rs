@@ -6,6 +6,8 @@
 
 mod error;
 pub mod limits;
+#[cfg(feature = "markdown")]
+pub mod markdown;
 pub mod render;
 mod text;
 mod wire;

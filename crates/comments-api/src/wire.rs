@@ -77,7 +77,7 @@ pub struct Comment {
     pub id: i64,
     pub author: String,
     /// The text, rendered by the server into HTML whose only markup is what
-    /// the renderer allows (`render::comment_html`); the widget inserts it
+    /// the renderer allows (`markdown::render`); the widget inserts it
     /// as it is and parses nothing.
     pub html: String,
     /// Unix epoch milliseconds when the comment was posted.

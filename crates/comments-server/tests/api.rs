@@ -46,7 +46,10 @@ fn post_is_pending_until_approved_from_the_cli_then_public() {
     });
     let c = &page["comments"][0];
     assert_eq!(c["author"], "Ana");
-    assert_eq!(c["html"], "Bravo ! \nDeux lignes.", "trimmed, CRLF folded");
+    assert_eq!(
+        c["html"], "<p>Bravo !<br>\nDeux lignes.</p>\n",
+        "trimmed, CRLF folded, rendered"
+    );
     assert!(c["created_at"].as_i64().unwrap() > 1_700_000_000_000);
     let status = server.post_json(
         "/api/v1/comments/status",
@@ -543,15 +546,18 @@ fn cli_reports_bad_ids_and_unknown_commands() {
 fn demo_page_shows_the_article_and_the_public_script_tag() {
     let article = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/article-marseille-miami.txt"
+        "/../../demo/tramway-de-nuit.txt"
     );
     let server = Server::start(&[("COMMENTS_DEMO_ARTICLE", article)]);
     let page = server.get("/");
     assert_eq!(page.status, 200);
     let html = page.text();
-    assert!(html.contains("<h1>Marseille – Miami : cinq jours d’échanges et de rencontres</h1>"));
-    assert!(html.contains("Space Florida"));
-    assert!(html.contains(r#"<div data-comments data-thread="marseille-miami"></div>"#));
+    assert!(html.contains(
+        "<h1>À Marseille, le tramway de nuit tient ses promesses après six mois d'essai</h1>"
+    ));
+    assert!(html.contains("<p class=\"standfirst\">Lancé au printemps"));
+    assert!(html.contains("<h2>Un coût qui fait débat</h2>"));
+    assert!(html.contains(r#"<div data-comments data-thread="tramway-de-nuit"></div>"#));
     assert!(html.contains(r#"<script src="/embed.js" async></script>"#));
     assert!(!html.contains("%ARTICLE"));
     // Without a demo article, `/` is a landing page with the snippet.

@@ -582,7 +582,7 @@ async fn rate_limit_is_explained_with_the_wait_and_the_text_is_kept() {
 async fn the_demo_page_works_under_its_content_security_policy() {
     let article = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/article-marseille-miami.txt"
+        "/../../demo/tramway-de-nuit.txt"
     );
     let server = Server::start(&[("COMMENTS_DEMO_ARTICLE", article)]);
     let csp = server
@@ -692,5 +692,75 @@ async fn the_widget_reports_compose_time_and_its_trap_catches_bots() {
         .await
         .unwrap();
     assert_eq!(trap_focusable, -1, "keyboard users never land in the trap");
+    c.close().await.ok();
+}
+
+/// The body's HTML in the widget, for the item with `id`.
+fn body_html(id: i64) -> String {
+    format!(
+        "const r = document.querySelector('[data-comments]').shadowRoot; \
+         const li = r && r.querySelector('.cw-item[data-comment-id=\"{id}\"]'); \
+         return li ? [li.classList.contains('cw-pending'), li.querySelector('.cw-body').innerHTML] : null;"
+    )
+}
+
+#[tokio::test]
+async fn markdown_shows_the_same_pending_and_published() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![(
+        "/article.html",
+        article_page(&server, "e2e-markdown"),
+    )]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    write_comment(
+        &c,
+        0,
+        Some("Ana"),
+        "**Bravo** pour *l'enquête*\n> une citation\n\n- un\n- deux\n\nvoir [la source](https://a.example/s) et `code` ![img](https://a.example/i.png) <b>brut</b>",
+    )
+    .await;
+    let pending = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "pending comment",
+        "const r = document.querySelector('[data-comments]').shadowRoot; \
+         const li = r.querySelector('.cw-item.cw-pending'); \
+         return li ? [Number(li.dataset.commentId), li.querySelector('.cw-body').innerHTML] : null;",
+    )
+    .await;
+    let id = pending[0].as_i64().expect("id");
+    let html = pending[1].as_str().expect("html").to_string();
+    for part in [
+        "<strong>Bravo</strong>",
+        "<em>l'enquête</em>",
+        "<blockquote>",
+        "<li>un</li>",
+        "<a href=\"https://a.example/s\" target=\"_blank\" rel=\"nofollow ugc noopener noreferrer\">la source</a>",
+        "<code>code</code>",
+        "img &lt;b&gt;brut&lt;/b&gt;",
+    ] {
+        assert!(html.contains(part), "pending lacks {part}: {html}");
+    }
+    assert!(!html.contains("<img") && !html.contains("<b>"), "{html}");
+    assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    let published = wait_js(
+        &c,
+        Duration::from_secs(20),
+        "published",
+        &format!(
+            "const v = (function(){{{}}})(); return v && !v[0] ? v[1] : null;",
+            body_html(id)
+        ),
+    )
+    .await;
+    assert_eq!(
+        published.as_str(),
+        Some(html.as_str()),
+        "looks the same once published"
+    );
     c.close().await.ok();
 }

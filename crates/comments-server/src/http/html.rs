@@ -4,23 +4,50 @@
 //! Pages are `maud` templates, which escape every interpolated value. Reader
 //! (or moderator) text reaches a page only that way, or as [`SanitizedHtml`].
 
-use comments_api::render::comment_html;
+use comments_api::markdown;
+use hashlink::LruCache;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex};
 
-/// HTML that the comment renderer made from a comment's text: escaped, with
-/// safe links. The only HTML from outside the templates that a page takes.
-pub struct SanitizedHtml(String);
+/// HTML that the comment renderer made from a comment's text (Markdown,
+/// sanitised by ammonia's allow-list). The only HTML from outside the
+/// templates that a page or an answer takes.
+#[derive(Clone)]
+pub struct SanitizedHtml(Arc<str>);
+
+/// Comments already rendered, by id and text: a comment is rendered once
+/// per process, not once per answer or page. Bounded; the oldest go first.
+static RENDERED: LazyLock<Mutex<Rendered>> = LazyLock::new(|| Mutex::new(LruCache::new(50_000)));
+
+/// (comment id, hash of its text) to its HTML.
+type Rendered = LruCache<(i64, u64), Arc<str>>;
 
 impl SanitizedHtml {
-    /// A comment's text as the renderer's HTML (`comments_api::render`).
-    pub fn comment(body: &str) -> Self {
-        Self(comment_html(body))
+    /// Comment `id`'s text `body` as the renderer's HTML.
+    pub fn comment(id: i64, body: &str) -> Self {
+        let mut h = std::hash::DefaultHasher::new();
+        body.hash(&mut h);
+        let key = (id, h.finish());
+        let cached = RENDERED.lock().ok().and_then(|mut c| c.get(&key).cloned());
+        if let Some(html) = cached {
+            return Self(html);
+        }
+        let html: Arc<str> = markdown::render(body).into();
+        if let Ok(mut c) = RENDERED.lock() {
+            c.insert(key, Arc::clone(&html));
+        }
+        Self(html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 impl Render for SanitizedHtml {
     fn render_to(&self, buffer: &mut String) {
-        PreEscaped(self.0.as_str()).render_to(buffer);
+        PreEscaped(&*self.0).render_to(buffer);
     }
 }
 
@@ -135,7 +162,7 @@ mod tests {
         let page = page(
             text,
             html! {},
-            html! { p title=(text) { (text) } div { (SanitizedHtml::comment(text)) } },
+            html! { p title=(text) { (text) } div { (SanitizedHtml::comment(1, text)) } },
         )
         .into_string();
         assert!(!page.contains("<img"), "{page}");

@@ -4,7 +4,7 @@ pub mod auth;
 
 use crate::clock;
 use crate::http::error::AppError;
-use crate::http::html::{ADMIN_CSP, admin_page, age, iso_utc};
+use crate::http::html::{ADMIN_CSP, SanitizedHtml, admin_page, age, iso_utc};
 use crate::http::limiter::Client;
 use crate::http::moderation;
 use crate::http::state::AppState;
@@ -353,7 +353,11 @@ pub fn row(item: &ModerationItem, now: i64, acts: RowActions) -> Markup {
                     span class="flag" { (flag.replace('_', " ")) }
                 }
             }
-            div class="body" { (item.body) }
+            div class="body" { (SanitizedHtml::comment(item.id, &item.body)) }
+            details class="source" {
+                summary { "Source" }
+                pre { (item.body) }
+            }
             (row_form(item, acts))
         }
     }
@@ -924,9 +928,21 @@ mod tests {
             ),
             ("csrf field", format!("name=\"csrf\" value=\"c{escaped}\"")),
             ("reader key", "reader &lt;script&gt;</span>".to_string()),
+            // The body is rendered Markdown (ammonia leaves quotes as they
+            // are in text), its source escaped text one click away.
             (
                 "body",
-                format!("<div class=\"body\">Hi {escaped} https://a.example/{escaped}</div>"),
+                "<div class=\"body\"><p>Hi &lt;script&gt;alert(1)&lt;/script&gt;\"'&amp; \
+                 <a href=\"https://a.example/\" target=\"_blank\" \
+                 rel=\"nofollow ugc noopener noreferrer\">https://a.example/</a>"
+                    .to_string(),
+            ),
+            (
+                "source",
+                format!(
+                    "<details class=\"source\"><summary>Source</summary>\
+                     <pre>Hi {escaped} https://a.example/{escaped}</pre></details>"
+                ),
             ),
         ] {
             assert!(page.contains(&needle), "{what}: {needle} in {page}");

@@ -13,7 +13,7 @@ fn item(c: &PublicComment) -> Markup {
                 span class="cw-author" { (c.author) }
                 time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
             }
-            div class="cw-body" { (SanitizedHtml::comment(&c.body)) }
+            div class="cw-body" { (SanitizedHtml::comment(c.id, &c.body)) }
         }
     }
 }

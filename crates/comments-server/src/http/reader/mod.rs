@@ -7,6 +7,7 @@ pub mod traps;
 use crate::http::detached;
 use crate::http::encoding::Encoding;
 use crate::http::error::AppError;
+use crate::http::html::SanitizedHtml;
 use crate::http::limiter::Client;
 use crate::http::origins::AllowedSite;
 use crate::http::reader::answers::Encoded;
@@ -22,7 +23,6 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
-use comments_api::render::comment_html;
 use comments_api::{
     Accepted, Author, Comment, CommentBody, CommentStatus, Email, ErrorCode, NewComment,
     OwnComment, PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage,
@@ -203,7 +203,7 @@ fn page_json(
             .map(|c| Comment {
                 id: c.id,
                 author: c.author,
-                html: comment_html(&c.body),
+                html: SanitizedHtml::comment(c.id, &c.body).as_str().into(),
                 created_at: c.created_at,
             })
             .collect(),
@@ -245,7 +245,7 @@ pub async fn post(
                 id,
                 status: CommentStatus::Pending,
                 token,
-                html: comment_html(body.as_str()),
+                html: SanitizedHtml::comment(id, body.as_str()).as_str().into(),
             }),
         ));
     }
@@ -289,8 +289,9 @@ pub async fn post(
         },
         trusted,
     };
-    let html = comment_html(comment.body.as_str());
+    let body = comment.body.as_str().to_string();
     let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;
+    let html = SanitizedHtml::comment(id, &body).as_str().into();
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

@@ -10,50 +10,49 @@
    The build fills in the __PLACEHOLDERS__ (crates/comments-server/build.rs)
    and minifies this file; its budget is 1 KB gzip. */
 (() => {
-  const script = document.currentScript;
-  if (!script || !script.src) return;
-  const root = new URL(".", script.src).href;
+  // As a classic script (what the snippet is), it knows its own URL.
+  const root = new URL(".", document.currentScript.src).href;
   const assets = new URL("__ASSET_DIR__", root).href;
   const languages = __LANGUAGES__;
-  const all = (window.__commentsWidget ||= {});
-  const shared = (all[root] ||= { texts: {} });
-  const get = (url) => fetch(url).then((r) => (r.ok ? r : Promise.reject(r.status)));
+  // What every copy of this script on the page shares, per server.
+  const shared = ((window.__commentsWidget ||= {})[root] ||= { texts: {} });
+  // The body of a fetch, as `as` (text or json), or a rejection.
+  const get = (url, as) => fetch(url).then((r) => (r.ok ? r[as]() : Promise.reject(r.status)));
 
-  const css = () => (shared.css ||= get(assets + "__WIDGET_CSS__").then((r) => r.text()));
-  const widget = () => {
-    if (!shared.widget) {
-      // Started together, before the glue asks for it: it streams in and
-      // compiles while the glue loads.
-      const module = fetch(assets + "__WIDGET_WASM__");
-      shared.widget = import(assets + "__WIDGET_JS__").then((m) => m.default({ module_or_path: module }).then(() => m));
-    }
-    return shared.widget;
-  };
+  const css = () => (shared.css ||= get(assets + "__WIDGET_CSS__", "text"));
+  // The wasm's fetch starts with the glue's import, not after it: it
+  // streams in and compiles while the glue loads.
+  const widget = () =>
+    (shared.widget ||= ((module) =>
+      import(assets + "__WIDGET_JS__").then((m) => m.default({ module_or_path: module }).then(() => m)))(
+      fetch(assets + "__WIDGET_WASM__"),
+    ));
 
-  // The language file of data-lang, else <html lang> (the whole tag, else
-  // its language: pt-BR, else pt), else English.
+  // The language file of data-lang, else <html lang> (a BCP 47 tag: the
+  // whole tag, else its language: pt-BR, else pt), else English.
   const texts = (host) => {
-    const asked = (host.dataset.lang || document.documentElement.lang || "").toLowerCase().replace(/_/g, "-");
+    const asked = (host.dataset.lang || document.documentElement.lang || "").toLowerCase();
     const tag = [asked, asked.split("-")[0]].find((t) => languages.includes(t)) || "en";
-    return (shared.texts[tag] ||= get(assets + "i18n/" + tag + ".json").then((r) => r.json()));
+    return (shared.texts[tag] ||= get(assets + "i18n/" + tag + ".json", "json"));
   };
 
   const start = (host) => {
-    if (host.shadowRoot || host.dataset.commentsMounted != null) return;
+    if ("commentsMounted" in host.dataset) return;
     host.dataset.commentsMounted = "";
     const page = new URL(document.querySelector("link[rel=canonical]")?.href || location.href);
     page.hash = "";
-    const thread = host.dataset.thread?.trim() ? host.dataset.thread : page.pathname;
+    const thread = host.dataset.thread?.trim() || page.pathname;
     const api = root + "api/v1/threads/" + encodeURIComponent(thread) + "/comments";
     const first = fetch(api);
     const words = texts(host);
     const style = css();
-    Promise.all([style, get(api + ".html").then((r) => r.text()), words]).then(([style, items, t]) => {
+    Promise.all([style, get(api + ".html", "text"), words]).then(([style, items, t]) => {
       if (items && !host.shadowRoot)
         host.attachShadow({ mode: "open" }).innerHTML =
           `<style>${style}</style><div class="cw cw-${host.dataset.theme}"><section class="cw-thread">` +
           `<h2 class="cw-heading">${t.heading}</h2><ol class="cw-list">${items}</ol></section></div>`;
-    }, () => {});
+      // A failure here only means the widget shows the comments itself.
+    });
     Promise.all([widget(), style, words]).then(
       ([glue, style, texts]) => glue.mount(host, root, style, { texts, thread, url: page.href, first }),
       console.error,
@@ -74,7 +73,7 @@
               start(e.target);
             }
         },
-        { rootMargin: "100% 0px" },
+        { rootMargin: "100%" },
       );
     for (const host of document.querySelectorAll("[data-comments]")) {
       const box = host.getBoundingClientRect();
@@ -83,7 +82,17 @@
     }
   };
 
-  // The containers already parsed start now, the others once the page is.
+  // Listing pages' <a data-comments-count="THREAD"> links get "12
+  // comments" from their own module (counts.js), in one request, without
+  // the widget.
+  const count = () =>
+    document.querySelector("[data-comments-count]") &&
+    import(assets + "counts.js").then((m) => m.default(root, texts(document.documentElement)));
+
+  // The containers already parsed start now, the others once the page is;
+  // the counts once it is.
   mountAll();
-  if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", mountAll);
+  if (document.readyState == "loading")
+    document.addEventListener("DOMContentLoaded", () => (mountAll(), count()));
+  else count();
 })();

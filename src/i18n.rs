@@ -181,8 +181,18 @@ mod tests {
                 "{name}.json names its language"
             );
             assert!(matches!(file["dir"].as_str(), Some("ltr" | "rtl")));
-            let other = file["rate_limited"]["other"].as_str().unwrap_or_default();
-            assert!(other.contains("{n}"), "{name}.json rate_limited.other");
+            for key in file.as_object().map(|o| o.keys()).into_iter().flatten() {
+                assert!(
+                    KEYS.contains(&key.as_str())
+                        || ["rate_limited", "count"].contains(&key.as_str()),
+                    "{name}.json has {key}, which nothing reads"
+                );
+            }
+            // Plural forms: the widget's wait, and the loader's comment counts.
+            for plural in ["rate_limited", "count"] {
+                let other = file[plural]["other"].as_str().unwrap_or_default();
+                assert!(other.contains("{n}"), "{name}.json {plural}.other");
+            }
             let author = file["author_too_long"].as_str().unwrap_or_default();
             let body = file["body_too_long"].as_str().unwrap_or_default();
             assert!(author.contains(&AUTHOR_MAX_CHARS.to_string()), "{name}");

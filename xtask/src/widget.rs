@@ -79,6 +79,20 @@ pub fn finish(tools: &Tools) -> Step {
         tools,
         &[Path::new("css"), &dist.join("widget.css")],
     ))?;
+    let counts = dist.join("counts.js");
+    output(
+        Command::new(tools.npm_bin.join("terser"))
+            .arg(&counts)
+            .args([
+                "--module",
+                "--ecma",
+                "2020",
+                "--compress",
+                "--mangle",
+                "--output",
+            ])
+            .arg(&counts),
+    )?;
     // The loader's placeholders are in strings or bare names terser keeps.
     let loader = dist.join("embed.js");
     output(

@@ -15,6 +15,6 @@ mod wire;
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use text::{Author, CommentBody, Email, PageContext, ThreadKey};
 pub use wire::{
-    Accepted, Comment, CommentStatus, NewComment, OwnComment, PendingComment, StatusChange,
+    Accepted, Comment, CommentStatus, Counts, NewComment, OwnComment, PendingComment, StatusChange,
     StatusEntry, StatusRequest, StatusResponse, ThreadPage, TokenRequest,
 };

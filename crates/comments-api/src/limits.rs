@@ -11,6 +11,8 @@ pub const THREAD_KEY_MAX_BYTES: usize = 512;
 pub const REQUEST_MAX_BYTES: usize = 64 * 1024;
 /// Most tokens one status request may ask about.
 pub const STATUS_MAX_TOKENS: usize = 50;
+/// Most threads one count request may ask about.
+pub const COUNT_MAX_THREADS: usize = 100;
 /// Default seconds between two polls of a thread.
 pub const DEFAULT_POLL_SECONDS: u32 = 15;
 /// Shortest poll interval a page may configure.

@@ -96,6 +96,14 @@ pub struct ThreadPage {
     pub mail: bool,
 }
 
+/// `GET /api/v1/counts?thread=…` answer: how many approved comments each
+/// asked thread has (0 for one nobody commented). Read by `embed.js` for
+/// `data-comments-count` links, not by the widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub counts: std::collections::BTreeMap<String, u64>,
+}
+
 /// `POST /api/v1/comments/status` request: the author's own tokens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -36,6 +36,9 @@ pub struct SitesConfig {
     /// From the environment: comma-separated.
     #[serde(deserialize_with = "list_or_commas")]
     pub allowed_origins: Vec<String>,
+    /// Let search engines index the plain thread pages (`/threads/{key}`);
+    /// off by default, since the article itself is the page to find.
+    pub index_thread_pages: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -835,3 +835,93 @@ fn bots_that_fill_the_trap_or_post_instantly_are_answered_but_dropped() {
         "{out}"
     );
 }
+
+#[test]
+fn counts_answer_many_threads_at_once_with_an_etag_from_memory() {
+    let server = Server::start(&[]);
+    for (thread, n) in [("a", 2), ("b", 1)] {
+        for i in 0..n {
+            let (id, _) = server.post_comment(thread, "Ana", &format!("Comment {i}"));
+            assert_eq!(server.bearer_decide(id, "approve").status, 200);
+        }
+    }
+    // A pending comment does not count.
+    server.post_comment("b", "Bob", "Not yet");
+    let r = server.get("/api/v1/counts?thread=a&thread=b&thread=%2Fnone%2Fyet&thread=a");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!({ "counts": { "a": 2, "b": 1, "/none/yet": 0 } })
+    );
+    let tag = r.header("etag").expect("etag").to_string();
+    let again = server.request(
+        "GET",
+        "/api/v1/counts?thread=a&thread=b&thread=%2Fnone%2Fyet",
+        &[("If-None-Match", &tag)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    let (id, _) = server.post_comment("b", "Cleo", "Another");
+    assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    let changed = server.request(
+        "GET",
+        "/api/v1/counts?thread=a&thread=b&thread=%2Fnone%2Fyet",
+        &[("If-None-Match", &tag)],
+        b"",
+    );
+    assert_eq!(changed.status, 200);
+    assert_eq!(changed.json()["counts"]["b"], 2);
+    let many: String = (0..101).map(|i| format!("thread=t{i}&")).collect();
+    for (query, code) in [
+        ("", "invalid_parameter"),
+        ("page=2", "invalid_parameter"),
+        (many.as_str(), "invalid_parameter"),
+        ("thread=%20", "invalid_thread"),
+    ] {
+        let r = server.get(&format!("/api/v1/counts?{query}"));
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        assert_eq!(r.json()["error"]["code"], code, "{query}");
+    }
+}
+
+#[test]
+fn the_plain_thread_page_pages_and_refuses_bad_input() {
+    let server = Server::start(&[]);
+    for i in 0..55 {
+        let (id, _) = server.post_comment("plain", "Ana", &format!("Comment {i}"));
+        assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    }
+    let first = server.get("/threads/plain");
+    assert_eq!(first.status, 200);
+    let csp = first
+        .header("content-security-policy")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(first.header("x-robots-tag"), Some("noindex"));
+    let html = first.text();
+    assert!(
+        html.contains("55 published comments · page 1 of 2"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"?page=2\""));
+    let second = server.get("/threads/plain?page=2").text();
+    assert!(second.contains("Comment 54") && !second.contains("Comment 49<"));
+    assert_eq!(server.get("/threads.css").status, 200);
+    for (path, code) in [
+        ("/threads/plain?page=two", "invalid_parameter"),
+        ("/threads/plain?sort=x", "invalid_parameter"),
+        ("/threads/%20", "invalid_thread"),
+    ] {
+        let r = server.get(path);
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        assert_eq!(r.json()["error"]["code"], code, "{path}");
+    }
+    let indexed = Server::start(&[("COMMENTS_SITES__INDEX_THREAD_PAGES", "true")]);
+    let r = indexed.get("/threads/plain");
+    assert_eq!(r.header("x-robots-tag"), Some("all"));
+    assert!(!r.text().contains("noindex"));
+}

@@ -764,3 +764,152 @@ async fn markdown_shows_the_same_pending_and_published() {
     );
     c.close().await.ok();
 }
+
+/// A listing page: 30 article links, each with its comment count.
+fn listing_page(server: &Server, lang: &str) -> String {
+    let links: String = (0..30)
+        .map(|i| {
+            format!("<li><a href=\"/a{i}#comments\" data-comments-count=\"list-{i}\">…</a></li>\n")
+        })
+        .collect();
+    format!(
+        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Listing</title></head>
+<body><h1>Articles</h1><ul>{links}</ul><script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    )
+}
+
+#[tokio::test]
+async fn a_listing_page_gets_every_count_in_one_request_without_the_widget() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    for (thread, n) in [("list-1", 1), ("list-2", 12)] {
+        for i in 0..n {
+            let body = serde_json::json!({ "author": "Ana", "body": format!("Comment {i}"), "compose_ms": 5000 });
+            let r = server.request(
+                "POST",
+                &format!("/api/v1/threads/{thread}/comments"),
+                &[("Content-Type", "application/json"), ("Origin", &host.base)],
+                body.to_string().as_bytes(),
+            );
+            assert_eq!(r.status, 202, "{}", r.text());
+            let id = r.json()["id"].as_i64().expect("id");
+            assert_eq!(server.bearer_decide(id, "approve").status, 200);
+        }
+    }
+    let pages = host.serve(vec![
+        ("/fr.html", listing_page(&server, "fr")),
+        ("/en.html", listing_page(&server, "en-GB")),
+    ]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    for (page, zero, one, twelve) in [
+        (
+            "/fr.html",
+            "0 commentaire",
+            "1 commentaire",
+            "12 commentaires",
+        ),
+        ("/en.html", "0 comments", "1 comment", "12 comments"),
+    ] {
+        c.goto(&pages.url(page)).await.unwrap();
+        let texts = wait_js(
+            &c,
+            Duration::from_secs(20),
+            "counts filled",
+            "const t = [...document.querySelectorAll('[data-comments-count]')].map(a => a.textContent); \
+             return t.every(x => x !== '…') ? t : null;",
+        )
+        .await;
+        let texts: Vec<String> = serde_json::from_value(texts).unwrap();
+        assert_eq!(texts.len(), 30);
+        assert_eq!(texts[0], zero, "{page}");
+        assert_eq!(texts[1], one, "{page}");
+        assert_eq!(texts[2], twelve, "{page}");
+        assert!(texts[3..].iter().all(|t| t == zero), "{page}: {texts:?}");
+        let fetched = c
+            .execute(
+                "return performance.getEntriesByType('resource').map(e => e.name);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let fetched: Vec<String> = serde_json::from_value(fetched).unwrap();
+        let counts = fetched
+            .iter()
+            .filter(|u| u.contains("/api/v1/counts"))
+            .count();
+        assert_eq!(counts, 1, "{page}: one request for the counts: {fetched:?}");
+        assert!(
+            !fetched
+                .iter()
+                .any(|u| u.ends_with(".wasm") || u.contains("/threads/")),
+            "{page}: no widget, no thread: {fetched:?}"
+        );
+    }
+    c.close().await.ok();
+}
+
+#[tokio::test]
+async fn readers_without_javascript_follow_the_fallback_link_to_a_plain_page() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    for i in 0..3 {
+        let body = serde_json::json!({ "author": format!("Reader {i}"), "body": format!("**Avis** numéro {i}"), "compose_ms": 5000 });
+        let r = server.request(
+            "POST",
+            "/api/v1/threads/nojs/comments",
+            &[("Content-Type", "application/json"), ("Origin", &host.base)],
+            body.to_string().as_bytes(),
+        );
+        let id = r.json()["id"].as_i64().expect("id");
+        assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    }
+    let fallback = server.url("/threads/nojs");
+    let page = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Article</title></head>
+<body><p>Texte.</p><div data-comments data-thread="nojs"><a class="fallback" href="{fallback}">Lire les commentaires</a></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve(vec![("/article.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    let hidden = c
+        .execute(
+            "return document.querySelector('.fallback').getClientRects().length === 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(hidden, true, "the widget replaces the fallback link");
+    // The link itself, as a reader without JavaScript follows it.
+    c.goto(&fallback).await.unwrap();
+    let seen = c
+        .execute(
+            "return { items: [...document.querySelectorAll('li')].map(li => li.textContent.trim()), \
+              strong: document.querySelectorAll('.body strong').length, \
+              scripts: document.scripts.length, \
+              styled: getComputedStyle(document.body).maxWidth, \
+              robots: document.querySelector('meta[name=robots]')?.content };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let items: Vec<String> = serde_json::from_value(seen["items"].clone()).unwrap();
+    assert_eq!(items.len(), 3, "{seen}");
+    assert!(
+        items[0].contains("Reader 0") && items[0].contains("Avis numéro 0"),
+        "{seen}"
+    );
+    assert_eq!(seen["strong"], 3, "Markdown rendered: {seen}");
+    assert_eq!(seen["scripts"], 0, "{seen}");
+    assert_eq!(
+        seen["styled"], "672px",
+        "our stylesheet applies under our CSP: {seen}"
+    );
+    assert_eq!(seen["robots"], "noindex");
+    c.close().await.ok();
+}

@@ -33,6 +33,15 @@ pub fn widget_size(check: bool) -> ExitCode {
         kb(assets::WIDGET_GZIP_BUDGET),
         kb(assets::WIDGET_BROTLI_BUDGET),
     );
+    if let Some(a) = assets::counts_file() {
+        println!(
+            "{:<40} {:>9} {:>9} {:>9}   (listing pages only)",
+            "counts module (counts.js)",
+            a.raw.len(),
+            a.gzip.len(),
+            a.brotli.len()
+        );
+    }
     let l = s.loader;
     println!(
         "{:<40} {:>9} {:>9} {:>9}   (budget {} bytes gzip)",

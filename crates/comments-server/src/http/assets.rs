@@ -147,11 +147,21 @@ impl TransferSize {
     }
 }
 
-/// The files a reader's browser fetches for the widget.
+/// The module `embed.js` loads on listing pages, for comment counts.
+pub const COUNTS_JS: &str = "counts.js";
+
+/// The files a reader's browser fetches for the widget (not the counts
+/// module, which only listing pages fetch).
 pub fn widget_files() -> impl Iterator<Item = &'static Asset> {
     FILES.iter().filter(|a| {
-        a.path.ends_with(".wasm") || a.path.ends_with(".js") || a.path.ends_with(".css")
+        a.path != COUNTS_JS
+            && (a.path.ends_with(".wasm") || a.path.ends_with(".js") || a.path.ends_with(".css"))
     })
+}
+
+/// The counts module, if this build has it.
+pub fn counts_file() -> Option<&'static Asset> {
+    FILES.iter().find(|a| a.path == COUNTS_JS)
 }
 
 pub fn transfer_size() -> Option<TransferSize> {

@@ -112,6 +112,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/threads/{thread}/comments.html",
             get(reader::list_html),
+        )
+        .route("/threads/{thread}", get(reader::page::thread_page))
+        .route("/threads.css", get(reader::page::stylesheet))
+        // A few bytes per thread: compressed as it goes.
+        .route(
+            "/api/v1/counts",
+            get(reader::counts::counts).layer(compress_json()),
         );
     let public = Router::new()
         .route("/api/v1/comments/status", post(reader::status))

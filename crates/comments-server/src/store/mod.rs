@@ -314,6 +314,8 @@ pub trait Store: Send + Sync + 'static {
     fn body_seen_since<'a>(&'a self, body_hash: &'a str, since: i64) -> StoreFuture<'a, bool>;
     /// Pending comments in `thread`, and in all threads.
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)>;
+    /// How many approved comments each of `threads` has, in their order.
+    fn approved_counts<'a>(&'a self, threads: &'a [ThreadKey]) -> StoreFuture<'a, Vec<u64>>;
     /// Approved comments of a thread, oldest first, with its revision.
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot>;
     /// For each token hash, the comment's id and status, or `None` if unknown

@@ -85,6 +85,8 @@ const ONE_COMMENT: &str = concat!(
 );
 const THREAD_LIST: &str = "SELECT id, author, body, created_at FROM comments \
      WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
+const APPROVED_COUNT: &str =
+    "SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'approved'";
 const THREAD_REVISION: &str = "SELECT revision FROM threads WHERE thread_key = $1";
 const STATUS: &str = "SELECT id, status FROM comments WHERE token_hash = $1";
 const PENDING_COUNTS: &str = "SELECT \
@@ -130,6 +132,7 @@ struct ExportRow {
 #[cfg(test)]
 const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("thread list", THREAD_LIST, 1, &["comments_by_thread"]),
+    ("comment count", APPROVED_COUNT, 1, &["comments_by_thread"]),
     (
         "thread revision",
         THREAD_REVISION,
@@ -759,6 +762,23 @@ impl Store for SqliteStore {
                 u64::try_from(in_thread).unwrap_or(0),
                 u64::try_from(total).unwrap_or(0),
             ))
+        })
+    }
+
+    fn approved_counts<'a>(&'a self, threads: &'a [ThreadKey]) -> StoreFuture<'a, Vec<u64>> {
+        Box::pin(async move {
+            // One read transaction: counts of one moment.
+            let mut tx = self.pool.begin().await?;
+            let mut counts = Vec::with_capacity(threads.len());
+            for thread in threads {
+                let (n,): (i64,) = sqlx::query_as(APPROVED_COUNT)
+                    .bind(thread.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                counts.push(u64::try_from(n).unwrap_or(0));
+            }
+            tx.commit().await?;
+            Ok(counts)
         })
     }
 

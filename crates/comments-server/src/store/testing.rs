@@ -43,6 +43,10 @@ impl Store for Hooked {
     fn pending_counts<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, (u64, u64)> {
         self.inner.pending_counts(thread)
     }
+    fn approved_counts<'a>(&'a self, threads: &'a [ThreadKey]) -> StoreFuture<'a, Vec<u64>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.approved_counts(threads)
+    }
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.approved(thread)

@@ -1,7 +1,9 @@
 //! The public reader API: post a comment, read a thread (ETag/304), ask about one's own comments.
 
 pub mod answers;
+pub mod counts;
 pub mod fragment;
+pub mod page;
 pub mod traps;
 
 use crate::http::detached;

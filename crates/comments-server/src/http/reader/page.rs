@@ -1,0 +1,153 @@
+//! `GET /threads/{thread}`: a thread's approved comments as a plain HTML
+//! page, for readers without JavaScript and for links from the embed
+//! snippet's fallback. No script, our own strict policy, 50 comments a page,
+//! oldest first, and `noindex` unless `sites.index_thread_pages` is set.
+
+use crate::http::error::AppError;
+use crate::http::html::{SanitizedHtml, iso_utc, page};
+use crate::http::limiter::Client;
+use crate::http::state::AppState;
+use crate::store::PublicComment;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use comments_api::{ErrorCode, ThreadKey};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+/// Comments per page.
+pub const PER_PAGE: usize = 50;
+
+/// What the page allows: its stylesheet, nothing else.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'none'; \
+    form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The page's look, served at `/threads.css`.
+pub const STYLESHEET: &str = "body{font:17px/1.6 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#222;background:#fff}\
+@media(prefers-color-scheme:dark){body{color:#eee;background:#161616}a{color:#8ab4f8}}\
+ol{list-style:none;padding:0}li{border-top:1px solid #8884;padding:.8rem 0}\
+.who{font-size:.9rem;opacity:.8}.body p{margin:.3rem 0}blockquote{border-left:3px solid #8888;margin:.3rem 0;padding-left:.7rem}\
+pre{overflow:auto}nav{display:flex;gap:1rem;margin:1rem 0}";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    page: Option<usize>,
+}
+
+/// One comment: author, date, the rendered text.
+fn comment(c: &PublicComment) -> Markup {
+    html! {
+        li id={ "comment-" (c.id) } {
+            div class="who" {
+                strong { (c.author) } " · "
+                time datetime=(iso_utc(c.created_at)) { (iso_utc(c.created_at).get(..10).unwrap_or("")) }
+            }
+            div class="body" { (SanitizedHtml::comment(c.id, &c.body)) }
+        }
+    }
+}
+
+/// Page `n` (from 1) of `comments`, with links to its neighbours.
+pub fn render(thread: &ThreadKey, comments: &[PublicComment], n: usize, index: bool) -> Markup {
+    let pages = comments.len().div_ceil(PER_PAGE).max(1);
+    let n = n.clamp(1, pages);
+    let shown = comments.iter().skip((n - 1) * PER_PAGE).take(PER_PAGE);
+    let link = |to: usize| format!("?page={to}");
+    let head = html! {
+        @if !index { meta name="robots" content="noindex"; }
+        link rel="stylesheet" href="/threads.css";
+    };
+    let body = html! {
+        main {
+            h1 { "Comments" }
+            p { (comments.len()) " published comment" @if comments.len() != 1 { "s" } " · page " (n) " of " (pages) }
+            @if comments.is_empty() {
+                p { "No comments yet." }
+            } @else {
+                ol { @for c in shown { (comment(c)) } }
+            }
+            @if pages > 1 {
+                nav aria-label="Pages" {
+                    @if n > 1 { a href=(link(n - 1)) rel="prev" { "← Earlier comments" } }
+                    @if n < pages { a href=(link(n + 1)) rel="next" { "Later comments →" } }
+                }
+            }
+        }
+    };
+    page(&format!("Comments · {}", thread.as_str()), head, body)
+}
+
+pub async fn thread_page(
+    State(app): State<AppState>,
+    client: Client,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    app.read_limiter.admit(&client)?;
+    let Path(raw) = path.map_err(|_| AppError::from(ErrorCode::InvalidThread))?;
+    let thread = ThreadKey::parse(&raw)?;
+    let Query(q) = query
+        .map_err(|_| AppError::new(ErrorCode::InvalidParameter, "page must be a number from 1."))?;
+    let snapshot = app.store.approved(&thread).await?;
+    let index = app.config.sites.index_thread_pages;
+    let html = render(&thread, &snapshot.comments, q.page.unwrap_or(1), index);
+    let robots = if index { "all" } else { "noindex" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::HeaderName::from_static("x-robots-tag"), robots),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        html.into_string(),
+    )
+        .into_response())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comments(n: usize) -> Vec<PublicComment> {
+        (1..=n)
+            .map(|i| PublicComment {
+                id: i as i64,
+                author: format!("<b>Reader {i}</b>"),
+                body: format!("**Comment** {i}"),
+                created_at: 1_700_000_000_000,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pages_of_fifty_with_their_neighbours_and_no_script() {
+        let thread = ThreadKey::parse("t").unwrap();
+        let all = comments(120);
+        let first = render(&thread, &all, 1, false).into_string();
+        assert!(first.contains("<meta name=\"robots\" content=\"noindex\">"));
+        assert!(first.contains("id=\"comment-50\"") && !first.contains("id=\"comment-51\""));
+        assert!(first.contains("<strong>&lt;b&gt;Reader 1&lt;/b&gt;</strong>"));
+        assert!(first.contains("<p><strong>Comment</strong> 1</p>"));
+        assert!(first.contains("href=\"?page=2\" rel=\"next\"") && !first.contains("rel=\"prev\""));
+        let last = render(&thread, &all, 9, true).into_string();
+        assert!(last.contains("page 3 of 3") && last.contains("id=\"comment-120\""));
+        assert!(!last.contains("noindex") && !last.contains("rel=\"next\""));
+        assert!(!first.contains("<script") && !last.contains("<script"));
+        let empty = render(&thread, &[], 1, false).into_string();
+        assert!(empty.contains("No comments yet.") && empty.contains("page 1 of 1"));
+    }
+}

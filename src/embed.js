@@ -37,8 +37,9 @@
   };
 
   const start = (host) => {
-    if ("commentsMounted" in host.dataset) return;
-    host.dataset.commentsMounted = "";
+    // Once per container, whichever copy of this script sees it first.
+    if (host.__cw) return;
+    host.__cw = 1;
     const page = new URL(document.querySelector("link[rel=canonical]")?.href || location.href);
     page.hash = "";
     const thread = host.dataset.thread?.trim() || page.pathname;

@@ -913,3 +913,90 @@ async fn readers_without_javascript_follow_the_fallback_link_to_a_plain_page() {
     assert_eq!(seen["robots"], "noindex");
     c.close().await.ok();
 }
+
+#[tokio::test]
+async fn site_owners_theme_the_widget_with_custom_properties_and_their_font() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    for (who, text) in [
+        ("Camille", "Enfin un tramway de nuit ! **Merci** à la RTM."),
+        (
+            "Yanis",
+            "> Un coût qui fait débat\n\nIl faudrait comparer avec le prix des VTC.",
+        ),
+    ] {
+        let body = serde_json::json!({ "author": who, "body": text, "compose_ms": 5000 });
+        let r = server.request(
+            "POST",
+            "/api/v1/threads/themed/comments",
+            &[("Content-Type", "application/json"), ("Origin", &host.base)],
+            body.to_string().as_bytes(),
+        );
+        let id = r.json()["id"].as_i64().expect("id");
+        assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    }
+    let page = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Themed</title>
+<style>
+body {{ font-family: Georgia, serif; background: #fbf7ef; margin: 2rem; }}
+.comments {{ --comments-accent: rgb(160, 30, 40); --comments-text: rgb(40, 30, 20);
+  --comments-border: rgb(220, 200, 170); --comments-radius: 0px; --comments-font-size: 17px;
+  --comments-background: rgb(255, 252, 245); }}
+</style></head>
+<body><div class="comments" data-comments data-thread="themed" data-font="inherit"></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve(vec![("/themed.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.set_window_size(760, 900).await.expect("window size");
+    c.goto(&pages.url("/themed.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    let seen = c
+        .execute(
+            "const r = document.querySelector('[data-comments]').shadowRoot; \
+             const s = (sel) => getComputedStyle(r.querySelector(sel)); \
+             return { font: s('.cw').fontFamily, size: s('.cw').fontSize, text: s('.cw').color, \
+               submit: s('.cw-submit').backgroundColor, radius: s('.cw-submit').borderTopLeftRadius, \
+               line: s('.cw-item').borderTopColor, form: s('.cw-form').backgroundColor };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        seen["font"].as_str().unwrap_or("").contains("Georgia"),
+        "{seen}"
+    );
+    assert_eq!(seen["size"], "17px", "{seen}");
+    assert_eq!(seen["text"], "rgb(40, 30, 20)", "{seen}");
+    assert_eq!(seen["submit"], "rgb(160, 30, 40)", "{seen}");
+    assert_eq!(seen["radius"], "0px", "{seen}");
+    assert_eq!(seen["line"], "rgb(220, 200, 170)", "{seen}");
+    assert_eq!(seen["form"], "rgb(255, 252, 245)", "{seen}");
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/widget-themed.png"), png).expect("write screenshot");
+    }
+    // Without the properties, the defaults hold.
+    c.execute(
+        "const h = document.querySelector('[data-comments]'); h.removeAttribute('class'); h.removeAttribute('data-font'); return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let plain = c
+        .execute(
+            "const r = document.querySelector('[data-comments]').shadowRoot; \
+             return [getComputedStyle(r.querySelector('.cw')).fontFamily, getComputedStyle(r.querySelector('.cw-submit')).backgroundColor];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        plain[0].as_str().unwrap_or("").contains("system-ui"),
+        "{plain}"
+    );
+    assert_eq!(plain[1], "rgb(11, 87, 208)", "{plain}");
+    c.close().await.ok();
+}

@@ -47,17 +47,21 @@
     const first = fetch(api);
     const words = texts(host);
     const style = css();
-    Promise.all([style, get(api + ".html", "text"), words]).then(([style, items, t]) => {
-      if (items && !host.shadowRoot)
-        host.attachShadow({ mode: "open" }).innerHTML =
-          `<style>${style}</style><div class="cw cw-${host.dataset.theme}"><section class="cw-thread">` +
-          `<h2 class="cw-heading">${t.heading}</h2><ol class="cw-list">${items}</ol></section></div>`;
-      // A failure here only means the widget shows the comments itself.
-    });
-    Promise.all([widget(), style, words]).then(
-      ([glue, style, texts]) => glue.mount(host, root, style, { texts, thread, url: page.href, first }),
-      console.error,
-    );
+    // The widget loads once the server's items are on screen (or failed):
+    // its download and compilation would slow them down.
+    const go = () =>
+      Promise.all([widget(), style, words]).then(
+        ([glue, style, texts]) => glue.mount(host, root, style, { texts, thread, url: page.href, first }),
+        console.error,
+      );
+    Promise.all([style, get(api + ".html", "text"), words])
+      .then(([style, items, t]) => {
+        if (items && !host.shadowRoot)
+          host.attachShadow({ mode: "open" }).innerHTML =
+            `<style>${style}</style><div class="cw cw-${host.dataset.theme}"><section class="cw-thread">` +
+            `<h2 class="cw-heading">${t.heading}</h2><ol class="cw-list">${items}</ol></section></div>`;
+      })
+      .then(go, go);
   };
 
   // Containers within a viewport of the screen start at once, the others

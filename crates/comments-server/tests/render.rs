@@ -92,6 +92,20 @@ async fn time_to_a_hundred_comments() {
         if run > 0 {
             times.push(t.as_f64().unwrap_or(f64::NAN));
         }
+        // RENDER_TRACE=1: each run's requests, [file, start, end] in ms
+        // from navigation start, to see where the time goes.
+        if std::env::var("RENDER_TRACE").is_ok() {
+            let trace = c
+                .execute(
+                    "const n = performance.getEntriesByType('navigation')[0]; \
+                     return [['page', 0, n.responseEnd | 0]].concat(performance.getEntriesByType('resource') \
+                       .map(e => [e.name.split('/').pop().slice(0, 30), e.startTime | 0, e.responseEnd | 0]));",
+                    vec![],
+                )
+                .await
+                .expect("trace");
+            println!("run {run}: 100 comments at {t} ms; requests {trace}");
+        }
     }
     c.close().await.ok();
     let mut sorted = times.clone();

@@ -49,10 +49,10 @@
     const style = css();
     // The widget loads once the server's items are on screen (or failed):
     // its download and compilation would slow them down.
+    // (A failure shows in the console as the unhandled rejection it is.)
     const go = () =>
-      Promise.all([widget(), style, words]).then(
-        ([glue, style, texts]) => glue.mount(host, root, style, { texts, thread, url: page.href, first }),
-        console.error,
+      Promise.all([widget(), style, words]).then(([glue, style, texts]) =>
+        glue.mount(host, root, style, { texts, thread, url: page.href, first }),
       );
     Promise.all([style, get(api + ".html", "text"), words])
       .then(([style, items, t]) => {

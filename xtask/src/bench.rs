@@ -336,39 +336,26 @@ pub fn bench(args: &[String]) -> Step {
 fn time_to_comments() -> Step {
     let tools = crate::setup::ensure(crate::setup::Need::Test)?;
     crate::build_widget(&tools)?;
-    run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .args([
-                "build",
-                "--quiet",
-                "--release",
-                "--package",
-                "comments-server",
-                "--bins",
-            ]),
-    )?;
+    // The widget just built goes into the release server measured.
+    crate::build_server(true)?;
     println!(
         "\nFrom navigation to 100 comments on screen, cold HTTP cache, headless Chromium, loopback:"
     );
-    run(
-        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .env("TEST_SERVER_BIN", server_bin())
-            .env("CHROMEDRIVER", &tools.chromedriver)
-            .env("CHROME", &tools.chromium)
-            .args([
-                "test",
-                "--quiet",
-                "--package",
-                "comments-server",
-                "--test",
-                "render",
-                "--",
-                "--ignored",
-                "--nocapture",
-            ]),
-    )
+    run(crate::cargo()
+        .env("TEST_SERVER_BIN", server_bin())
+        .env("CHROMEDRIVER", &tools.chromedriver)
+        .env("CHROME", &tools.chromium)
+        .args([
+            "test",
+            "--quiet",
+            "--package",
+            "comments-server",
+            "--test",
+            "render",
+            "--",
+            "--ignored",
+            "--nocapture",
+        ]))
 }
 
 /// Posts `n` comments to `thread` and approves them.

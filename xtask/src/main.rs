@@ -66,7 +66,7 @@ pub fn target() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
@@ -83,7 +83,7 @@ pub fn build_widget(tools: &setup::Tools) -> Step {
     widget::finish(tools)
 }
 
-fn build_server(release: bool) -> Step {
+pub fn build_server(release: bool) -> Step {
     let mut c = cargo();
     c.args(["build", "--package", "comments-server"]);
     if release {

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     TooManyTokens,
     /// A path or query parameter is not of the expected form.
     InvalidParameter,
+    /// A reply names a comment that is not published in the same thread.
+    InvalidParent,
     /// The client sends too many requests; see `Retry-After`.
     RateLimited,
     /// No such route or resource.
@@ -57,7 +59,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -70,6 +72,7 @@ impl ErrorCode {
         Self::InvalidEmail,
         Self::TooManyTokens,
         Self::InvalidParameter,
+        Self::InvalidParent,
         Self::RateLimited,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -98,6 +101,7 @@ impl ErrorCode {
             Self::InvalidEmail => "invalid_email",
             Self::TooManyTokens => "too_many_tokens",
             Self::InvalidParameter => "invalid_parameter",
+            Self::InvalidParent => "invalid_parent",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -134,6 +138,7 @@ impl ErrorCode {
             | Self::BodyTooLong
             | Self::ControlCharacter
             | Self::InvalidEmail
+            | Self::InvalidParent
             | Self::TooManyTokens => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
@@ -158,6 +163,9 @@ impl ErrorCode {
             Self::InvalidEmail => "The email address is not valid (or leave it empty).",
             Self::TooManyTokens => "Ask about at most 50 comments at once.",
             Self::InvalidParameter => "A path or query parameter is not of the expected form.",
+            Self::InvalidParent => {
+                "The comment you reply to is not published in this thread (any more)."
+            }
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",

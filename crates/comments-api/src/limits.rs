@@ -23,3 +23,7 @@ pub const EMAIL_MAX_BYTES: usize = 254;
 pub const PAGE_TITLE_MAX_CHARS: usize = 300;
 /// Longest article URL kept with a comment; longer ones are dropped.
 pub const PAGE_URL_MAX_BYTES: usize = 2048;
+
+/// How deep replies nest: a top-level comment is at depth 1, its replies
+/// at 2, theirs at 3; a reply to a comment at this depth shows beside it.
+pub const MAX_DEPTH: u8 = 3;

@@ -29,6 +29,9 @@ pub struct NewComment {
     /// Optional: mail this address once, when the comment is published.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
+    /// The published comment of the same thread this one replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<i64>,
 }
 
 /// Where a comment stands in moderation.
@@ -82,9 +85,18 @@ pub struct Comment {
     pub html: String,
     /// Unix epoch milliseconds when the comment was posted.
     pub created_at: i64,
+    /// The comment it replies to; `None` for a top-level comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<i64>,
+    /// A comment no longer published, kept in the list (with no author
+    /// and no text) only because published replies answer it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
-/// `GET /api/v1/threads/{thread}/comments` answer: approved comments, oldest first.
+/// `GET /api/v1/threads/{thread}/comments` answer: approved comments, oldest
+/// first, each reply after its parent (and removed parents that published
+/// replies still answer, as placeholders).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPage {
     pub thread: String,
@@ -137,6 +149,9 @@ pub struct PendingComment {
     #[serde(default)]
     pub html: String,
     pub created_at: i64,
+    /// The comment it replies to, under which it shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<i64>,
 }
 
 /// `POST /api/v1/comments/export` and `/delete` request: one comment's token.

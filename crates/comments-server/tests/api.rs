@@ -925,3 +925,90 @@ fn the_plain_thread_page_pages_and_refuses_bad_input() {
     assert_eq!(r.header("x-robots-tag"), Some("all"));
     assert!(!r.text().contains("noindex"));
 }
+
+#[test]
+fn replies_nest_under_published_comments_and_outlive_their_removal() {
+    let server = Server::start(&[]);
+    let reply = |parent: serde_json::Value, body: &str| {
+        let json = serde_json::json!({ "author": "Bea", "body": body, "parent": parent });
+        server.post_json("/api/v1/threads/talk/comments", &json.to_string())
+    };
+    let (root, _) = server.post_comment("talk", "Ana", "Root");
+    // Replying to a comment nobody can see yet, or that does not exist.
+    for parent in [
+        serde_json::json!(root),
+        serde_json::json!(987654),
+        serde_json::json!(0),
+    ] {
+        let r = reply(parent.clone(), "Too soon");
+        assert_eq!(
+            (r.status, r.code()),
+            (422, "invalid_parent".into()),
+            "{parent}"
+        );
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("reply")
+        );
+    }
+    let r = reply(serde_json::json!("seven"), "Not a number");
+    assert_eq!((r.status, r.code()), (400, "invalid_json".into()));
+    assert_eq!(server.bearer_decide(root, "approve").status, 200);
+    let (other, _) = server.post_comment("elsewhere", "Ana", "Other thread");
+    assert_eq!(server.bearer_decide(other, "approve").status, 200);
+    let r = reply(serde_json::json!(other), "Wrong thread");
+    assert_eq!(r.code(), "invalid_parent");
+
+    let r = reply(serde_json::json!(root), "First reply");
+    assert_eq!(r.status, 202, "{}", r.text());
+    let first = r.json()["id"].as_i64().unwrap();
+    assert_eq!(server.bearer_decide(first, "approve").status, 200);
+    let deeper = reply(serde_json::json!(first), "Deeper").json()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(server.bearer_decide(deeper, "approve").status, 200);
+
+    let page = eventually(Duration::from_secs(5), "three comments", || {
+        let v = server.get("/api/v1/threads/talk/comments").json();
+        (ids(&v).len() == 3).then_some(v)
+    });
+    assert_eq!(
+        page["comments"][0].get("parent"),
+        None,
+        "top level: no parent"
+    );
+    assert_eq!(page["comments"][1]["parent"], root);
+    assert_eq!(page["comments"][2]["parent"], first);
+
+    // The middle one is unpublished: its reply stays, under a placeholder.
+    assert_eq!(server.bearer_decide(first, "reject").status, 200);
+    let page = eventually(Duration::from_secs(5), "a placeholder", || {
+        let v = server.get("/api/v1/threads/talk/comments").json();
+        (v["comments"][1]["removed"] == true).then_some(v)
+    });
+    let removed = &page["comments"][1];
+    assert_eq!(
+        (
+            removed["id"].as_i64(),
+            removed["author"].as_str(),
+            removed["html"].as_str()
+        ),
+        (Some(first), Some(""), Some(""))
+    );
+    assert_eq!(page["comments"][2]["parent"], first);
+    let html = server.get("/api/v1/threads/talk/comments.html").text();
+    assert!(!html.contains("First reply"), "{html}");
+    let nested = format!(
+        "<ol class=\"cw-replies\"><li class=\"cw-item cw-removed\" data-key=\"r{first}\" \
+         data-comment-id=\"{first}\" data-depth=\"2\"><div class=\"cw-body\"></div>\
+         <ol class=\"cw-replies\"><li class=\"cw-item\" data-key=\"a{deeper}\""
+    );
+    assert!(html.contains(&nested), "{html}");
+    let page = server.get("/threads/talk").text();
+    assert!(
+        page.contains("Comment removed.") && page.contains("in reply to a removed comment"),
+        "{page}"
+    );
+}

@@ -39,6 +39,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Busy => AppError::from(ErrorCode::Unavailable).retry_after(1),
+            StoreError::InvalidParent => AppError::from(ErrorCode::InvalidParent),
             StoreError::Other(msg) => {
                 tracing::error!(error = %msg, "store failure");
                 AppError::from(ErrorCode::Internal)

@@ -266,6 +266,7 @@ mod tests {
                 author_key: String::new(),
                 notify_email: email.into(),
                 trusted: false,
+                parent: None,
             })
             .await
             .unwrap()

@@ -23,6 +23,8 @@ use std::pin::Pin;
 pub enum StoreError {
     /// The database stayed locked past its timeout; the client may retry.
     Busy,
+    /// A reply's parent is not a published comment of the same thread.
+    InvalidParent,
     /// Anything else; logged, answered with 500.
     Other(String),
 }
@@ -31,6 +33,7 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Busy => f.write_str("database busy"),
+            Self::InvalidParent => f.write_str("no such published parent in this thread"),
             Self::Other(m) => f.write_str(m),
         }
     }
@@ -65,6 +68,8 @@ pub struct NewPending {
     pub notify_email: String,
     /// Publish at once (the trust rule); recorded in the audit log.
     pub trusted: bool,
+    /// The published comment of the same thread it replies to.
+    pub parent: Option<i64>,
 }
 
 /// What storing a new comment did.
@@ -143,6 +148,17 @@ pub struct ModerationItem {
     /// The same reader's other comments: approved, and rejected.
     pub author_approved: u64,
     pub author_rejected: u64,
+    /// What a reply answers, so that the moderator reads it in context.
+    pub parent: Option<ParentText>,
+}
+
+/// The comment a reply answers, as its moderator sees it beside the reply.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ParentText {
+    pub id: i64,
+    /// Empty, like `body`, once the parent has been purged.
+    pub author: String,
+    pub body: String,
 }
 
 /// Which comments a moderation view lists.
@@ -227,6 +243,11 @@ pub struct PublicComment {
     pub author: String,
     pub body: String,
     pub created_at: i64,
+    /// The comment it replies to.
+    pub parent: Option<i64>,
+    /// Not published any more, but answered by published replies: shown
+    /// as "comment removed", with no author and no text.
+    pub removed: bool,
 }
 
 /// A thread's public list as of one revision, read in one transaction.
@@ -234,7 +255,9 @@ pub struct PublicComment {
 pub struct ThreadSnapshot {
     /// The thread's revision (0 for a thread never published).
     pub revision: u64,
-    /// Approved comments, oldest first.
+    /// Approved comments, oldest first (so each reply after its parent),
+    /// with a removed placeholder for each unpublished comment that
+    /// published replies answer.
     pub comments: Vec<PublicComment>,
 }
 

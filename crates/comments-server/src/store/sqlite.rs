@@ -50,7 +50,10 @@ macro_rules! item_columns {
     (SELECT count(*) FROM comments h WHERE h.author_key != '' \
        AND h.author_key = c.author_key AND h.status = 'approved' AND h.id != c.id), \
     (SELECT count(*) FROM comments h WHERE h.author_key != '' \
-       AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id)"
+       AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id), \
+    c.parent_id, \
+    (SELECT p.author FROM comments p WHERE p.id = c.parent_id), \
+    (SELECT p.body FROM comments p WHERE p.id = c.parent_id)"
     };
 }
 
@@ -83,8 +86,12 @@ const ONE_COMMENT: &str = concat!(
     item_columns!(),
     " FROM comments c WHERE c.id = $1"
 );
-const THREAD_LIST: &str = "SELECT id, author, body, created_at FROM comments \
+const THREAD_LIST: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
      WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
+/// A reply's parent as the post checks it, and a removed parent as its
+/// placeholder needs it.
+const PARENT: &str = "SELECT thread_key, status, root_id, parent_id, created_at FROM comments \
+     WHERE id = $1";
 const APPROVED_COUNT: &str =
     "SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'approved'";
 const THREAD_REVISION: &str = "SELECT revision FROM threads WHERE thread_key = $1";
@@ -107,6 +114,16 @@ const BY_TOKEN: &str = "SELECT id, thread_key, author, body, status, created_at,
      page_title, page_url, flags, notify_email, ip_hmac, author_key FROM comments \
      WHERE token_hash = $1";
 const HISTORY: &str = "SELECT at, detail FROM audit WHERE comment_id = $1 ORDER BY id";
+
+/// A reply's parent, as [`PARENT`] reads it.
+#[derive(sqlx::FromRow)]
+struct ParentRow {
+    thread_key: String,
+    status: String,
+    root_id: Option<i64>,
+    parent_id: Option<i64>,
+    created_at: i64,
+}
 
 /// A comment as its author's export reads it.
 #[derive(sqlx::FromRow)]
@@ -183,6 +200,7 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("one comment", ONE_COMMENT, 1, &["comments_by_author_key"]),
     ("export", BY_TOKEN, 1, &["sqlite_autoindex_comments_1"]),
     ("export history", HISTORY, 1, &["audit_by_comment"]),
+    ("parent", PARENT, 1, &[]),
 ];
 
 type ItemRow = (
@@ -199,6 +217,9 @@ type ItemRow = (
     String,
     i64,
     i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
 );
 
 fn item(row: ItemRow) -> StoreResult<ModerationItem> {
@@ -219,6 +240,11 @@ fn item(row: ItemRow) -> StoreResult<ModerationItem> {
         flags: super::decode_flags(&row.10),
         author_approved: u64::try_from(row.11).unwrap_or(0),
         author_rejected: u64::try_from(row.12).unwrap_or(0),
+        parent: row.13.map(|id| super::ParentText {
+            id,
+            author: row.14.unwrap_or_default(),
+            body: row.15.unwrap_or_default(),
+        }),
     })
 }
 
@@ -357,17 +383,29 @@ impl SqliteStore {
         sqlx::query("DELETE FROM main.comments")
             .execute(&mut *conn)
             .await?;
-        let copied = sqlx::query(
+        // Backups made before replies existed have no parent columns.
+        let (has_replies,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pragma_table_info('comments', 'backup') \
+             WHERE name = 'parent_id'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let copy = if has_replies > 0 {
+            "INSERT INTO main.comments (id, thread_key, author, body, status, token_hash, \
+             body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
+             author_key, notify_email, parent_id, root_id) \
+             SELECT id, thread_key, author, body, status, token_hash, \
+             body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
+             author_key, '', parent_id, root_id FROM backup.comments"
+        } else {
             "INSERT INTO main.comments (id, thread_key, author, body, status, token_hash, \
              body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
              author_key, notify_email) \
              SELECT id, thread_key, author, body, status, token_hash, \
              body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
-             author_key, '' FROM backup.comments",
-        )
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+             author_key, '' FROM backup.comments"
+        };
+        let copied = sqlx::query(copy).execute(&mut *conn).await?.rows_affected();
         // A revision above both histories, for every thread either one knows.
         let (revision,): (i64,) = sqlx::query_as(
             "SELECT max(m.value, b.value) + 1 FROM main.counters m, backup.counters b \
@@ -392,6 +430,54 @@ impl SqliteStore {
         .execute(&mut *conn)
         .await?;
         Ok(i64::try_from(copied).unwrap_or(i64::MAX))
+    }
+
+    /// Adds a "comment removed" placeholder for each comment that published
+    /// `comments` answer but that is not published itself (rejected,
+    /// deleted, or purged: then it has no row, and stands at the top level
+    /// just before its first reply), and keeps the list oldest first.
+    async fn add_removed_parents(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        comments: &mut Vec<PublicComment>,
+    ) -> StoreResult<()> {
+        let mut present: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
+        // Parents to look up, with the time of the first reply to each.
+        let mut wanted: Vec<(i64, i64)> = comments
+            .iter()
+            .filter_map(|c| c.parent.map(|p| (p, c.created_at)))
+            .filter(|(p, _)| !present.contains(p))
+            .collect();
+        // Popped oldest reply first: a purged parent stands before it.
+        wanted.reverse();
+        let added = !wanted.is_empty();
+        while let Some((id, child_at)) = wanted.pop() {
+            if !present.insert(id) {
+                continue;
+            }
+            let row: Option<ParentRow> = sqlx::query_as(PARENT)
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let (parent, created_at) = match row {
+                Some(row) => (row.parent_id, row.created_at),
+                None => (None, child_at),
+            };
+            if let Some(p) = parent.filter(|p| !present.contains(p)) {
+                wanted.push((p, created_at));
+            }
+            comments.push(PublicComment {
+                id,
+                author: String::new(),
+                body: String::new(),
+                created_at,
+                parent,
+                removed: true,
+            });
+        }
+        if added {
+            comments.sort_by_key(|c| (c.created_at, c.id));
+        }
+        Ok(())
     }
 
     /// Gives `thread` the next global revision, inside `tx`.
@@ -698,11 +784,30 @@ impl Store for SqliteStore {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
             let status = if c.trusted { "approved" } else { "pending" };
             let decided_at = c.trusted.then_some(c.created_at);
+            // A reply answers a comment published in the same thread, now:
+            // checked inside the write, so a rejection cannot slip between.
+            let root = match c.parent {
+                None => None,
+                Some(parent) => {
+                    let row: Option<ParentRow> = sqlx::query_as(PARENT)
+                        .bind(parent)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    match row {
+                        Some(row)
+                            if row.thread_key == c.thread.as_str() && row.status == "approved" =>
+                        {
+                            Some(row.root_id.unwrap_or(parent))
+                        }
+                        _ => return Err(StoreError::InvalidParent),
+                    }
+                }
+            };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO comments (thread_key, author, body, status, token_hash, \
                  body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
-                 author_key, notify_email) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 author_key, notify_email, parent_id, root_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
                  RETURNING id",
             )
             .bind(c.thread.as_str())
@@ -719,6 +824,8 @@ impl Store for SqliteStore {
             .bind(&c.page.url)
             .bind(&c.author_key)
             .bind(&c.notify_email)
+            .bind(c.parent)
+            .bind(root)
             .fetch_one(&mut *tx)
             .await?;
             let revision = if c.trusted {
@@ -790,22 +897,26 @@ impl Store for SqliteStore {
                 .bind(thread.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
-            let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(THREAD_LIST)
+            let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(THREAD_LIST)
                 .bind(thread.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
+            let mut comments: Vec<PublicComment> = rows
+                .into_iter()
+                .map(|(id, author, body, created_at, parent)| PublicComment {
+                    id,
+                    author,
+                    body,
+                    created_at,
+                    parent,
+                    removed: false,
+                })
+                .collect();
+            Self::add_removed_parents(&mut tx, &mut comments).await?;
             tx.commit().await?;
             Ok(ThreadSnapshot {
                 revision: revision.map_or(0, |(r,)| self::revision(r)),
-                comments: rows
-                    .into_iter()
-                    .map(|(id, author, body, created_at)| PublicComment {
-                        id,
-                        author,
-                        body,
-                        created_at,
-                    })
-                    .collect(),
+                comments,
             })
         })
     }
@@ -1117,6 +1228,7 @@ mod tests {
             author_key: String::new(),
             notify_email: String::new(),
             trusted: false,
+            parent: None,
         }
     }
 
@@ -1144,6 +1256,96 @@ mod tests {
             newest_first: false,
             limit: 10,
         }
+    }
+
+    #[tokio::test]
+    async fn replies_answer_published_comments_of_their_thread_and_outlive_them() {
+        let (_d, s) = store().await;
+        let t = ThreadKey::parse("t").unwrap();
+        let reply = |parent: i64, token: &str| NewPending {
+            parent: Some(parent),
+            ..pending("t", &format!("reply {token}"), token)
+        };
+        let root = ins(&s, &pending("t", "root", "k1")).await.unwrap();
+        // Not yet published, unknown, or of another thread: refused, nothing stored.
+        assert!(matches!(
+            ins(&s, &reply(root, "k2")).await,
+            Err(StoreError::InvalidParent)
+        ));
+        assert!(matches!(
+            ins(&s, &reply(999, "k3")).await,
+            Err(StoreError::InvalidParent)
+        ));
+        one(&s, req(root, Disposition::Approved)).await.unwrap();
+        let other = ins(&s, &pending("u", "elsewhere", "k4")).await.unwrap();
+        one(&s, req(other, Disposition::Approved)).await.unwrap();
+        assert!(matches!(
+            ins(&s, &reply(other, "k5")).await,
+            Err(StoreError::InvalidParent)
+        ));
+        assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
+
+        let a = ins(&s, &reply(root, "k6")).await.unwrap();
+        one(&s, req(a, Disposition::Approved)).await.unwrap();
+        let b = ins(&s, &reply(a, "k7")).await.unwrap();
+        one(&s, req(b, Disposition::Approved)).await.unwrap();
+        let roots: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, parent_id, root_id FROM comments WHERE thread_key = 't' ORDER BY id",
+        )
+        .fetch_all(&s.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            roots,
+            [
+                (root, None, None),
+                (a, Some(root), Some(root)),
+                (b, Some(a), Some(root))
+            ]
+        );
+        let queue = s.comment(b).await.unwrap().unwrap();
+        assert_eq!(
+            queue.parent,
+            Some(super::super::ParentText {
+                id: a,
+                author: "Ana".into(),
+                body: "reply k6".into()
+            })
+        );
+
+        let shape = |snap: ThreadSnapshot| {
+            snap.comments
+                .iter()
+                .map(|c| (c.id, c.parent, c.removed, c.body.clone()))
+                .collect::<Vec<_>>()
+        };
+        // Unpublishing the middle one keeps its reply, and it as a placeholder.
+        one(&s, req(a, Disposition::Rejected)).await.unwrap();
+        assert_eq!(
+            shape(s.approved(&t).await.unwrap()),
+            [
+                (root, None, false, "root".into()),
+                (a, Some(root), true, String::new()),
+                (b, Some(a), false, "reply k7".into()),
+            ]
+        );
+        // Gone from the database too: the placeholder stands at the top, before its reply.
+        sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(a)
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        one(&s, req(root, Disposition::Rejected)).await.unwrap();
+        assert_eq!(
+            shape(s.approved(&t).await.unwrap()),
+            [
+                (a, None, true, String::new()),
+                (b, Some(a), false, "reply k7".into())
+            ]
+        );
+        // Once its reply goes too, nothing is left to show.
+        one(&s, req(b, Disposition::Rejected)).await.unwrap();
+        assert!(s.approved(&t).await.unwrap().comments.is_empty());
     }
 
     #[tokio::test]

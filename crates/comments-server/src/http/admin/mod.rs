@@ -353,6 +353,16 @@ pub fn row(item: &ModerationItem, now: i64, acts: RowActions) -> Markup {
                     span class="flag" { (flag.replace('_', " ")) }
                 }
             }
+            @if let Some(parent) = &item.parent {
+                blockquote class="parent" {
+                    @if parent.body.is_empty() {
+                        "In reply to a comment that no longer exists."
+                    } @else {
+                        div class="who" { "In reply to " strong { (parent.author) } }
+                        div class="body" { (SanitizedHtml::comment(parent.id, &parent.body)) }
+                    }
+                }
+            }
             div class="body" { (SanitizedHtml::comment(item.id, &item.body)) }
             details class="source" {
                 summary { "Source" }
@@ -877,6 +887,7 @@ mod tests {
             flags: vec![format!("many_links{XSS}")],
             author_approved: 1,
             author_rejected: 2,
+            parent: None,
         }
     }
 
@@ -969,5 +980,37 @@ mod tests {
              <input type=\"hidden\" name=\"id\" value=\"7\">\
              <input type=\"hidden\" name=\"back\" value=\"/admin\">"
         ));
+    }
+
+    #[test]
+    fn a_reply_shows_the_comment_it_answers() {
+        use crate::store::ParentText;
+        let mut reply = item();
+        reply.parent = Some(ParentText {
+            id: 3,
+            author: format!("Bea {XSS}"),
+            body: format!("Parent *text* {XSS}"),
+        });
+        let html = row(&reply, 0, RowActions::Hidden).into_string();
+        let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;'&amp;";
+        assert!(
+            html.contains(&format!(
+                "<blockquote class=\"parent\"><div class=\"who\">In reply to <strong>Bea {escaped}</strong></div>\
+                 <div class=\"body\"><p>Parent <em>text</em> &lt;script&gt;"
+            )),
+            "{html}"
+        );
+        reply.parent = Some(ParentText {
+            id: 3,
+            author: String::new(),
+            body: String::new(),
+        });
+        let html = row(&reply, 0, RowActions::Hidden).into_string();
+        assert!(html.contains("In reply to a comment that no longer exists."));
+        assert!(
+            !row(&item(), 0, RowActions::Hidden)
+                .into_string()
+                .contains("class=\"parent\"")
+        );
     }
 }

@@ -2,26 +2,93 @@
 
 use crate::http::html::{SanitizedHtml, iso_utc};
 use crate::store::PublicComment;
+use comments_api::limits::MAX_DEPTH;
 use maud::{Markup, html};
+use std::collections::HashMap;
 
-/// One comment as the widget's item: author as text, body as the comment
-/// renderer's HTML, and an empty `<time>` the widget fills in.
-fn item(c: &PublicComment) -> Markup {
-    html! {
-        li class="cw-item" data-key={ "a" (c.id) } data-comment-id=(c.id) {
-            header class="cw-meta" {
-                span class="cw-author" { (c.author) }
-                time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
-            }
-            div class="cw-body" { (SanitizedHtml::comment(c.id, &c.body)) }
+/// Where each comment shows: the item it nests under, its depth (1 for
+/// the top level) and, for a reply flattened at the deepest level, the
+/// author it answers.
+pub struct Layout<'a> {
+    comments: &'a [PublicComment],
+    /// Indexes of the items shown under each item (`None`: the top level), in order.
+    children: HashMap<Option<usize>, Vec<usize>>,
+    depth: Vec<u8>,
+    to: Vec<Option<&'a str>>,
+}
+
+impl<'a> Layout<'a> {
+    /// `comments` oldest first, as the store lists them: every parent
+    /// comes before its replies. Replies nest up to [`MAX_DEPTH`]; a reply
+    /// to a comment at that depth shows beside it, "in reply to" its author.
+    pub fn new(comments: &'a [PublicComment]) -> Self {
+        let index: HashMap<i64, usize> = comments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i))
+            .collect();
+        let mut layout = Layout {
+            comments,
+            children: HashMap::new(),
+            depth: Vec::with_capacity(comments.len()),
+            to: Vec::with_capacity(comments.len()),
+        };
+        let mut under: Vec<Option<usize>> = Vec::with_capacity(comments.len());
+        for (i, c) in comments.iter().enumerate() {
+            let parent = c
+                .parent
+                .and_then(|p| index.get(&p).copied())
+                .filter(|p| *p < i);
+            let (container, depth, to) = match parent {
+                None => (None, 1, None),
+                Some(p) if layout.depth[p] < MAX_DEPTH => (Some(p), layout.depth[p] + 1, None),
+                Some(p) => (under[p], MAX_DEPTH, Some(comments[p].author.as_str())),
+            };
+            under.push(container);
+            layout.depth.push(depth);
+            layout.to.push(to);
+            layout.children.entry(container).or_default().push(i);
         }
+        layout
+    }
+
+    fn item(&self, i: usize) -> Markup {
+        let c = &self.comments[i];
+        let replies = self.children.get(&Some(i));
+        html! {
+            @if c.removed {
+                li class="cw-item cw-removed" data-key={ "r" (c.id) } data-comment-id=(c.id)
+                    data-depth=(self.depth[i]) {
+                    div class="cw-body" {}
+                    @if let Some(r) = replies { ol class="cw-replies" { @for j in r { (self.item(*j)) } } }
+                }
+            } @else {
+                li class="cw-item" data-key={ "a" (c.id) } data-comment-id=(c.id)
+                    data-depth=(self.depth[i]) data-to=[self.to[i]] {
+                    header class="cw-meta" {
+                        span class="cw-author" { (c.author) }
+                        time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
+                    }
+                    div class="cw-body" { (SanitizedHtml::comment(c.id, &c.body)) }
+                    @if let Some(r) = replies { ol class="cw-replies" { @for j in r { (self.item(*j)) } } }
+                }
+            }
+        }
+    }
+
+    /// The items, nested.
+    pub fn render(&self) -> Markup {
+        html! { @if let Some(top) = self.children.get(&None) { @for i in top { (self.item(*i)) } } }
     }
 }
 
-/// The items, oldest first. Dates are filled in by the widget, in the
-/// reader's language.
+/// One comment as the widget's item: author as text, body as the comment
+/// renderer's HTML, an empty `<time>` the widget fills in, and its
+/// replies in an `<ol>` of their own. The widget adds what is in the
+/// reader's language: the buttons, "in reply to" (from `data-to`) and
+/// "comment removed".
 pub fn items(comments: &[PublicComment]) -> String {
-    html! { @for c in comments { (item(c)) } }.into_string()
+    Layout::new(comments).render().into_string()
 }
 
 #[cfg(test)]
@@ -35,11 +102,92 @@ mod tests {
             author: "<b>Ana</b>".into(),
             body: "see https://a.example".into(),
             created_at: 1_700_000_000_000,
+            parent: None,
+            removed: false,
         }]);
-        assert!(html.starts_with("<li class=\"cw-item\" data-key=\"a7\" data-comment-id=\"7\">"));
+        assert!(html.starts_with(
+            "<li class=\"cw-item\" data-key=\"a7\" data-comment-id=\"7\" data-depth=\"1\">"
+        ));
         assert!(html.contains("<span class=\"cw-author\">&lt;b&gt;Ana&lt;/b&gt;</span>"));
         assert!(html.contains("datetime=\"2023-11-14T22:13:20Z\" data-ms=\"1700000000000\""));
         assert!(html.contains("<a href=\"https://a.example\""));
         assert_eq!(items(&[]), "");
+    }
+
+    fn c(id: i64, parent: Option<i64>, removed: bool) -> PublicComment {
+        PublicComment {
+            id,
+            author: format!("R{id}"),
+            body: format!("text {id}"),
+            created_at: id,
+            parent,
+            removed,
+        }
+    }
+
+    /// Each item's id, depth and `data-to`, in document order, with its
+    /// nesting as the `<ol>`s opened before it.
+    fn outline(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut open = 0;
+        let mut rest = html;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at..];
+            if rest.starts_with("<ol") {
+                open += 1;
+            } else if rest.starts_with("</ol") {
+                open -= 1;
+            } else if rest.starts_with("<li") {
+                let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
+                let attr = |name: &str| {
+                    tag.split(&format!("{name}=\""))
+                        .nth(1)
+                        .and_then(|v| v.split('"').next())
+                };
+                out.push(format!(
+                    "{}{}@{}{}",
+                    "  ".repeat(open),
+                    attr("data-key").unwrap_or("?"),
+                    attr("data-depth").unwrap_or("?"),
+                    attr("data-to")
+                        .map(|t| format!(" to {t}"))
+                        .unwrap_or_default()
+                ));
+            }
+            rest = &rest[1..];
+        }
+        out
+    }
+
+    #[test]
+    fn replies_nest_three_deep_then_flatten_with_the_author_they_answer() {
+        let thread = [
+            c(1, None, false),
+            c(2, Some(1), false),
+            c(3, Some(2), false),
+            c(4, Some(3), false),
+            c(5, Some(4), false),
+            c(6, Some(1), false),
+            c(7, None, false),
+        ];
+        assert_eq!(
+            outline(&items(&thread)),
+            [
+                "a1@1",
+                "  a2@2",
+                "    a3@3",
+                "    a4@3 to R3",
+                "    a5@3 to R4",
+                "  a6@2",
+                "a7@1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_comment_shows_only_as_the_place_of_its_replies() {
+        let html = items(&[c(1, None, true), c(2, Some(1), false), c(3, Some(9), false)]);
+        assert_eq!(outline(&html), ["r1@1", "  a2@2", "a3@1"]);
+        assert!(!html.contains("R1") && !html.contains("text 1<"), "{html}");
     }
 }

@@ -205,8 +205,14 @@ fn page_json(
             .map(|c| Comment {
                 id: c.id,
                 author: c.author,
-                html: SanitizedHtml::comment(c.id, &c.body).as_str().into(),
+                html: if c.removed {
+                    String::new()
+                } else {
+                    SanitizedHtml::comment(c.id, &c.body).as_str().into()
+                },
                 created_at: c.created_at,
+                parent: c.parent,
+                removed: c.removed,
             })
             .collect(),
         mail: app.config.mail_enabled(),
@@ -229,6 +235,9 @@ pub async fn post(
     let author = Author::parse(&new.author)?;
     let body = CommentBody::parse(&new.body)?;
     let email = Email::parse_optional(&new.email)?;
+    if new.parent.is_some_and(|p| p <= 0) {
+        return Err(ErrorCode::InvalidParent.into());
+    }
     app.post_limiter.admit(&client)?;
     let limits = &app.config.limits;
     // A post that says nothing of its timing is taken for too fast.
@@ -290,6 +299,7 @@ pub async fn post(
             address.clone()
         },
         trusted,
+        parent: new.parent,
     };
     let body = comment.body.as_str().to_string();
     let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;

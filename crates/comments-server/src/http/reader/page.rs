@@ -36,15 +36,21 @@ pub struct PageQuery {
     page: Option<usize>,
 }
 
-/// One comment: author, date, the rendered text.
-fn comment(c: &PublicComment) -> Markup {
+/// One comment: author, date, the comment it answers, the rendered text.
+/// A removed one keeps its place, without author or text, for its replies.
+fn comment(c: &PublicComment, answers: Option<&str>) -> Markup {
     html! {
         li id={ "comment-" (c.id) } {
-            div class="who" {
-                strong { (c.author) } " · "
-                time datetime=(iso_utc(c.created_at)) { (iso_utc(c.created_at).get(..10).unwrap_or("")) }
+            @if c.removed {
+                p class="who" { "Comment removed." }
+            } @else {
+                div class="who" {
+                    strong { (c.author) } " · "
+                    time datetime=(iso_utc(c.created_at)) { (iso_utc(c.created_at).get(..10).unwrap_or("")) }
+                    @if let Some(to) = answers { " · in reply to " (to) }
+                }
+                div class="body" { (SanitizedHtml::comment(c.id, &c.body)) }
             }
-            div class="body" { (SanitizedHtml::comment(c.id, &c.body)) }
         }
     }
 }
@@ -54,6 +60,20 @@ pub fn render(thread: &ThreadKey, comments: &[PublicComment], n: usize, index: b
     let pages = comments.len().div_ceil(PER_PAGE).max(1);
     let n = n.clamp(1, pages);
     let shown = comments.iter().skip((n - 1) * PER_PAGE).take(PER_PAGE);
+    let authors: std::collections::HashMap<i64, &str> = comments
+        .iter()
+        .map(|c| {
+            (
+                c.id,
+                if c.removed {
+                    "a removed comment"
+                } else {
+                    c.author.as_str()
+                },
+            )
+        })
+        .collect();
+    let answers = |c: &PublicComment| c.parent.and_then(|p| authors.get(&p).copied());
     let link = |to: usize| format!("?page={to}");
     let head = html! {
         @if !index { meta name="robots" content="noindex"; }
@@ -66,7 +86,7 @@ pub fn render(thread: &ThreadKey, comments: &[PublicComment], n: usize, index: b
             @if comments.is_empty() {
                 p { "No comments yet." }
             } @else {
-                ol { @for c in shown { (comment(c)) } }
+                ol { @for c in shown { (comment(c, answers(c))) } }
             }
             @if pages > 1 {
                 nav aria-label="Pages" {
@@ -129,6 +149,8 @@ mod tests {
                 author: format!("<b>Reader {i}</b>"),
                 body: format!("**Comment** {i}"),
                 created_at: 1_700_000_000_000,
+                parent: (i % 2 == 1).then_some(i as i64 - 1),
+                removed: false,
             })
             .collect()
     }
@@ -142,6 +164,10 @@ mod tests {
         assert!(first.contains("id=\"comment-50\"") && !first.contains("id=\"comment-51\""));
         assert!(first.contains("<strong>&lt;b&gt;Reader 1&lt;/b&gt;</strong>"));
         assert!(first.contains("<p><strong>Comment</strong> 1</p>"));
+        assert!(
+            first.contains(" · in reply to &lt;b&gt;Reader 2&lt;/b&gt;</div>"),
+            "{first}"
+        );
         assert!(first.contains("href=\"?page=2\" rel=\"next\"") && !first.contains("rel=\"prev\""));
         let last = render(&thread, &all, 9, true).into_string();
         assert!(last.contains("page 3 of 3") && last.contains("id=\"comment-120\""));

@@ -14,6 +14,7 @@ use leptos::html;
 use leptos::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 /// What one widget instance shows and where it asks.
 #[derive(Clone)]
@@ -95,6 +96,48 @@ impl ThreadState {
         }
     }
 
+    /// An element of the thread's section, wherever it is: the form may be
+    /// under a comment.
+    fn part(&self, selector: &str) -> Option<web_sys::Element> {
+        let list = self.list.get_untracked()?;
+        list.parent_element()?.query_selector(selector).ok()?
+    }
+
+    /// Opens the form under `button` (a comment's Reply button), to answer
+    /// that comment, or, with `None`, puts it back below the list. Where the
+    /// form is says what it answers (see `replying_to`); no signal needed.
+    pub fn reply_to(&self, button: Option<web_sys::Element>) {
+        let (Some(form), Some(home)) = (self.part(".cw-form"), self.part(".cw-compose")) else {
+            return;
+        };
+        match button {
+            Some(button) => {
+                let _ = button.insert_adjacent_element("afterend", &form);
+                if let Some(field) = form
+                    .query_selector("textarea")
+                    .ok()
+                    .flatten()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = field.focus();
+                }
+            }
+            None => {
+                let _ = home.append_child(&form);
+            }
+        }
+    }
+
+    /// The comment the form answers: the item it is open under, if any.
+    pub fn replying_to(&self) -> Option<i64> {
+        self.part(".cw-form")?
+            .closest(".cw-item")
+            .ok()??
+            .get_attribute("data-comment-id")?
+            .parse()
+            .ok()
+    }
+
     /// Changes the comments, then the list.
     pub fn change(&self, f: impl FnOnce(&mut Comments)) {
         self.comments.update_value(f);
@@ -108,8 +151,10 @@ impl ThreadState {
             return;
         };
         let now = self.poll.with_untracked(|p| p.now);
+        // The comment the form was answering may go: the form then goes home.
+        let home = self.part(".cw-compose");
         self.comments
-            .with_value(|c| list::show(&list, &empty, c, self.lang, now));
+            .with_value(|c| list::show(&list, &empty, home.as_ref(), c, self.lang, now));
     }
 
     /// Shows an error; `code` marks the field at fault.
@@ -138,6 +183,8 @@ impl ThreadState {
                                     author: mine.author.clone(),
                                     html: mine.html.clone(),
                                     created_at: mine.created_at,
+                                    parent: mine.parent,
+                                    removed: false,
                                 },
                             );
                         }
@@ -160,6 +207,15 @@ impl ThreadState {
             self.notice.set(None);
         }
     }
+}
+
+/// A `hidden` attribute's value: hidden unless `shown` holds of the last
+/// poll. One closure type for every such element (each new one costs wasm).
+pub fn hidden_unless(
+    state: ThreadState,
+    shown: fn(&PollState) -> bool,
+) -> impl Fn() -> bool + Copy + 'static {
+    move || !state.poll.with(shown)
 }
 
 /// What the poller needs, shared by every tick.
@@ -236,12 +292,20 @@ pub fn App(options: Options) -> impl IntoView {
         async move { poller.tick().await }
     });
 
-    // The author may withdraw a comment that awaits moderation: one
-    // listener for every item's button.
-    let withdraw = {
+    // One listener for every item's buttons: Reply opens the form under
+    // its comment; the author may withdraw a comment that awaits moderation.
+    let act = {
         let (client, own) = (client.clone(), own.clone());
         move |ev: leptos::ev::MouseEvent| {
-            let Some(id) = list::withdrawn(&ev) else {
+            // The form, open under a comment, is inside the list: its
+            // Cancel button lands here too.
+            if let Some((button, _)) = list::clicked(&ev, ".cw-reply") {
+                return state.reply_to(Some(button));
+            }
+            if list::clicked(&ev, ".cw-cancel").is_some() {
+                return state.reply_to(None);
+            }
+            let Some((_, id)) = list::clicked(&ev, ".cw-withdraw") else {
                 return;
             };
             let token = state
@@ -280,21 +344,22 @@ pub fn App(options: Options) -> impl IntoView {
         <section class="cw-thread" lang=options.lang.tag() dir=options.lang.dir aria-label=text.heading>
             <h2 class="cw-heading">{text.heading}</h2>
             <p class="cw-empty" hidden node_ref=state.empty>{text.empty}</p>
-            <ol class="cw-list" node_ref=state.list on:click=withdraw></ol>
-            {move || {
-                state
-                    .poll
-                    .with(|p| p.failed)
-                    .then(|| view! { <p class="cw-load-failed">{text.load_failed}</p> })
-            }}
-            <CommentForm
-                client=client
-                thread=options.thread
-                page=options.page
-                state=state
-                own=own
-                lang=options.lang
-            />
+            <ol class="cw-list" node_ref=state.list on:click=act></ol>
+            // A class, not a conditional view, which costs more wasm.
+            <p class="cw-load-failed" hidden=hidden_unless(state, |p| p.failed)>
+                {text.load_failed}
+            </p>
+            // The form's place; it moves under a comment to answer it.
+            <div class="cw-compose">
+                <CommentForm
+                    client=client
+                    thread=options.thread
+                    page=options.page
+                    state=state
+                    own=own
+                    lang=options.lang
+                />
+            </div>
             <p class=status_class role="status" aria-live="polite">{status_text}</p>
         </section>
     }

@@ -160,6 +160,7 @@ async fn own_pending_comments_survive_in_local_storage_and_show_as_pending() {
         // As the server renders it in its 202.
         html: "&lt;img src=x onerror=alert(1)&gt; bonjour".into(),
         created_at: js_sys::Date::now() as i64 - 120_000,
+        parent: None,
     }]);
     let root = mount_app(options("t-own", fr()));
     leptos::task::tick().await;
@@ -250,7 +251,9 @@ async fn server_down_is_explained_and_the_text_is_kept() {
     until("button enabled again", || !button.disabled()).await;
     // The failed poll is reported too, without hiding the form.
     until("load failure note", || {
-        root.query_selector(".cw-load-failed").unwrap().is_some()
+        root.query_selector(".cw-load-failed:not([hidden])")
+            .unwrap()
+            .is_some()
     })
     .await;
     assert_eq!(text(&root, ".cw-load-failed"), fr().load_failed);

@@ -1,6 +1,6 @@
 //! The form a reader posts with: same limits as the server, errors in words, nothing typed is lost.
 
-use crate::app::{Notice, ThreadState};
+use crate::app::{Notice, ThreadState, hidden_unless};
 use crate::client::{Client, Failure};
 use crate::i18n::{Lang, Text};
 use crate::own::OwnComments;
@@ -77,7 +77,7 @@ pub fn CommentForm(
     let trap_input = NodeRef::<html::Input>::new();
     let email_input = NodeRef::<html::Input>::new();
     let shown_at = js_sys::Date::now();
-    let chars = RwSignal::new(0usize);
+    let counter = NodeRef::<html::Span>::new();
     let sending = RwSignal::new(false);
 
     // Typing after an error clears it; the text itself is never touched.
@@ -85,6 +85,25 @@ pub fn CommentForm(
         if matches!(state.notice.get_untracked(), Some(Notice::Error { .. })) {
             state.notice.set(None);
         }
+    };
+
+    // The counter follows the text, set by hand: a signal of its own, its
+    // text node and its class would cost half a kilobyte of wasm.
+    let count = move || {
+        let value = body_input.get_untracked().map(|t| t.value());
+        let n = value.map_or(0, |t| t.chars().count());
+        if let Some(counter) = counter.get_untracked() {
+            let words = format!("{n} / {BODY_MAX_CHARS} {}", text.counter_suffix);
+            counter.set_text_content(Some(&words));
+            let _ = counter
+                .class_list()
+                .toggle_with_force("cw-over", n > BODY_MAX_CHARS);
+        }
+    };
+    // One handler for every field (one closure type: each costs wasm).
+    let input = move |_: leptos::ev::Event| {
+        count();
+        edited();
     };
 
     let submit = move || {
@@ -121,6 +140,7 @@ pub fn CommentForm(
                 page_url: page.url,
                 reader: OwnComments::reader_key(),
                 email,
+                parent: state.replying_to(),
             };
             match client.post(&thread, &comment).await {
                 Ok(accepted) => {
@@ -133,11 +153,16 @@ pub fn CommentForm(
                             body: comment.body,
                             html: accepted.html,
                             created_at: js_sys::Date::now() as i64,
+                            parent: comment.parent,
                         });
                         own.save(&c.mine);
                     });
                     body_el.set_value("");
-                    chars.set(0);
+                    count();
+                    // A reply shows pending under its comment; the form goes home.
+                    if comment.parent.is_some() {
+                        state.reply_to(None);
+                    }
                     state.notice.set(Some(Notice::Pending));
                 }
                 Err(failure) => {
@@ -149,20 +174,6 @@ pub fn CommentForm(
         });
     };
     let submit_on_key = submit.clone();
-    let email_class = move || {
-        if state.poll.with(|p| p.mail) {
-            "cw-label"
-        } else {
-            "cw-label cw-hidden"
-        }
-    };
-    let counter_class = move || {
-        if chars.get() > BODY_MAX_CHARS {
-            "cw-counter cw-over"
-        } else {
-            "cw-counter"
-        }
-    };
 
     view! {
         <form
@@ -173,6 +184,12 @@ pub fn CommentForm(
                 submit();
             }
         >
+            // Shown (by the stylesheet) while the form is open under a
+            // comment; its button is handled by the list's listener.
+            <p class="cw-replying">
+                {text.replying}
+                <button class="cw-cancel" type="button">{text.cancel}</button>
+            </p>
             <label class="cw-label">
                 {text.name_label}
                 <input
@@ -182,7 +199,7 @@ pub fn CommentForm(
                     value=OwnComments::remembered_name()
                     aria-invalid=blames(state, AUTHOR_ERRORS)
                     node_ref=name_input
-                    on:input=move |_| edited()
+                    on:input=input
                 />
             </label>
             <input
@@ -201,10 +218,7 @@ pub fn CommentForm(
                     aria-invalid=blames(state, BODY_ERRORS)
                     aria-describedby="cw-counter"
                     node_ref=body_input
-                    on:input:target=move |ev| {
-                        chars.set(ev.target().value().chars().count());
-                        edited();
-                    }
+                    on:input=input
                     on:keydown=move |ev| {
                         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
                             ev.prevent_default();
@@ -213,9 +227,9 @@ pub fn CommentForm(
                     }
                 ></textarea>
             </label>
-            // Shown when the server can mail authors; a class, not a
+            // Shown when the server can mail authors; an attribute, not a
             // conditional view, which costs more wasm.
-            <label class=email_class>
+            <label class="cw-label" hidden=hidden_unless(state, |p| p.mail)>
                 {text.email_label}
                 <input
                     class="cw-input"
@@ -223,15 +237,12 @@ pub fn CommentForm(
                     autocomplete="email"
                     aria-invalid=blames(state, EMAIL_ERRORS)
                     node_ref=email_input
-                    on:input=move |_| edited()
+                    on:input=input
                 />
             </label>
             <div class="cw-actions">
-                <span
-                    id="cw-counter"
-                    class=counter_class
-                >
-                    {chars} " / " {BODY_MAX_CHARS} " " {text.counter_suffix}
+                <span id="cw-counter" class="cw-counter" node_ref=counter>
+                    {format!("0 / {BODY_MAX_CHARS} {}", text.counter_suffix)}
                 </span>
                 <button class="cw-submit" disabled=sending aria-busy=sending>
                     {text.submit}

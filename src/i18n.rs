@@ -91,6 +91,16 @@ texts! {
     counter_suffix,
     email_label,
     invalid_email,
+    /// A comment's button that opens the reply form under it.
+    reply,
+    /// The reply form's heading, and its button that closes it.
+    replying,
+    cancel,
+    /// "in reply to {name}", over a reply shown beside the comment it answers.
+    in_reply_to,
+    /// What stands in place of an unpublished comment that has replies.
+    removed,
+    invalid_parent,
 }
 
 fn string(file: &JsValue, key: &str) -> Option<&'static str> {
@@ -119,6 +129,7 @@ impl Text {
             ErrorCode::BodyTooLong | ErrorCode::PayloadTooLarge => self.body_too_long,
             ErrorCode::ControlCharacter => self.control,
             ErrorCode::InvalidEmail => self.invalid_email,
+            ErrorCode::InvalidParent => self.invalid_parent,
             ErrorCode::Unavailable | ErrorCode::QueueFull => self.unavailable,
             _ => self.unexpected,
         }
@@ -196,6 +207,8 @@ mod tests {
             let author = file["author_too_long"].as_str().unwrap_or_default();
             let body = file["body_too_long"].as_str().unwrap_or_default();
             assert!(author.contains(&AUTHOR_MAX_CHARS.to_string()), "{name}");
+            let to = file["in_reply_to"].as_str().unwrap_or_default();
+            assert!(to.contains("{name}"), "{name}.json in_reply_to");
             assert!(body.contains(&BODY_MAX_CHARS.to_string()), "{name}");
         }
     }

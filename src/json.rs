@@ -53,6 +53,8 @@ fn comment(v: &JsValue) -> Option<Comment> {
         author: string(v, "author")?,
         html: string(v, "html")?,
         created_at: int(v, "created_at")?,
+        parent: int(v, "parent"),
+        removed: field(v, "removed").is_truthy(),
     })
 }
 
@@ -113,7 +115,13 @@ pub fn new_comment(c: &NewComment) -> String {
         ("page_url", c.page_url.as_str().into()),
         ("reader", c.reader.as_str().into()),
         ("email", c.email.as_str().into()),
+        ("parent", parent(c.parent)),
     ]))
+}
+
+/// An optional id: absent (`undefined`, which `JSON.stringify` leaves out) when `None`.
+fn parent(id: Option<i64>) -> JsValue {
+    id.map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id as f64))
 }
 
 pub fn token_request(token: &str) -> String {
@@ -137,6 +145,7 @@ pub fn pending_list(list: &[PendingComment]) -> String {
                 ("body", p.body.as_str().into()),
                 ("html", p.html.as_str().into()),
                 ("created_at", JsValue::from_f64(p.created_at as f64)),
+                ("parent", parent(p.parent)),
             ])
         })
         .collect();
@@ -159,6 +168,7 @@ pub fn read_pending_list(text: &str) -> Vec<PendingComment> {
                 html: string(&v, "html").unwrap_or_else(|| escape(&body)),
                 body,
                 created_at: int(&v, "created_at")?,
+                parent: int(&v, "parent"),
             })
         })
         .collect()
@@ -180,6 +190,24 @@ mod wire_tests {
             author: "Zoé \"<b>\" ☕".into(),
             html: "a &lt;b&gt; <a href=\"https://x.example\">https://x.example</a>\nline".into(),
             created_at: 1_764_000_000_000 + id,
+            parent: None,
+            removed: false,
+        }
+    }
+
+    fn reply(id: i64, parent: i64) -> Comment {
+        Comment {
+            parent: Some(parent),
+            ..comment(id)
+        }
+    }
+
+    fn removed(id: i64) -> Comment {
+        Comment {
+            author: String::new(),
+            html: String::new(),
+            removed: true,
+            ..comment(id)
         }
     }
 
@@ -188,6 +216,7 @@ mod wire_tests {
         for (comments, mail) in [
             (vec![], false),
             (vec![comment(1), comment(9_007_199_254)], true),
+            (vec![removed(2), reply(3, 2), reply(4, 3)], false),
         ] {
             let page = ThreadPage {
                 thread: "t/1".into(),
@@ -258,9 +287,16 @@ mod wire_tests {
             page_url: "https://news.example/a".into(),
             reader: "k".repeat(32),
             email: "z@example.org".into(),
+            parent: None,
         };
         let read: NewComment = serde_json::from_str(&new_comment(&new)).unwrap();
         assert_eq!(read, new);
+        let reply = NewComment {
+            parent: Some(9_007_199_254),
+            ..new
+        };
+        let read: NewComment = serde_json::from_str(&new_comment(&reply)).unwrap();
+        assert_eq!(read, reply);
         let tokens = vec!["a".to_string(), "b\"".to_string()];
         let read: StatusRequest = serde_json::from_str(&status_request(&tokens)).unwrap();
         assert_eq!(read.tokens, tokens);
@@ -277,7 +313,19 @@ mod wire_tests {
             body: "<b>x</b>".into(),
             html: "&lt;b&gt;x&lt;/b&gt;".into(),
             created_at: 1_764_000_000_000,
+            parent: None,
         }];
+        let replies = vec![PendingComment {
+            parent: Some(4),
+            ..mine[0].clone()
+        }];
+        assert_eq!(read_pending_list(&pending_list(&replies)), replies);
+        assert_eq!(
+            read_pending_list(&serde_json::to_string(&replies).unwrap()),
+            replies
+        );
+        let back: Vec<PendingComment> = serde_json::from_str(&pending_list(&replies)).unwrap();
+        assert_eq!(back, replies);
         assert_eq!(read_pending_list(&pending_list(&mine)), mine);
         // What serde writes reads the same, and serde reads what the widget writes.
         assert_eq!(

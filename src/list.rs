@@ -1,4 +1,4 @@
-//! The list of comments, kept in the DOM by hand: approved ones and, marked pending, the reader's own.
+//! The list of comments, kept in the DOM by hand: approved ones and, marked pending, the reader's own, each reply under the comment it answers.
 //!
 //! Keyed: each item carries its key (`a12` approved, `p12` pending), and a
 //! new answer moves, adds and removes items without rebuilding the ones
@@ -10,6 +10,7 @@
 use crate::app::Comments;
 use crate::i18n::Lang;
 use crate::reltime;
+use comments_api::limits::MAX_DEPTH;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
 
@@ -21,6 +22,8 @@ struct Item<'a> {
     html: &'a str,
     created_at: i64,
     pending: bool,
+    removed: bool,
+    parent: Option<i64>,
 }
 
 fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
@@ -37,13 +40,15 @@ fn text_element(doc: &Document, tag: &str, class: &str, text: &str) -> Option<El
 
 /// An item's element: author and date as text, the server's HTML as the
 /// body. The same markup as the server's `fragment.rs`, whose items the
-/// widget takes over.
+/// widget takes over; [`complete`] adds the words of either.
 fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     let text = lang.text();
     let li = element(
         doc,
         "li",
-        if item.pending {
+        if item.removed {
+            "cw-item cw-removed"
+        } else if item.pending {
             "cw-item cw-pending"
         } else {
             "cw-item"
@@ -52,20 +57,22 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     li.set_attribute("data-key", &item.key).ok()?;
     li.set_attribute("data-comment-id", &item.id.to_string())
         .ok()?;
-    let meta = element(doc, "header", "cw-meta")?;
-    let author = text_element(doc, "span", "cw-author", item.author)?;
-    meta.append_child(&author).ok()?;
-    let when = item.created_at as f64;
-    let time = element(doc, "time", "cw-date")?;
-    time.set_attribute("datetime", &reltime::iso(when)).ok()?;
-    time.set_attribute("data-ms", &item.created_at.to_string())
-        .ok()?;
-    meta.append_child(&time).ok()?;
-    if item.pending {
-        let badge = text_element(doc, "span", "cw-badge", text.pending_badge)?;
-        meta.append_child(&badge).ok()?;
+    if !item.removed {
+        let meta = element(doc, "header", "cw-meta")?;
+        let author = text_element(doc, "span", "cw-author", item.author)?;
+        meta.append_child(&author).ok()?;
+        let when = item.created_at as f64;
+        let time = element(doc, "time", "cw-date")?;
+        time.set_attribute("datetime", &reltime::iso(when)).ok()?;
+        time.set_attribute("data-ms", &item.created_at.to_string())
+            .ok()?;
+        meta.append_child(&time).ok()?;
+        if item.pending {
+            let badge = text_element(doc, "span", "cw-badge", text.pending_badge)?;
+            meta.append_child(&badge).ok()?;
+        }
+        li.append_child(&meta).ok()?;
     }
-    li.append_child(&meta).ok()?;
     let body = element(doc, "div", "cw-body")?;
     // The server's rendering: escaped text and safe links (comments_api::render).
     body.set_inner_html(item.html);
@@ -80,19 +87,107 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     Some(li)
 }
 
-/// Shows `comments` in `list` (an `<ol>`), oldest first, the reader's own
-/// pending ones last, and `empty` when there are none.
-pub fn show(list: &Element, empty: &Element, comments: &Comments, lang: Lang, now: f64) {
+/// Adds, once, what an item shows in the reader's language: "comment
+/// removed" in place of a removed one's text, "in reply to NAME" over a
+/// reply shown beside the comment it answers, and the Reply button of a
+/// published one.
+fn complete(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
+    if li.has_attribute("data-w") {
+        return Some(());
+    }
+    li.set_attribute("data-w", "").ok()?;
+    let text = lang.text();
+    let body = li.query_selector(".cw-body").ok()??;
+    // The browser matches classes: `str::contains` costs 2 KB of wasm.
+    let is = |class: &str| li.matches(class).unwrap_or(false);
+    if is(".cw-removed") {
+        body.set_text_content(Some(text.removed));
+        return Some(());
+    }
+    if let Some(to) = li.get_attribute("data-to") {
+        let words = js_sys::JsString::from(text.in_reply_to).replace("{name}", &to);
+        let p = text_element(doc, "p", "cw-to", &String::from(words))?;
+        body.insert_adjacent_element("beforebegin", &p).ok()?;
+    }
+    if !is(".cw-pending") {
+        let reply = text_element(doc, "button", "cw-reply", text.reply)?;
+        reply.set_attribute("type", "button").ok()?;
+        body.insert_adjacent_element("afterend", &reply).ok()?;
+    }
+    Some(())
+}
+
+/// The `<ol>` of `li`'s replies, made if it has none yet.
+fn replies_of(doc: &Document, li: &Element) -> Option<Element> {
+    match li.last_element_child() {
+        Some(ol) if ol.class_name() == "cw-replies" => Some(ol),
+        _ => {
+            let ol = element(doc, "ol", "cw-replies")?;
+            li.append_child(&ol).ok()?;
+            Some(ol)
+        }
+    }
+}
+
+/// Where a new item goes: the top of the list, under its parent, or, at
+/// the deepest level, beside its parent "in reply to" it.
+fn container(
+    doc: &Document,
+    list: &Element,
+    el: &Element,
+    parent: Option<&Element>,
+) -> Option<Element> {
+    let Some(parent) = parent else {
+        el.set_attribute("data-depth", "1").ok()?;
+        return Some(list.clone());
+    };
+    let depth = match parent.get_attribute("data-depth").as_deref() {
+        Some("1") => 1,
+        Some("2") => 2,
+        _ => MAX_DEPTH,
+    };
+    if depth < MAX_DEPTH {
+        el.set_attribute("data-depth", if depth == 1 { "2" } else { "3" })
+            .ok()?;
+        return replies_of(doc, parent);
+    }
+    el.set_attribute("data-depth", "3").ok()?;
+    if !el.has_attribute("data-w")
+        && let Some(name) = parent
+            .query_selector(".cw-author")
+            .ok()
+            .flatten()
+            .and_then(|a| a.text_content())
+    {
+        el.set_attribute("data-to", &name).ok()?;
+    }
+    parent.parent_element()
+}
+
+/// Shows `comments` in `list` (an `<ol>`), oldest first, each reply under
+/// the comment it answers and the reader's own pending ones last in
+/// theirs, and `empty` when there are none. The form, if it was open
+/// under an item that goes, returns to `home`.
+pub fn show(
+    list: &Element,
+    empty: &Element,
+    home: Option<&Element>,
+    comments: &Comments,
+    lang: Lang,
+    now: f64,
+) {
     let Some(doc) = list.owner_document() else {
         return;
     };
     let approved = comments.approved.iter().map(|c| Item {
-        key: format!("a{}", c.id),
+        key: format!("{}{}", if c.removed { "r" } else { "a" }, c.id),
         id: c.id,
         author: &c.author,
         html: &c.html,
         created_at: c.created_at,
         pending: false,
+        removed: c.removed,
+        parent: c.parent,
     });
     let mine = comments
         .mine
@@ -105,22 +200,25 @@ pub fn show(list: &Element, empty: &Element, comments: &Comments, lang: Lang, no
             html: &m.html,
             created_at: m.created_at,
             pending: true,
+            removed: false,
+            parent: m.parent,
         });
-    // A page of items: a list searched in line is small, and cheaper in
-    // wasm than a map.
+    // A page of items: lists searched in line are small, and cheaper in
+    // wasm than maps.
     let mut existing: Vec<(String, Element)> = Vec::new();
-    let children = list.children();
-    for i in 0..children.length() {
-        if let Some(el) = children.item(i)
-            && let Some(key) = el.get_attribute("data-key")
-        {
-            existing.push((key, el));
+    if let Ok(items) = list.query_selector_all("li[data-key]") {
+        for i in 0..items.length() {
+            if let Some(el) = items.item(i).and_then(|n| n.dyn_into::<Element>().ok())
+                && let Some(key) = el.get_attribute("data-key")
+            {
+                existing.push((key, el));
+            }
         }
     }
-    let mut cursor = list.first_element_child();
-    let mut count = 0;
+    // Each item placed so far, by id; the last item placed in each container.
+    let mut placed: Vec<(i64, Element)> = Vec::new();
+    let mut lasts: Vec<(Element, Element)> = Vec::new();
     for item in approved.chain(mine) {
-        count += 1;
         let kept = existing
             .iter()
             .position(|(key, _)| *key == item.key)
@@ -128,16 +226,38 @@ pub fn show(list: &Element, empty: &Element, comments: &Comments, lang: Lang, no
         let Some(el) = kept.or_else(|| build(&doc, &item, lang)) else {
             continue;
         };
-        if cursor.as_ref() == Some(&el) {
-            cursor = el.next_element_sibling();
-        } else {
-            let _ = list.insert_before(&el, cursor.as_ref().map(|c| c.unchecked_ref()));
+        let parent = item
+            .parent
+            .and_then(|p| placed.iter().find(|(id, _)| *id == p))
+            .map(|(_, el)| el);
+        let Some(into) = container(&doc, list, &el, parent) else {
+            continue;
+        };
+        complete(&doc, &el, lang);
+        let at = lasts.iter().position(|(c, _)| *c == into);
+        let after = at.map(|i| lasts[i].1.clone());
+        let in_place =
+            el.parent_element().as_ref() == Some(&into) && el.previous_element_sibling() == after;
+        if !in_place {
+            let next = match &after {
+                Some(prev) => prev.next_sibling(),
+                None => into.first_child(),
+            };
+            let _ = into.insert_before(&el, next.as_ref());
         }
+        match at {
+            Some(i) => lasts[i].1 = el.clone(),
+            None => lasts.push((into, el.clone())),
+        }
+        placed.push((item.id, el));
     }
     for (_, el) in existing {
+        if let (Some(home), Ok(Some(form))) = (home, el.query_selector(".cw-form")) {
+            let _ = home.append_child(&form);
+        }
         el.remove();
     }
-    let _ = empty.toggle_attribute_with_force("hidden", count > 0);
+    let _ = empty.toggle_attribute_with_force("hidden", !placed.is_empty());
     dates(list, lang, now);
 }
 
@@ -162,12 +282,18 @@ pub fn dates(list: &Element, lang: Lang, now: f64) {
     }
 }
 
-/// The comment whose Withdraw button a click on the list hit, if any.
-pub fn withdrawn(ev: &web_sys::Event) -> Option<i64> {
-    ev.target()
+/// The button of `class` a click on the list hit, if any, and the id of
+/// the comment it belongs to.
+pub fn clicked(ev: &web_sys::Event, class: &str) -> Option<(Element, i64)> {
+    let button = ev
+        .target()
         .and_then(|t| t.dyn_into::<Element>().ok())
-        .and_then(|t| t.closest(".cw-withdraw").ok().flatten())
-        .and_then(|b| b.closest(".cw-item").ok().flatten())
+        .and_then(|t| t.closest(class).ok().flatten())?;
+    let id = button
+        .closest(".cw-item")
+        .ok()
+        .flatten()
         .and_then(|li| li.get_attribute("data-comment-id"))
-        .and_then(|id| id.parse().ok())
+        .and_then(|id| id.parse().ok())?;
+    Some((button, id))
 }

@@ -37,8 +37,14 @@ pub struct Failure(pub String);
 
 pub type Step = Result<(), Failure>;
 
+/// The checkout xtask runs for. `cargo run` says at run time: checkouts
+/// that share a target directory (`.ci/run`'s fresh clone) share the
+/// uplifted `target/debug/xtask`, so the path compiled in may be another's.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))

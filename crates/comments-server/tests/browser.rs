@@ -288,7 +288,7 @@ async fn a_reader_with_sixty_pending_comments_keeps_polling_without_errors() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let failed = a
         .execute(
-            "return document.querySelector('[data-comments]').shadowRoot.querySelectorAll('.cw-load-failed').length",
+            "return document.querySelector('[data-comments]').shadowRoot.querySelectorAll('.cw-load-failed:not([hidden])').length",
             vec![],
         )
         .await
@@ -999,4 +999,260 @@ body {{ font-family: Georgia, serif; background: #fbf7ef; margin: 2rem; }}
     );
     assert_eq!(plain[1], "rgb(11, 87, 208)", "{plain}");
     c.close().await.ok();
+}
+
+/// JS: every item of the first widget as `[id, depth, id of the item it is
+/// nested in (0: top), pending, removed, "in reply to" line, body]`.
+const TREE: &str = r#"
+const root = document.querySelector('[data-comments]').shadowRoot;
+if (!root || !root.querySelector('.cw-form')) return null;
+return [...root.querySelectorAll('.cw-item')].map(li => [
+  Number(li.dataset.commentId), Number(li.dataset.depth),
+  Number(li.parentElement.closest('.cw-item')?.dataset.commentId || 0),
+  li.classList.contains('cw-pending'), li.classList.contains('cw-removed'),
+  li.querySelector(':scope > .cw-to')?.textContent || '',
+  li.querySelector(':scope > .cw-body').textContent.trim()]);"#;
+
+type Node = (i64, i64, i64, bool, bool, String, String);
+
+fn tree(v: &serde_json::Value) -> Vec<Node> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+/// Posts `body` by `author` into `thread` from `origin`, as a reply to
+/// `parent`, and publishes it.
+fn published(
+    server: &Server,
+    origin: &str,
+    thread: &str,
+    author: &str,
+    body: &str,
+    parent: Option<i64>,
+) -> i64 {
+    let json = serde_json::json!({ "author": author, "body": body, "parent": parent });
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/threads/{thread}/comments"),
+        &[("Content-Type", "application/json"), ("Origin", origin)],
+        json.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    id
+}
+
+#[tokio::test]
+async fn readers_reply_under_a_comment_and_see_it_pending_there_then_published() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let t = "e2e-replies";
+    let origin = host.base.clone();
+    let pages = host.serve(vec![("/article.html", article_page(&server, t))]);
+    let root = published(&server, &origin, t, "Ana", "Root", None);
+    let r2 = published(&server, &origin, t, "Bea", "Depth two", Some(root));
+    let r3 = published(&server, &origin, t, "Cy", "Depth three", Some(r2));
+    let r4 = published(&server, &origin, t, "Dee", "Answer to three", Some(r3));
+    let gone = published(&server, &origin, t, "Eve", "To be removed", None);
+    let kept = published(
+        &server,
+        &origin,
+        t,
+        "Fay",
+        "Answer to the removed one",
+        Some(gone),
+    );
+    assert_eq!(server.bearer_decide(gone, "reject").status, 200);
+    let other = published(
+        &server,
+        &origin,
+        t,
+        "Gus",
+        "Another top-level comment",
+        None,
+    );
+
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+    let shown = |v: &serde_json::Value| tree(v).len() == 7;
+    let v = wait_js(&a, Duration::from_secs(30), "the thread", TREE).await;
+    let v = if shown(&v) {
+        v
+    } else {
+        wait_js(
+            &a,
+            Duration::from_secs(10),
+            "7 items",
+            &format!("const r = (function(){{{TREE}}})(); return r && r.length == 7 ? r : null;"),
+        )
+        .await
+    };
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        tree(&v),
+        [
+            (root, 1, 0, false, false, s(""), s("Root")),
+            (r2, 2, root, false, false, s(""), s("Depth two")),
+            (r3, 3, r2, false, false, s(""), s("Depth three")),
+            // Three deep at most: beside the one it answers, naming it.
+            (
+                r4,
+                3,
+                r2,
+                false,
+                false,
+                s("in reply to Cy"),
+                s("Answer to three")
+            ),
+            (gone, 1, 0, false, true, s(""), s("Comment removed.")),
+            (
+                kept,
+                2,
+                gone,
+                false,
+                false,
+                s(""),
+                s("Answer to the removed one")
+            ),
+            (
+                other,
+                1,
+                0,
+                false,
+                false,
+                s(""),
+                s("Another top-level comment")
+            ),
+        ]
+    );
+    let buttons = a
+        .execute("return [...document.querySelector('[data-comments]').shadowRoot.querySelectorAll('.cw-reply')].map(b => Number(b.closest('.cw-item').dataset.commentId))", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        buttons,
+        serde_json::json!([root, r2, r3, r4, kept, other]),
+        "a removed comment takes no reply"
+    );
+
+    // Reply opens the form under the comment, with the focus in the text;
+    // Cancel puts it back.
+    let form_at = "const f = document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-form'); \
+                   return Number(f.parentElement.closest('.cw-item')?.dataset.commentId || 0);";
+    let reply_button = |id: i64| {
+        format!(
+            "document.querySelector('[data-comments]').shadowRoot.querySelector('[data-comment-id=\"{id}\"] > .cw-reply').click(); return true;"
+        )
+    };
+    a.execute(&reply_button(r2), vec![]).await.unwrap();
+    assert_eq!(a.execute(form_at, vec![]).await.unwrap(), r2);
+    let focused = a
+        .execute(
+            "return document.querySelector('[data-comments]').shadowRoot.activeElement?.className",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, "cw-textarea");
+    in_widget(&a, 0, ".cw-cancel").await.click().await.unwrap();
+    assert_eq!(a.execute(form_at, vec![]).await.unwrap(), 0);
+
+    // A reply to `other`: pending under it, the form back in its place.
+    a.execute(&reply_button(other), vec![]).await.unwrap();
+    write_comment(&a, 0, Some("Hal"), "My reply").await;
+    let pending = |v: &serde_json::Value| tree(v).into_iter().find(|n| n.3);
+    let waiting =
+        format!("const r = (function(){{{TREE}}})(); return r && r.some(n => n[3]) ? r : null;");
+    let v = wait_js(&a, Duration::from_secs(10), "the pending reply", &waiting).await;
+    let mine = pending(&v).expect("pending");
+    assert_eq!(
+        (mine.1, mine.2, mine.6.starts_with("My reply")),
+        (2, other, true),
+        "{mine:?}"
+    );
+    assert_eq!(a.execute(form_at, vec![]).await.unwrap(), 0);
+    let status = a.execute("return document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]').textContent", vec![]).await.unwrap();
+    assert_eq!(status, PENDING_EN);
+
+    // Still there, still under it, after a reload.
+    a.refresh().await.unwrap();
+    let v = wait_js(
+        &a,
+        Duration::from_secs(30),
+        "the pending reply after a reload",
+        &waiting,
+    )
+    .await;
+    assert_eq!(pending(&v).map(|n| (n.0, n.2)), Some((mine.0, other)));
+
+    // Published: the same item, no longer pending, in the same place.
+    assert_eq!(server.bearer_decide(mine.0, "approve").status, 200);
+    let published_js = format!(
+        "const r = (function(){{{TREE}}})(); return r && r.some(n => n[0] == {} && !n[3]) ? r : null;",
+        mine.0
+    );
+    let v = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the reply published",
+        &published_js,
+    )
+    .await;
+    let now = tree(&v).into_iter().find(|n| n.0 == mine.0).unwrap();
+    assert_eq!((now.1, now.2, now.3), (2, other, false));
+    a.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_reply_being_typed_survives_a_poll_that_brings_a_new_comment() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let t = "e2e-typing";
+    let origin = host.base.clone();
+    let pages = host.serve(vec![("/article.html", article_page(&server, t))]);
+    let first = published(&server, &origin, t, "Ana", "First", None);
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(
+        &a,
+        Duration::from_secs(30),
+        "the thread",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 1 ? r : null;"),
+    )
+    .await;
+    a.execute(&format!("document.querySelector('[data-comments]').shadowRoot.querySelector('[data-comment-id=\"{first}\"] > .cw-reply').click(); return true;"), vec![]).await.unwrap();
+    let textarea = in_widget(&a, 0, ".cw-textarea").await;
+    textarea
+        .send_keys("Half a thought, and the rest")
+        .await
+        .unwrap();
+    // The caret after "Half a thought", as a reader going back to edit.
+    a.execute("const t = document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-textarea'); t.setSelectionRange(14, 14); window.__mark = t; return true;", vec![]).await.unwrap();
+
+    // Another reader's comment is published meanwhile; the next poll brings it.
+    published(&server, &origin, t, "Bea", "Meanwhile", None);
+    wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the new comment",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 2 ? r : null;"),
+    )
+    .await;
+
+    let state = a
+        .execute(
+            "const root = document.querySelector('[data-comments]').shadowRoot; const t = root.querySelector('.cw-textarea'); \
+             return [t === window.__mark, root.activeElement === t, t.value, t.selectionStart, t.selectionEnd, \
+                     Number(t.closest('.cw-item')?.dataset.commentId || 0)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        serde_json::json!([true, true, "Half a thought, and the rest", 14, 14, first])
+    );
+    a.close().await.ok();
 }

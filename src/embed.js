@@ -13,7 +13,6 @@
   // As a classic script (what the snippet is), it knows its own URL.
   const root = new URL(".", document.currentScript.src).href;
   const assets = new URL("__ASSET_DIR__", root).href;
-  const languages = __LANGUAGES__;
   // What every copy of this script on the page shares, per server.
   const shared = ((window.__commentsWidget ||= {})[root] ||= { texts: {} });
   // The body of a fetch, as `as` (text or json), or a rejection.
@@ -28,11 +27,10 @@
       fetch(assets + "__WIDGET_WASM__"),
     ));
 
-  // The language file of data-lang, else <html lang> (a BCP 47 tag: the
-  // whole tag, else its language: pt-BR, else pt), else English.
+  // The language file of data-lang, else <html lang>, else English. The
+  // server picks the closest file to a BCP 47 tag (pt-BR, else pt, else en).
   const texts = (host) => {
-    const asked = (host.dataset.lang || document.documentElement.lang || "").toLowerCase();
-    const tag = [asked, asked.split("-")[0]].find((t) => languages.includes(t)) || "en";
+    const tag = encodeURIComponent((host.dataset.lang || document.documentElement.lang || "en").toLowerCase());
     return (shared.texts[tag] ||= get(assets + "i18n/" + tag + ".json", "json"));
   };
 

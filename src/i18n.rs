@@ -181,7 +181,14 @@ mod tests {
     #[test]
     fn every_language_file_has_every_string() {
         let files = files();
-        assert!(files.len() >= 2, "{files:?}");
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ar", "de", "en", "es", "fr", "it", "ja", "nl", "pl", "pt", "tr", "uk"
+            ],
+            "the twelve languages"
+        );
         for (name, file) in &files {
             for key in KEYS {
                 assert!(file[key].is_string(), "{name}.json lacks {key}");
@@ -191,7 +198,8 @@ mod tests {
                 name.as_str(),
                 "{name}.json names its language"
             );
-            assert!(matches!(file["dir"].as_str(), Some("ltr" | "rtl")));
+            let rtl = name == "ar";
+            assert_eq!(file["dir"], if rtl { "rtl" } else { "ltr" }, "{name}");
             for key in file.as_object().map(|o| o.keys()).into_iter().flatten() {
                 assert!(
                     KEYS.contains(&key.as_str())

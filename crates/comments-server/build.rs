@@ -144,15 +144,8 @@ fn main() {
     }
     code.push_str("];\n");
 
-    // The languages the widget speaks: one file each under i18n/.
-    let languages: Vec<String> = files
-        .iter()
-        .filter_map(|(p, _)| p.strip_prefix("i18n/")?.strip_suffix(".json"))
-        .map(|tag| format!("{tag:?}"))
-        .collect();
     let loader_src = fs::read_to_string(&loader).expect("read embed.js");
     let loader_src = loader_src
-        .replace("__LANGUAGES__", &format!("[{}]", languages.join(",")))
         .replace("__ASSET_DIR__", &format!("w/{build_id}/"))
         .replace("__WIDGET_JS__", &glue)
         .replace("__WIDGET_WASM__", &wasm)

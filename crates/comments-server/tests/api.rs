@@ -403,6 +403,30 @@ fn widget_assets_are_served_with_types_caching_and_compression() {
     assert_eq!(server.get("/w/000000000000/widget.css").status, 404);
     let bad = server.get("/w/%FF/widget.css");
     assert_eq!((bad.status, bad.code().as_str()), (404, "not_found"));
+
+    // The closest language file to any BCP 47 tag: the whole tag, its
+    // language, else English (the loader carries no list of languages).
+    let lang = |tag: &str| {
+        let r = server.get(&format!("/{dir}i18n/{tag}.json"));
+        assert_eq!(r.status, 200, "{tag}");
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=31536000, immutable")
+        );
+        r.json()["lang"].as_str().unwrap_or("").to_string()
+    };
+    for (tag, file) in [
+        ("fr", "fr"),
+        ("pt-br", "pt"),
+        ("AR-EG", "ar"),
+        ("ja-jp-u-ca-japanese", "ja"),
+        ("uk", "uk"),
+        ("zz", "en"),
+        ("%2E%2E%2Fembed", "en"),
+        ("", "en"),
+    ] {
+        assert_eq!(lang(tag), file, "{tag}");
+    }
 }
 
 #[test]

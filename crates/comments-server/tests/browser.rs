@@ -1256,3 +1256,82 @@ async fn a_reply_being_typed_survives_a_poll_that_brings_a_new_comment() {
     );
     a.close().await.ok();
 }
+
+#[tokio::test]
+async fn arabic_lays_the_widget_out_right_to_left_and_any_tag_finds_its_language() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let origin = host.base.clone();
+    let t = "e2e-arabic";
+    let page = |lang: &str, attr: &str| {
+        format!(
+            r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>مقال</title></head>
+<body style="width:700px"><h1>مقال</h1><div data-comments data-thread="{t}" {attr}></div>
+<script src="{}" async></script></body></html>"#,
+            server.url("/embed.js")
+        )
+    };
+    let pages = host.serve(vec![
+        ("/ar.html", page("ar", "")),
+        ("/de.html", page("en", r#"data-lang="de-AT""#)),
+        ("/xx.html", page("tlh", "")),
+    ]);
+    published(&server, &origin, t, "سارة", "مقال رائع، شكرًا.", None);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/ar.html")).await.unwrap();
+    let layout = wait_js(
+        &c,
+        Duration::from_secs(30),
+        "the widget in Arabic",
+        "const root = document.querySelector('[data-comments]').shadowRoot; \
+         const s = root && root.querySelector('.cw-form') && root.querySelector('.cw-thread'); \
+         const item = s && s.querySelector('.cw-item'); if (!item) return null; \
+         const a = item.querySelector('.cw-author').getBoundingClientRect(), i = item.getBoundingClientRect(); \
+         return {dir: s.getAttribute('dir'), lang: s.getAttribute('lang'), direction: getComputedStyle(s).direction, \
+                 heading: s.querySelector('.cw-heading').textContent, submit: s.querySelector('.cw-submit').textContent.trim(), \
+                 date: item.querySelector('.cw-date').textContent, \
+                 authorAtRight: Math.abs(a.right - i.right) < 2 && a.left > i.left + 100};",
+    )
+    .await;
+    assert_eq!(layout["dir"], "rtl", "{layout}");
+    assert_eq!(layout["lang"], "ar");
+    assert_eq!(layout["direction"], "rtl");
+    assert_eq!(layout["heading"], "التعليقات");
+    assert_eq!(layout["submit"], "نشر التعليق");
+    assert_eq!(
+        layout["authorAtRight"], true,
+        "the name starts at the right: {layout}"
+    );
+    // The relative date comes from Intl, in Arabic.
+    let date = layout["date"].as_str().unwrap_or("");
+    assert!(
+        date.chars()
+            .any(|ch| ('\u{0600}'..='\u{06FF}').contains(&ch)),
+        "{date}"
+    );
+    let png = c.screenshot().await.expect("screenshot");
+    assert_eq!(&png[..4], b"\x89PNG");
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        std::fs::write(format!("{dir}/widget-rtl.png"), png).expect("write screenshot");
+    }
+
+    // data-lang="de-AT" finds German; a language nobody wrote falls back to English.
+    for (path, heading, dir) in [
+        ("/de.html", "Kommentare", "ltr"),
+        ("/xx.html", "Comments", "ltr"),
+    ] {
+        c.goto(&pages.url(path)).await.unwrap();
+        let seen = wait_js(
+            &c,
+            Duration::from_secs(30),
+            path,
+            "const root = document.querySelector('[data-comments]').shadowRoot; \
+             const s = root && root.querySelector('.cw-form') && root.querySelector('.cw-thread'); \
+             return s && [s.querySelector('.cw-heading').textContent, s.getAttribute('dir')];",
+        )
+        .await;
+        assert_eq!(seen, serde_json::json!([heading, dir]), "{path}");
+    }
+    c.close().await.ok();
+}

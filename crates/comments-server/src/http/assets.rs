@@ -73,11 +73,40 @@ pub async fn file(
         return Err(ErrorCode::WidgetNotBuilt.into());
     }
     let Path((build, file)) = path.map_err(|_| ErrorCode::NotFound)?;
-    let asset = FILES
-        .iter()
-        .find(|a| build == BUILD_ID && a.path == file)
-        .ok_or(ErrorCode::NotFound)?;
-    Ok(serve(asset, &headers, IMMUTABLE_CACHE))
+    if build != BUILD_ID {
+        return Err(ErrorCode::NotFound.into());
+    }
+    let find = |path: &str| FILES.iter().find(|a| a.path == path);
+    let asset = match file
+        .strip_prefix("i18n/")
+        .and_then(|f| f.strip_suffix(".json"))
+    {
+        Some(tag) => language_file(tag, find),
+        None => find(&file),
+    };
+    Ok(serve(
+        asset.ok_or(ErrorCode::NotFound)?,
+        &headers,
+        IMMUTABLE_CACHE,
+    ))
+}
+
+/// The language file closest to a BCP 47 tag, as `embed.js` asks for it
+/// (`i18n/pt-br.json`): the whole tag's file, else its language's (`pt`),
+/// else English. The loader then carries no list of languages, and adding
+/// one is adding its file.
+fn language_file(
+    tag: &str,
+    find: impl Fn(&str) -> Option<&'static Asset>,
+) -> Option<&'static Asset> {
+    let tag = tag.to_ascii_lowercase();
+    let plausible = tag.len() <= 35 && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let language = tag.split('-').next().unwrap_or("");
+    [tag.as_str(), language]
+        .into_iter()
+        .filter(|t| plausible && !t.is_empty())
+        .find_map(|t| find(&format!("i18n/{t}.json")))
+        .or_else(|| find("i18n/en.json"))
 }
 
 /// What a reader downloads, per coding.

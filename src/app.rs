@@ -185,6 +185,7 @@ impl ThreadState {
                                     created_at: mine.created_at,
                                     parent: mine.parent,
                                     removed: false,
+                                    replies: 0,
                                 },
                             );
                         }

@@ -55,6 +55,9 @@ fn comment(v: &JsValue) -> Option<Comment> {
         created_at: int(v, "created_at")?,
         parent: int(v, "parent"),
         removed: field(v, "removed").is_truthy(),
+        // A page's count of each conversation's replies: the widget reads
+        // whole threads, and does not page yet.
+        replies: 0,
     })
 }
 
@@ -192,6 +195,7 @@ mod wire_tests {
             created_at: 1_764_000_000_000 + id,
             parent: None,
             removed: false,
+            replies: 0,
         }
     }
 
@@ -218,15 +222,31 @@ mod wire_tests {
             (vec![comment(1), comment(9_007_199_254)], true),
             (vec![removed(2), reply(3, 2), reply(4, 3)], false),
         ] {
+            // The widget reads whole threads: it does not page yet, so
+            // `next`, `changes`, `removed` and `reset` are the API's alone.
             let page = ThreadPage {
                 thread: "t/1".into(),
                 revision: 42,
                 comments: comments.clone(),
                 mail,
+                next: None,
+                changes: false,
+                removed: vec![],
+                reset: false,
             };
             let read = thread_answer(&serde_json::to_string(&page).unwrap()).expect("reads");
             assert_eq!(read.comments, comments);
             assert_eq!(read.mail, mail);
+            // Nor does it read `replies` (see `comment`): a page's counts.
+            let counted = ThreadPage {
+                comments: vec![Comment {
+                    replies: 12,
+                    ..comment(5)
+                }],
+                ..page
+            };
+            let read = thread_answer(&serde_json::to_string(&counted).unwrap()).expect("reads");
+            assert_eq!(read.comments, [comment(5)]);
         }
         assert!(
             thread_answer("{\"comments\":[{\"id\":1}]}").is_none(),

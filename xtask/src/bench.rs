@@ -327,6 +327,7 @@ pub fn bench(args: &[String]) -> Step {
     if scale_comments == 0 {
         return Ok(());
     }
+    big_thread(100_000)?;
     scale(scale_comments)
 }
 
@@ -469,6 +470,78 @@ fn median_ms(
     }
     times.sort_by(f64::total_cmp);
     Ok(times[times.len() / 2])
+}
+
+/// The first page of a thread of 10 comments, of one of 100 (just enough
+/// to fill a page: 20 top-level comments with 4 replies each) and of one of
+/// `big`, four in five of them replies: server time (median of 21 reads
+/// from the database, each asked with a cursor of its own so that none is
+/// answered from memory) and bytes. A page must cost the same whatever the
+/// thread holds: the big thread's page is compared with the full one's (the
+/// 10-comment thread's page holds only those 10).
+fn big_thread(big: u64) -> Step {
+    println!(
+        "\nOne page of a thread (20 top-level comments, 3 replies each; SQLite, median of 21 uncached reads):"
+    );
+    println!(
+        "  {:>10} | {:>10} {:>11} | {:>17}",
+        "comments", "first page", "page bytes", "whole thread"
+    );
+    let mut figures = Vec::new();
+    for comments in [10, 100, big] {
+        let db = target().join(format!("bench/thread-{comments}.db"));
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let _ = std::fs::remove_file(db.with_extension("key"));
+        run(Command::new(target().join("release/examples/seed"))
+            .arg(&db)
+            .arg(comments.to_string())
+            .args(["1", "--replies"]))?;
+        let (server, addr) = start_on(
+            &db,
+            &[
+                ("COMMENTS_READ_BURST", "1000000000"),
+                ("COMMENTS_READ_PER_SECOND", "1000000000"),
+            ],
+        )?;
+        let path = "/api/v1/threads/t-0/comments";
+        let mut bytes = 0;
+        let ms = median_ms(21, |i| {
+            let head = format!("GET {path}?order=oldest&after=0.{i} HTTP/1.1\r\n");
+            let (status, _, body) = request_full(addr, &head, "")?;
+            bytes = body.len();
+            Ok(status)
+        })?;
+        // The whole thread, as the widget still reads it: once.
+        let t = Instant::now();
+        let (_, _, whole) = request_full(addr, &format!("GET {path} HTTP/1.1\r\n"), "")?;
+        let whole_ms = t.elapsed().as_secs_f64() * 1000.0;
+        drop(server);
+        println!(
+            "  {comments:>10} | {ms:>7.2} ms {bytes:>11} | {whole_ms:>8.0} ms {:>6} KB",
+            whole.len() / 1024
+        );
+        figures.push((ms, bytes));
+    }
+    if let [(tiny_ms, tiny_b), (full_ms, full_b), (big_ms, big_b)] = figures[..] {
+        let ratio = |a: f64, b: f64| a / b.max(0.001);
+        let (time, bytes) = (ratio(big_ms, full_ms), ratio(big_b as f64, full_b as f64));
+        println!(
+            "  {big} against 100 (the same full page): {time:.2}× the time, {bytes:.2}× the bytes: {}",
+            if time < 2.0 && bytes < 2.0 {
+                "PASS (target: under 2×)"
+            } else {
+                "FAIL (target: under 2×)"
+            }
+        );
+        println!(
+            "  {big} against 10 (a page of only 10): {:.2}× the time, {:.2}× the bytes",
+            ratio(big_ms, tiny_ms),
+            ratio(big_b as f64, tiny_b as f64)
+        );
+    }
+    Ok(())
 }
 
 /// The queue page, a thread page and a status check at 1,000 comments and

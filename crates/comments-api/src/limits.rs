@@ -27,3 +27,13 @@ pub const PAGE_URL_MAX_BYTES: usize = 2048;
 /// How deep replies nest: a top-level comment is at depth 1, its replies
 /// at 2, theirs at 3; a reply to a comment at this depth shows beside it.
 pub const MAX_DEPTH: u8 = 3;
+
+/// Top-level comments a page of a thread holds.
+pub const PAGE_TOP: u32 = 20;
+
+/// Replies shown with each top-level comment of a page; "Show N more
+/// replies" fetches the rest of its conversation.
+pub const PAGE_REPLIES: u32 = 3;
+
+/// Replies one conversation answer holds at most.
+pub const CONVERSATION_MAX: u32 = 500;

@@ -92,11 +92,21 @@ pub struct Comment {
     /// and no text) only because published replies answer it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
+    /// On a top-level comment of a page: how many published replies its
+    /// conversation has, of which the page shows the first few.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub replies: u64,
 }
 
-/// `GET /api/v1/threads/{thread}/comments` answer: approved comments, oldest
-/// first, each reply after its parent (and removed parents that published
-/// replies still answer, as placeholders).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// `GET /api/v1/threads/{thread}/comments` answer: one page of approved
+/// comments (the first 20 top-level ones, oldest or newest first, each with
+/// its first replies), each reply after its parent (and removed parents
+/// that published replies still answer, as placeholders); or, to a poll
+/// with `?since=`, what changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPage {
     pub thread: String,
@@ -106,6 +116,19 @@ pub struct ThreadPage {
     /// Whether the server can mail authors (so the widget offers it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mail: bool,
+    /// The next page's cursor (`?after=`), when there are more top-level comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// An answer to `?since=`: `comments` are only those published (or
+    /// turned into placeholders) since, and `removed` those gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changes: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<i64>,
+    /// The change log no longer reaches the revision asked about: reload
+    /// the first page.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset: bool,
 }
 
 /// `GET /api/v1/counts?thread=…` answer: how many approved comments each

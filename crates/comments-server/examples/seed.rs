@@ -1,4 +1,4 @@
-//! Fills a new database with a big newsroom's comments for `cargo xtask bench`: `seed DB COMMENTS THREADS`. Comments spread evenly over the threads, 2 % pending, about 8 % rejected, the rest approved, from 50,000 readers; tokens `bench-token-0` … `bench-token-49` belong to 50 of them.
+//! Fills a new database with a big newsroom's comments for `cargo xtask bench`: `seed DB COMMENTS THREADS [--replies]`. Comments spread evenly over the threads, 2 % pending, about 8 % rejected, the rest approved, from 50,000 readers; tokens `bench-token-0` … `bench-token-49` belong to 50 of them. With `--replies` (for one thread), four comments in five answer the top-level comment before them.
 
 use comments_server::store::Store;
 use comments_server::store::sqlite::SqliteStore;
@@ -15,8 +15,10 @@ fn sha256_hex(s: &str) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [db, comments, threads] = args.as_slice() else {
-        return Err("usage: seed DB COMMENTS THREADS".into());
+    let (db, comments, threads, replies) = match args.as_slice() {
+        [db, comments, threads] => (db, comments, threads, false),
+        [db, comments, threads, flag] if flag == "--replies" => (db, comments, threads, true),
+        _ => return Err("usage: seed DB COMMENTS THREADS [--replies]".into()),
     };
     let comments: i64 = comments.parse().map_err(|_| "COMMENTS is a number")?;
     let threads: i64 = threads.parse().map_err(|_| "THREADS is a number")?;
@@ -48,6 +50,15 @@ async fn main() -> Result<(), String> {
     .execute(&mut *tx)
     .await
     .map_err(|e| e.to_string())?;
+    if replies {
+        sqlx::query(
+            "UPDATE comments SET parent_id = id - id % 5, root_id = id - id % 5 \
+             WHERE id % 5 != 0 AND id > 5",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     sqlx::query(
         "INSERT INTO threads (thread_key, revision) \
          SELECT DISTINCT thread_key, 1 FROM comments WHERE status = 'approved'",

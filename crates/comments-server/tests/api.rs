@@ -1036,3 +1036,130 @@ fn replies_nest_under_published_comments_and_outlive_their_removal() {
         "{page}"
     );
 }
+
+#[test]
+fn big_threads_come_a_page_at_a_time_and_polls_bring_only_changes() {
+    let server = Server::start(&[]);
+    let publish = |body: &str, parent: Option<i64>| {
+        let json = serde_json::json!({ "author": "Ana", "body": body, "parent": parent });
+        let r = server.post_json("/api/v1/threads/big/comments", &json.to_string());
+        assert_eq!(r.status, 202, "{}", r.text());
+        let id = r.json()["id"].as_i64().unwrap();
+        assert_eq!(server.bearer_decide(id, "approve").status, 200);
+        id
+    };
+    let roots: Vec<i64> = (0..23)
+        .map(|i| publish(&format!("root {i}"), None))
+        .collect();
+    let replies: Vec<i64> = (0..5)
+        .map(|i| publish(&format!("reply {i}"), Some(roots[0])))
+        .collect();
+    let page = eventually(Duration::from_secs(5), "the first page", || {
+        let v = server
+            .get("/api/v1/threads/big/comments?order=oldest")
+            .json();
+        (v["comments"][0]["replies"] == 5).then_some(v)
+    });
+    // Without a query, the whole thread (what the widget reads today).
+    assert_eq!(
+        ids(&server.get("/api/v1/threads/big/comments").json()).len(),
+        28
+    );
+    // 20 top-level comments, the first with 3 of its 5 replies, and a cursor.
+    assert_eq!(ids(&page).len(), 23);
+    assert_eq!(
+        ids(&page)[..4],
+        [roots[0], replies[0], replies[1], replies[2]]
+    );
+    let next = page["next"].as_str().expect("a next page").to_string();
+    let second = server
+        .get(&format!("/api/v1/threads/big/comments?after={next}"))
+        .json();
+    assert_eq!(ids(&second), roots[20..].to_vec());
+    assert!(second.get("next").is_none());
+    let newest = server
+        .get("/api/v1/threads/big/comments?order=newest")
+        .json();
+    assert_eq!(ids(&newest)[0], roots[22]);
+    let all = server
+        .get(&format!("/api/v1/threads/big/comments?root={}", roots[0]))
+        .json();
+    assert_eq!(ids(&all), [vec![roots[0]], replies.clone()].concat());
+    // A permalink to the last reply: its conversation in full, then the page after it.
+    let around = server
+        .get(&format!(
+            "/api/v1/threads/big/comments?around={}",
+            replies[4]
+        ))
+        .json();
+    assert_eq!(
+        ids(&around)[..6],
+        [vec![roots[0]], replies.clone()].concat()[..]
+    );
+    assert_eq!(ids(&around).len(), 6 + 19);
+    let html = server
+        .get(&format!(
+            "/api/v1/threads/big/comments.html?around={}",
+            replies[4]
+        ))
+        .text();
+    assert!(html.contains(&format!("data-comment-id=\"{}\"", replies[4])));
+    assert!(html.contains("data-replies=\"5\""), "{html}");
+
+    // A poll with its revision: 304 when nothing changed, else only the changes.
+    let revision = page["revision"].as_u64().unwrap();
+    let etag = format!("\"r{revision}\"");
+    let poll = |since: u64, tag: &str| {
+        server.request(
+            "GET",
+            &format!("/api/v1/threads/big/comments?since={since}"),
+            &[("If-None-Match", tag)],
+            b"",
+        )
+    };
+    assert_eq!(poll(revision, &etag).status, 304);
+    let late = publish("late reply", Some(roots[1]));
+    assert_eq!(server.bearer_decide(roots[2], "reject").status, 200);
+    let changes = eventually(Duration::from_secs(5), "the changes", || {
+        let r = poll(revision, &etag);
+        (r.status == 200)
+            .then(|| r.json())
+            .filter(|v| v["removed"].is_array())
+    });
+    assert_eq!(changes["changes"], true);
+    assert_eq!(ids(&changes), vec![late], "only what changed: {changes}");
+    assert_eq!(changes["comments"][0]["parent"], roots[1]);
+    assert_eq!(changes["removed"], serde_json::json!([roots[2]]));
+    // A revision the log cannot answer for (here: one it never had) says reload.
+    let unknown = poll(revision + 1000, "\"x\"").json();
+    assert_eq!(
+        (unknown["changes"].clone(), unknown["reset"].clone()),
+        (true.into(), true.into())
+    );
+    assert!(
+        unknown
+            .get("comments")
+            .is_some_and(|c| c == &serde_json::json!([]))
+    );
+
+    for (query, code) in [
+        ("order=best", "invalid_parameter"),
+        ("after=nope", "invalid_parameter"),
+        ("root=0", "invalid_parameter"),
+        ("since=1&root=2", "invalid_parameter"),
+        ("since=x", "invalid_parameter"),
+        ("unknown=1", "invalid_parameter"),
+        ("root=999999", "not_found"),
+        ("around=999999", "not_found"),
+    ] {
+        let r = server.get(&format!("/api/v1/threads/big/comments?{query}"));
+        assert_eq!(r.code(), code, "{query}: {}", r.text());
+        assert!(r.status == 400 || r.status == 404, "{query}");
+    }
+    let reply_root = server.get(&format!("/api/v1/threads/big/comments?root={}", replies[0]));
+    assert_eq!(
+        reply_root.code(),
+        "not_found",
+        "a reply is no conversation's top"
+    );
+}

@@ -248,6 +248,55 @@ pub struct PublicComment {
     /// Not published any more, but answered by published replies: shown
     /// as "comment removed", with no author and no text.
     pub removed: bool,
+    /// On a top-level comment of a page: how many published replies its
+    /// conversation has (the page shows the first few). 0 otherwise.
+    pub replies: u64,
+}
+
+/// The order of a thread's top-level comments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    Oldest,
+    Newest,
+}
+
+/// One page of a thread: which top-level comments, and how many replies
+/// of each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageQuery {
+    pub order: Order,
+    /// After this top-level comment (`created_at`, `id`), in `order`.
+    pub after: Option<(i64, i64)>,
+    pub limit: u32,
+    /// Replies shown with each top-level comment, oldest first.
+    pub replies: u32,
+}
+
+/// A page of a thread as of one revision, read in one transaction: each
+/// top-level comment followed by the replies shown with it, each reply
+/// after its parent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    pub revision: u64,
+    pub comments: Vec<PublicComment>,
+    /// The cursor of the next page, if there is one.
+    pub next: Option<(i64, i64)>,
+}
+
+/// What changed in a thread's public list since a revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Changes {
+    /// The log no longer reaches that far back: the reader reloads.
+    Reset { revision: u64 },
+    Since {
+        revision: u64,
+        /// Published, or unpublished but answered by published replies
+        /// (`removed`).
+        comments: Vec<PublicComment>,
+        /// Unpublished, with nothing left to show.
+        removed: Vec<i64>,
+    },
 }
 
 /// A thread's public list as of one revision, read in one transaction.
@@ -341,6 +390,22 @@ pub trait Store: Send + Sync + 'static {
     fn approved_counts<'a>(&'a self, threads: &'a [ThreadKey]) -> StoreFuture<'a, Vec<u64>>;
     /// Approved comments of a thread, oldest first, with its revision.
     fn approved<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, ThreadSnapshot>;
+    /// One page of a thread: its cost follows the page, not the thread.
+    fn page<'a>(&'a self, thread: &'a ThreadKey, query: &'a PageQuery) -> StoreFuture<'a, Page>;
+    /// One top-level comment and up to `limit` of its replies; `None` if
+    /// `root` is no top-level comment shown in `thread`.
+    fn conversation<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        root: i64,
+        limit: u32,
+    ) -> StoreFuture<'a, Option<Page>>;
+    /// What changed in the thread's public list after revision `since`.
+    fn changes<'a>(&'a self, thread: &'a ThreadKey, since: u64) -> StoreFuture<'a, Changes>;
+    /// The top-level comment of comment `id`'s conversation in `thread`,
+    /// as a page cursor that starts the page with it.
+    fn root_of<'a>(&'a self, thread: &'a ThreadKey, id: i64)
+    -> StoreFuture<'a, Option<(i64, i64)>>;
     /// For each token hash, the comment's id and status, or `None` if unknown
     /// (or deleted).
     fn statuses<'a>(

@@ -1,9 +1,10 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    AuditEntry, Counts, Decided, Decision, Decisions, Disposition, Inserted, ModerationItem,
-    NewPending, PublicComment, PurgeBefore, Purged, QueueQuery, RevisionChange, Session, Store,
-    StoreError, StoreFuture, StoreResult, ThreadSnapshot,
+    AuditEntry, Changes, Counts, Decided, Decision, Decisions, Disposition, Inserted,
+    ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore, Purged,
+    QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
+    ThreadSnapshot,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
@@ -88,6 +89,40 @@ const ONE_COMMENT: &str = concat!(
 );
 const THREAD_LIST: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
      WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
+/// How many changes a thread's log keeps: between this and twice as many.
+const CHANGE_LOG: i64 = 200;
+/// A page's top-level comments, in either order after a cursor: published,
+/// or unpublished with published replies (shown as placeholders).
+macro_rules! top_sql {
+    ($cmp:literal, $order:literal) => {
+        concat!(
+            "SELECT id, author, body, created_at, status FROM comments c \
+             WHERE thread_key = $1 AND parent_id IS NULL AND (created_at, id) ",
+            $cmp,
+            " ($2, $3) AND (status = 'approved' OR EXISTS (SELECT 1 FROM comments r \
+             WHERE r.root_id = c.id AND r.status = 'approved')) \
+             ORDER BY created_at ",
+            $order,
+            ", id ",
+            $order,
+            " LIMIT $4"
+        )
+    };
+}
+const TOP_OLDEST: &str = top_sql!(">", "ASC");
+const TOP_NEWEST: &str = top_sql!("<", "DESC");
+const REPLIES: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
+     WHERE root_id = $1 AND status = 'approved' ORDER BY created_at, id LIMIT $2";
+const REPLY_COUNT: &str =
+    "SELECT count(*) FROM comments WHERE root_id = $1 AND status = 'approved'";
+const LOG_FLOOR: &str = "SELECT revision, log_floor FROM threads WHERE thread_key = $1";
+/// Deduplicated by the caller: the log is small, and a temporary B-tree
+/// would be all the query plan adds.
+const CHANGED: &str = "SELECT comment_id FROM changes WHERE thread_key = $1 AND revision > $2";
+const PUBLIC_ONE: &str = "SELECT id, author, body, created_at, parent_id, root_id, status, thread_key \
+     FROM comments WHERE id = $1";
+const HAS_REPLIES: &str =
+    "SELECT 1 FROM comments WHERE parent_id = $1 AND status = 'approved' LIMIT 1";
 /// A reply's parent as the post checks it, and a removed parent as its
 /// placeholder needs it.
 const PARENT: &str = "SELECT thread_key, status, root_id, parent_id, created_at FROM comments \
@@ -201,7 +236,54 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("export", BY_TOKEN, 1, &["sqlite_autoindex_comments_1"]),
     ("export history", HISTORY, 1, &["audit_by_comment"]),
     ("parent", PARENT, 1, &[]),
+    (
+        "first page",
+        TOP_OLDEST,
+        4,
+        &["comments_top", "comments_by_root"],
+    ),
+    (
+        "first page, newest",
+        TOP_NEWEST,
+        4,
+        &["comments_top", "comments_by_root"],
+    ),
+    ("replies", REPLIES, 2, &["comments_by_root"]),
+    ("reply count", REPLY_COUNT, 1, &["comments_by_root"]),
+    ("log floor", LOG_FLOOR, 1, &["sqlite_autoindex_threads_1"]),
+    ("changes", CHANGED, 2, &["changes_by_thread"]),
+    ("one public", PUBLIC_ONE, 1, &[]),
+    ("has replies", HAS_REPLIES, 1, &["comments_by_parent"]),
 ];
+
+/// A comment as a page reads it.
+#[derive(sqlx::FromRow)]
+struct PublicRow {
+    id: i64,
+    author: String,
+    body: String,
+    created_at: i64,
+    parent_id: Option<i64>,
+    root_id: Option<i64>,
+    status: String,
+    thread_key: String,
+}
+
+impl PublicRow {
+    /// As readers see it: a placeholder unless it is published.
+    fn public(self) -> PublicComment {
+        let removed = self.status != "approved";
+        PublicComment {
+            id: self.id,
+            author: if removed { String::new() } else { self.author },
+            body: if removed { String::new() } else { self.body },
+            created_at: self.created_at,
+            parent: self.parent_id,
+            removed,
+            replies: 0,
+        }
+    }
+}
 
 type ItemRow = (
     i64,
@@ -417,14 +499,19 @@ impl SqliteStore {
             .bind(revision)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE main.threads SET revision = $1")
+        // Every reader reloads: the log says nothing of the restored rows.
+        sqlx::query("DELETE FROM main.changes")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE main.threads SET revision = $1, log_floor = $1")
             .bind(revision)
             .execute(&mut *conn)
             .await?;
         sqlx::query(
-            "INSERT INTO main.threads (thread_key, revision) \
-             SELECT thread_key, $1 FROM backup.threads WHERE true \
-             ON CONFLICT (thread_key) DO UPDATE SET revision = excluded.revision",
+            "INSERT INTO main.threads (thread_key, revision, log_floor) \
+             SELECT thread_key, $1, $1 FROM backup.threads WHERE true \
+             ON CONFLICT (thread_key) DO UPDATE SET revision = excluded.revision, \
+             log_floor = excluded.log_floor",
         )
         .bind(revision)
         .execute(&mut *conn)
@@ -472,6 +559,7 @@ impl SqliteStore {
                 created_at,
                 parent,
                 removed: true,
+                replies: 0,
             });
         }
         if added {
@@ -480,10 +568,49 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Gives `thread` the next global revision, inside `tx`.
+    /// A top-level comment and the first `limit` published replies of its
+    /// conversation (with placeholders for their removed parents), its
+    /// count of published replies set.
+    async fn conversation_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        root: PublicRow,
+        limit: u32,
+    ) -> StoreResult<Vec<PublicComment>> {
+        let (count,): (i64,) = sqlx::query_as(REPLY_COUNT)
+            .bind(root.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let replies: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(REPLIES)
+            .bind(root.id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut top = root.public();
+        top.replies = u64::try_from(count).unwrap_or(0);
+        let mut group = vec![top];
+        group.extend(
+            replies
+                .into_iter()
+                .map(|(id, author, body, created_at, parent)| PublicComment {
+                    id,
+                    author,
+                    body,
+                    created_at,
+                    parent,
+                    removed: false,
+                    replies: 0,
+                }),
+        );
+        Self::add_removed_parents(tx, &mut group).await?;
+        Ok(group)
+    }
+
+    /// Gives `thread` the next global revision, inside `tx`, and logs the
+    /// comments whose public state changed with it (see [`CHANGE_LOG`]).
     async fn bump_revision(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         thread: &str,
+        changed: &[i64],
     ) -> StoreResult<u64> {
         let (rev,): (i64,) = sqlx::query_as(
             "UPDATE counters SET value = value + 1 WHERE name = 'thread_revision' RETURNING value",
@@ -498,6 +625,43 @@ impl SqliteStore {
         .bind(rev)
         .execute(&mut **tx)
         .await?;
+        for id in changed {
+            sqlx::query(
+                "INSERT INTO changes (thread_key, revision, comment_id) VALUES ($1, $2, $3)",
+            )
+            .bind(thread)
+            .bind(rev)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // Bounded: past twice the log's length, the older half goes, and
+        // readers older than what is left reload their first page.
+        let (logged,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM changes WHERE thread_key = $1")
+                .bind(thread)
+                .fetch_one(&mut **tx)
+                .await?;
+        if logged > 2 * CHANGE_LOG {
+            let (floor,): (i64,) = sqlx::query_as(
+                "SELECT revision FROM changes WHERE thread_key = $1 \
+                 ORDER BY revision DESC LIMIT 1 OFFSET $2",
+            )
+            .bind(thread)
+            .bind(CHANGE_LOG)
+            .fetch_one(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM changes WHERE thread_key = $1 AND revision <= $2")
+                .bind(thread)
+                .bind(floor)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE threads SET log_floor = $2 WHERE thread_key = $1")
+                .bind(thread)
+                .bind(floor)
+                .execute(&mut **tx)
+                .await?;
+        }
         Ok(revision(rev))
     }
 
@@ -537,7 +701,7 @@ impl SqliteStore {
         public_change: bool,
     ) -> StoreResult<Option<Decision>> {
         let revision = if public_change {
-            Some(Self::bump_revision(&mut tx, &thread).await?)
+            Some(Self::bump_revision(&mut tx, &thread, &[id]).await?)
         } else {
             None
         };
@@ -637,7 +801,13 @@ impl SqliteStore {
             }));
         }
         for thread in &public {
-            let rev = Self::bump_revision(&mut tx, thread).await?;
+            let changed: Vec<i64> = results
+                .iter()
+                .flatten()
+                .filter(|r| &r.thread == thread && r.revision.is_some())
+                .map(|r| r.id)
+                .collect();
+            let rev = Self::bump_revision(&mut tx, thread, &changed).await?;
             for r in results.iter_mut().flatten() {
                 if &r.thread == thread && r.revision.is_some() {
                     r.revision = Some(rev);
@@ -751,23 +921,28 @@ impl SqliteStore {
         actor: &str,
     ) -> StoreResult<(u64, Vec<RevisionChange>)> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "DELETE FROM comments WHERE author_key = $1 AND author_key != '' \
-             RETURNING thread_key, status",
+             RETURNING thread_key, status, id",
         )
         .bind(author_key)
         .fetch_all(&mut *tx)
         .await?;
         let mut public: Vec<String> = rows
             .iter()
-            .filter(|(_, status)| status == "approved")
-            .map(|(thread, _)| thread.clone())
+            .filter(|(_, status, _)| status == "approved")
+            .map(|(thread, _, _)| thread.clone())
             .collect();
         public.sort();
         public.dedup();
         let mut changes = Vec::with_capacity(public.len());
         for thread in public {
-            let rev = Self::bump_revision(&mut tx, &thread).await?;
+            let changed: Vec<i64> = rows
+                .iter()
+                .filter(|(t, status, _)| *t == thread && status == "approved")
+                .map(|(_, _, id)| *id)
+                .collect();
+            let rev = Self::bump_revision(&mut tx, &thread, &changed).await?;
             changes.push((thread, rev));
         }
         let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
@@ -839,7 +1014,7 @@ impl Store for SqliteStore {
                     "new -> approved",
                 )
                 .await?;
-                Some(Self::bump_revision(&mut tx, thread).await?)
+                Some(Self::bump_revision(&mut tx, thread, &[id]).await?)
             } else {
                 None
             };
@@ -910,6 +1085,7 @@ impl Store for SqliteStore {
                     created_at,
                     parent,
                     removed: false,
+                    replies: 0,
                 })
                 .collect();
             Self::add_removed_parents(&mut tx, &mut comments).await?;
@@ -918,6 +1094,174 @@ impl Store for SqliteStore {
                 revision: revision.map_or(0, |(r,)| self::revision(r)),
                 comments,
             })
+        })
+    }
+
+    fn page<'a>(&'a self, thread: &'a ThreadKey, q: &'a PageQuery) -> StoreFuture<'a, Page> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let revision: Option<(i64,)> = sqlx::query_as(THREAD_REVISION)
+                .bind(thread.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (sql, start) = match q.order {
+                Order::Oldest => (TOP_OLDEST, (i64::MIN, i64::MIN)),
+                Order::Newest => (TOP_NEWEST, (i64::MAX, i64::MAX)),
+            };
+            let (after_at, after_id) = q.after.unwrap_or(start);
+            // One more than asked: whether there is a next page.
+            let mut tops: Vec<(i64, String, String, i64, String)> = sqlx::query_as(sql)
+                .bind(thread.as_str())
+                .bind(after_at)
+                .bind(after_id)
+                .bind(i64::from(q.limit) + 1)
+                .fetch_all(&mut *tx)
+                .await?;
+            let more = tops.len() > q.limit as usize;
+            tops.truncate(q.limit as usize);
+            let next = if more {
+                tops.last().map(|t| (t.3, t.0))
+            } else {
+                None
+            };
+            let mut comments = Vec::new();
+            for (id, author, body, created_at, status) in tops {
+                let root = PublicRow {
+                    id,
+                    author,
+                    body,
+                    created_at,
+                    parent_id: None,
+                    root_id: None,
+                    status,
+                    thread_key: String::new(),
+                };
+                comments.extend(Self::conversation_in(&mut tx, root, q.replies).await?);
+            }
+            tx.commit().await?;
+            Ok(Page {
+                revision: revision.map_or(0, |(r,)| self::revision(r)),
+                comments,
+                next,
+            })
+        })
+    }
+
+    fn conversation<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        root: i64,
+        limit: u32,
+    ) -> StoreFuture<'a, Option<Page>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let revision: Option<(i64,)> = sqlx::query_as(THREAD_REVISION)
+                .bind(thread.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let row: Option<PublicRow> = sqlx::query_as(PUBLIC_ONE)
+                .bind(root)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) =
+                row.filter(|r| r.thread_key == thread.as_str() && r.parent_id.is_none())
+            else {
+                return Ok(None);
+            };
+            let comments = Self::conversation_in(&mut tx, row, limit).await?;
+            tx.commit().await?;
+            // An unpublished top-level comment without replies shows nothing.
+            if comments.len() == 1 && comments[0].removed {
+                return Ok(None);
+            }
+            Ok(Some(Page {
+                revision: revision.map_or(0, |(r,)| self::revision(r)),
+                comments,
+                next: None,
+            }))
+        })
+    }
+
+    fn changes<'a>(&'a self, thread: &'a ThreadKey, since: u64) -> StoreFuture<'a, Changes> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let row: Option<(i64, i64)> = sqlx::query_as(LOG_FLOOR)
+                .bind(thread.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let (revision, floor) =
+                row.map_or((0, 0), |(r, f)| (self::revision(r), self::revision(f)));
+            if since < floor || since > revision {
+                tx.commit().await?;
+                return Ok(Changes::Reset { revision });
+            }
+            let mut ids: Vec<(i64,)> = sqlx::query_as(CHANGED)
+                .bind(thread.as_str())
+                .bind(i64::try_from(since).unwrap_or(i64::MAX))
+                .fetch_all(&mut *tx)
+                .await?;
+            ids.sort_unstable();
+            ids.dedup();
+            let (mut comments, mut removed) = (Vec::new(), Vec::new());
+            for (id,) in ids {
+                let row: Option<PublicRow> = sqlx::query_as(PUBLIC_ONE)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let shown = match row {
+                    Some(row) if row.status == "approved" => Some(row.public()),
+                    Some(row) => {
+                        let answered: Option<(i64,)> = sqlx::query_as(HAS_REPLIES)
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        answered.map(|_| row.public())
+                    }
+                    None => None,
+                };
+                match shown {
+                    Some(c) => comments.push(c),
+                    None => removed.push(id),
+                }
+            }
+            tx.commit().await?;
+            comments.sort_by_key(|c| (c.created_at, c.id));
+            Ok(Changes::Since {
+                revision,
+                comments,
+                removed,
+            })
+        })
+    }
+
+    fn root_of<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        id: i64,
+    ) -> StoreFuture<'a, Option<(i64, i64)>> {
+        Box::pin(async move {
+            let mut conn = self.pool.acquire().await?;
+            let row: Option<PublicRow> = sqlx::query_as(PUBLIC_ONE)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(row) = row.filter(|r| r.thread_key == thread.as_str()) else {
+                return Ok(None);
+            };
+            let root = match row.root_id {
+                None => row,
+                Some(root) => {
+                    let r: Option<PublicRow> = sqlx::query_as(PUBLIC_ONE)
+                        .bind(root)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    match r {
+                        Some(r) => r,
+                        None => return Ok(None),
+                    }
+                }
+            };
+            Ok(Some((root.created_at, root.id)))
         })
     }
 
@@ -1346,6 +1690,160 @@ mod tests {
         // Once its reply goes too, nothing is left to show.
         one(&s, req(b, Disposition::Rejected)).await.unwrap();
         assert!(s.approved(&t).await.unwrap().comments.is_empty());
+    }
+
+    /// A comment of `thread` posted at `at` (replying to `parent`), published.
+    async fn published_at(s: &SqliteStore, thread: &str, at: i64, parent: Option<i64>) -> i64 {
+        let c = NewPending {
+            created_at: at,
+            parent,
+            ..pending(thread, &format!("c{at}"), &format!("tok-{thread}-{at}"))
+        };
+        let id = ins(s, &c).await.unwrap();
+        one(s, req(id, Disposition::Approved)).await.unwrap();
+        id
+    }
+
+    fn page_of(order: Order, after: Option<(i64, i64)>) -> PageQuery {
+        PageQuery {
+            order,
+            after,
+            limit: 20,
+            replies: 3,
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_hold_twenty_conversations_with_their_first_replies() {
+        let (_d, s) = store().await;
+        let t = ThreadKey::parse("big").unwrap();
+        let mut roots = Vec::new();
+        for i in 0..25 {
+            roots.push(published_at(&s, "big", 1000 + i * 10, None).await);
+        }
+        let mut replies = Vec::new();
+        for i in 0..5 {
+            let parent = if i == 4 { replies[0] } else { roots[0] };
+            replies.push(published_at(&s, "big", 1001 + i, Some(parent)).await);
+        }
+        let ids = |p: &Page| p.comments.iter().map(|c| c.id).collect::<Vec<_>>();
+        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+        let mut expected = vec![roots[0], replies[0], replies[1], replies[2]];
+        expected.extend(&roots[1..20]);
+        assert_eq!(ids(&first), expected);
+        assert_eq!(
+            first.comments[0].replies, 5,
+            "the whole conversation's count"
+        );
+        assert_eq!(first.next, Some((1000 + 19 * 10, roots[19])));
+        let second = s
+            .page(&t, &page_of(Order::Oldest, first.next))
+            .await
+            .unwrap();
+        assert_eq!(ids(&second), roots[20..].to_vec());
+        assert_eq!(second.next, None);
+        let newest = s.page(&t, &page_of(Order::Newest, None)).await.unwrap();
+        assert_eq!(newest.comments[0].id, roots[24]);
+        assert_eq!(newest.comments.last().map(|c| c.id), Some(roots[5]));
+        let older = s
+            .page(&t, &page_of(Order::Newest, newest.next))
+            .await
+            .unwrap();
+        assert_eq!(
+            older.comments.last().map(|c| c.id),
+            Some(replies[2]),
+            "the oldest last"
+        );
+
+        // One conversation in full; a reply's permalink finds its top-level comment.
+        let all = s.conversation(&t, roots[0], 500).await.unwrap().unwrap();
+        assert_eq!(ids(&all), [vec![roots[0]], replies.clone()].concat());
+        assert!(
+            s.conversation(&t, replies[0], 500).await.unwrap().is_none(),
+            "not top-level"
+        );
+        assert_eq!(
+            s.root_of(&t, replies[4]).await.unwrap(),
+            Some((1000, roots[0]))
+        );
+        let elsewhere = ThreadKey::parse("other").unwrap();
+        assert_eq!(s.root_of(&elsewhere, replies[4]).await.unwrap(), None);
+
+        // An unpublished top-level comment with replies stays, as a placeholder.
+        one(&s, req(roots[0], Disposition::Rejected)).await.unwrap();
+        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+        assert!(first.comments[0].removed && first.comments[0].body.is_empty());
+        one(&s, req(roots[1], Disposition::Rejected)).await.unwrap();
+        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+        assert!(!ids(&first).contains(&roots[1]), "nothing answers it: gone");
+    }
+
+    #[tokio::test]
+    async fn polls_read_what_changed_since_their_revision_from_a_bounded_log() {
+        let (_d, s) = store().await;
+        let t = ThreadKey::parse("log").unwrap();
+        let root = published_at(&s, "log", 1, None).await;
+        let leaf = published_at(&s, "log", 2, None).await;
+        let since = s
+            .page(&t, &page_of(Order::Oldest, None))
+            .await
+            .unwrap()
+            .revision;
+        let reply = published_at(&s, "log", 3, Some(root)).await;
+        one(&s, req(root, Disposition::Rejected)).await.unwrap();
+        one(&s, req(leaf, Disposition::Rejected)).await.unwrap();
+        let Changes::Since {
+            revision,
+            comments,
+            removed,
+        } = s.changes(&t, since).await.unwrap()
+        else {
+            panic!("within the log");
+        };
+        let shown: Vec<(i64, bool)> = comments.iter().map(|c| (c.id, c.removed)).collect();
+        assert_eq!(
+            shown,
+            [(root, true), (reply, false)],
+            "a placeholder and the new reply"
+        );
+        assert_eq!(removed, [leaf]);
+        let Changes::Since {
+            comments, removed, ..
+        } = s.changes(&t, revision).await.unwrap()
+        else {
+            panic!("now");
+        };
+        assert!(comments.is_empty() && removed.is_empty());
+        assert_eq!(
+            s.changes(&t, revision + 1).await.unwrap(),
+            Changes::Reset { revision },
+            "a revision from the future"
+        );
+
+        // Past its bound the log forgets its oldest half: older readers reload.
+        for i in 0..(2 * CHANGE_LOG) {
+            published_at(&s, "log", 10 + i, None).await;
+        }
+        let (logged,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM changes WHERE thread_key = 'log'")
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+        assert!(logged <= 2 * CHANGE_LOG, "{logged}");
+        assert!(matches!(
+            s.changes(&t, since).await.unwrap(),
+            Changes::Reset { .. }
+        ));
+        let recent = s
+            .page(&t, &page_of(Order::Oldest, None))
+            .await
+            .unwrap()
+            .revision;
+        published_at(&s, "log", 100_000, None).await;
+        let Changes::Since { comments, .. } = s.changes(&t, recent).await.unwrap() else {
+            panic!("recent readers still read changes");
+        };
+        assert_eq!(comments.len(), 1);
     }
 
     #[tokio::test]

@@ -51,6 +51,30 @@ impl Store for Hooked {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.approved(thread)
     }
+    fn page<'a>(&'a self, thread: &'a ThreadKey, q: &'a PageQuery) -> StoreFuture<'a, Page> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.page(thread, q)
+    }
+    fn conversation<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        root: i64,
+        limit: u32,
+    ) -> StoreFuture<'a, Option<Page>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.conversation(thread, root, limit)
+    }
+    fn changes<'a>(&'a self, thread: &'a ThreadKey, since: u64) -> StoreFuture<'a, Changes> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.changes(thread, since)
+    }
+    fn root_of<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        id: i64,
+    ) -> StoreFuture<'a, Option<(i64, i64)>> {
+        self.inner.root_of(thread, id)
+    }
     fn statuses<'a>(
         &'a self,
         hashes: &'a [String],

@@ -52,19 +52,25 @@ impl<'a> Layout<'a> {
         layout
     }
 
+    /// A top-level comment's count of published replies, when it has any
+    /// (the widget offers the ones the page does not show).
+    fn replies(&self, i: usize) -> Option<u64> {
+        Some(self.comments[i].replies).filter(|n| *n > 0)
+    }
+
     fn item(&self, i: usize) -> Markup {
         let c = &self.comments[i];
         let replies = self.children.get(&Some(i));
         html! {
             @if c.removed {
                 li class="cw-item cw-removed" data-key={ "r" (c.id) } data-comment-id=(c.id)
-                    data-depth=(self.depth[i]) {
+                    data-depth=(self.depth[i]) data-replies=[self.replies(i)] {
                     div class="cw-body" {}
                     @if let Some(r) = replies { ol class="cw-replies" { @for j in r { (self.item(*j)) } } }
                 }
             } @else {
                 li class="cw-item" data-key={ "a" (c.id) } data-comment-id=(c.id)
-                    data-depth=(self.depth[i]) data-to=[self.to[i]] {
+                    data-depth=(self.depth[i]) data-to=[self.to[i]] data-replies=[self.replies(i)] {
                     header class="cw-meta" {
                         span class="cw-author" { (c.author) }
                         time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
@@ -104,6 +110,7 @@ mod tests {
             created_at: 1_700_000_000_000,
             parent: None,
             removed: false,
+            replies: 0,
         }]);
         assert!(html.starts_with(
             "<li class=\"cw-item\" data-key=\"a7\" data-comment-id=\"7\" data-depth=\"1\">"
@@ -122,6 +129,7 @@ mod tests {
             created_at: id,
             parent,
             removed,
+            replies: 0,
         }
     }
 

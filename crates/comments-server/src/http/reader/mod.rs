@@ -4,6 +4,7 @@ pub mod answers;
 pub mod counts;
 pub mod fragment;
 pub mod page;
+pub mod pages;
 pub mod traps;
 
 use crate::http::detached;
@@ -13,15 +14,16 @@ use crate::http::html::SanitizedHtml;
 use crate::http::limiter::Client;
 use crate::http::origins::AllowedSite;
 use crate::http::reader::answers::Encoded;
+use crate::http::reader::pages::{Ask, ListQuery, Read};
 use crate::http::state::AppState;
 use crate::moderation::signals;
+use crate::store::NewPending;
 use crate::store::revisions::{etag, if_none_match_hits};
-use crate::store::{NewPending, ThreadSnapshot};
 use crate::{clock, token};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comments_api::limits::STATUS_MAX_TOKENS;
@@ -96,9 +98,10 @@ pub async fn list(
     State(app): State<AppState>,
     client: Client,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    thread_answer(app, client, path, headers, Format::Json).await
+    thread_answer(app, client, path, query, headers, Format::Json).await
 }
 
 /// `GET /api/v1/threads/{thread}/comments.html`
@@ -106,20 +109,25 @@ pub async fn list_html(
     State(app): State<AppState>,
     client: Client,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    thread_answer(app, client, path, headers, Format::Html).await
+    thread_answer(app, client, path, query, headers, Format::Html).await
 }
 
 async fn thread_answer(
     app: AppState,
     client: Client,
     path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
     format: Format,
 ) -> Result<Response, AppError> {
     app.read_limiter.admit(&client)?;
     let thread = thread_key(path)?;
+    let Query(query) = query
+        .map_err(|e| AppError::new(ErrorCode::InvalidParameter, format!("Invalid query: {e}")))?;
+    let ask = Ask::parse(&query)?;
     let revision = app.revisions.get(thread.as_str());
     let tag = etag(revision);
     let hit = headers
@@ -131,17 +139,25 @@ async fn thread_answer(
             HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\""));
         return Ok((StatusCode::NOT_MODIFIED, etag_headers(tag)).into_response());
     }
-    let answer = if revision == 0 {
+    let answer = if revision == 0 && matches!(ask, Ask::All | Ask::Page { .. } | Ask::Since(_)) {
         // Nothing was ever published here: an empty list, not worth a slot.
-        Arc::new(encode(&app, &thread, ThreadSnapshot::default(), format)?)
-    } else {
-        // The two formats are cached apart; a key cannot hold a NUL.
-        let key = match format {
-            Format::Json => thread.as_str().to_string(),
-            Format::Html => format!("{}\0html", thread.as_str()),
+        let empty = Read {
+            changes: matches!(ask, Ask::Since(_)),
+            ..Read::default()
         };
+        Arc::new(encode(&app, &thread, empty, format)?)
+    } else {
+        // Formats and questions are cached apart; a key cannot hold a NUL.
+        let key = format!(
+            "{}\0{}{}",
+            thread.as_str(),
+            if format == Format::Html { "h" } else { "j" },
+            ask.cache_key()
+        );
         app.answers
-            .get_or_load(&key, revision, || load(&app, &thread, revision, format))
+            .get_or_load(&key, revision, || {
+                load(&app, &thread, revision, ask, format)
+            })
             .await?
     };
     let coding = Encoding::negotiate(&headers);
@@ -161,14 +177,16 @@ async fn thread_answer(
     Ok(res)
 }
 
-/// Reads and renders a thread's public list, once per revision and format.
+/// Reads and renders what a reader asked of a thread, once per revision,
+/// question and format.
 async fn load(
     app: &AppState,
     thread: &ThreadKey,
     known: u64,
+    ask: Ask,
     format: Format,
 ) -> Result<Encoded, AppError> {
-    let snapshot = app.store.approved(thread).await?;
+    let snapshot = pages::read(app.store.as_ref(), thread, ask).await?;
     // The database may be ahead of what this process has heard of.
     if snapshot.revision > known {
         app.revisions
@@ -180,42 +198,43 @@ async fn load(
 fn encode(
     app: &AppState,
     thread: &ThreadKey,
-    snapshot: ThreadSnapshot,
+    read: Read,
     format: Format,
 ) -> Result<Encoded, AppError> {
-    let revision = snapshot.revision;
+    let revision = read.revision;
     let bytes = match format {
-        Format::Json => page_json(app, thread, snapshot)?,
-        Format::Html => crate::http::reader::fragment::items(&snapshot.comments).into_bytes(),
+        Format::Json => page_json(app, thread, read)?,
+        Format::Html => crate::http::reader::fragment::items(&read.comments).into_bytes(),
     };
     Ok(Encoded::new(revision, bytes))
 }
 
-fn page_json(
-    app: &AppState,
-    thread: &ThreadKey,
-    snapshot: ThreadSnapshot,
-) -> Result<Vec<u8>, AppError> {
+fn page_json(app: &AppState, thread: &ThreadKey, read: Read) -> Result<Vec<u8>, AppError> {
     let page = ThreadPage {
         thread: thread.as_str().to_string(),
-        revision: snapshot.revision,
-        comments: snapshot
+        revision: read.revision,
+        comments: read
             .comments
             .into_iter()
             .map(|c| Comment {
                 id: c.id,
-                author: c.author,
                 html: if c.removed {
                     String::new()
                 } else {
                     SanitizedHtml::comment(c.id, &c.body).as_str().into()
                 },
+                author: c.author,
                 created_at: c.created_at,
                 parent: c.parent,
                 removed: c.removed,
+                replies: c.replies,
             })
             .collect(),
         mail: app.config.mail_enabled(),
+        next: read.next.map(pages::cursor),
+        changes: read.changes,
+        removed: read.removed,
+        reset: read.reset,
     };
     serde_json::to_vec(&page).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a thread");

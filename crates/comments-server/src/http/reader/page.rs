@@ -151,6 +151,7 @@ mod tests {
                 created_at: 1_700_000_000_000,
                 parent: (i % 2 == 1).then_some(i as i64 - 1),
                 removed: false,
+                replies: 0,
             })
             .collect()
     }

@@ -1,0 +1,278 @@
+//! Which part of a thread a reader asks for, parsed from the query string:
+//! the whole thread (no query: what the widget reads today), a first page
+//! (`order`), a later one (`after`), one whole conversation (`root`), the
+//! page that holds a permalinked comment (`around`), or what changed since a
+//! revision (`since`); and reading it from the store. All but the first
+//! cost what they show, not what the thread holds.
+
+use crate::http::error::AppError;
+use crate::store::{Changes, Order, PageQuery, PublicComment, Store};
+use comments_api::limits::{CONVERSATION_MAX, PAGE_REPLIES, PAGE_TOP};
+use comments_api::{ErrorCode, ThreadKey};
+use serde::Deserialize;
+
+/// The query string of `GET /api/v1/threads/{thread}/comments[.html]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    order: Option<String>,
+    after: Option<String>,
+    root: Option<i64>,
+    around: Option<i64>,
+    since: Option<u64>,
+}
+
+/// What a request asks for, once parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// The whole thread, oldest first: what the widget reads until it
+    /// pages (no query at all).
+    All,
+    /// A page of top-level comments, each with its first replies.
+    Page {
+        order: Order,
+        after: Option<(i64, i64)>,
+    },
+    /// One top-level comment and all its replies (up to [`CONVERSATION_MAX`]).
+    Conversation(i64),
+    /// The page that starts with the conversation of this comment, all of
+    /// that conversation shown: where a `#comment-ID` link points.
+    Around(i64),
+    /// What changed after this revision.
+    Since(u64),
+}
+
+fn invalid(message: &'static str) -> AppError {
+    AppError::new(ErrorCode::InvalidParameter, message)
+}
+
+/// A page cursor as the answer's `next` gives it: `CREATED_AT.ID`.
+pub fn cursor((at, id): (i64, i64)) -> String {
+    format!("{at}.{id}")
+}
+
+fn parse_cursor(s: &str) -> Option<(i64, i64)> {
+    let (at, id) = s.split_once('.')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+impl Ask {
+    pub fn parse(q: &ListQuery) -> Result<Self, AppError> {
+        let asked = [
+            q.after.is_some(),
+            q.root.is_some(),
+            q.around.is_some(),
+            q.since.is_some(),
+        ];
+        if asked.iter().filter(|a| **a).count() > 1 {
+            return Err(invalid(
+                "Ask for one of after, root, around and since at a time.",
+            ));
+        }
+        let order = match q.order.as_deref() {
+            None | Some("oldest") => Order::Oldest,
+            Some("newest") => Order::Newest,
+            Some(_) => return Err(invalid("order must be oldest or newest.")),
+        };
+        let id = |v: i64| {
+            if v > 0 {
+                Ok(v)
+            } else {
+                Err(invalid("A comment id is a positive number."))
+            }
+        };
+        Ok(match (q.root, q.around, q.since, &q.after) {
+            (Some(root), ..) => Ask::Conversation(id(root)?),
+            (_, Some(around), ..) => Ask::Around(id(around)?),
+            (_, _, Some(since), _) => Ask::Since(since),
+            (_, _, _, Some(after)) => Ask::Page {
+                order,
+                after: Some(
+                    parse_cursor(after)
+                        .ok_or_else(|| invalid("after must be a cursor from a page's next."))?,
+                ),
+            },
+            _ if q.order.is_some() => Ask::Page { order, after: None },
+            _ => Ask::All,
+        })
+    }
+
+    /// Distinguishes the answers cached for one thread and revision.
+    pub fn cache_key(&self) -> String {
+        match self {
+            Ask::All => String::new(),
+            Ask::Page { order, after } => format!(
+                "{}{}",
+                if *order == Order::Newest { "n" } else { "o" },
+                after.map(cursor).unwrap_or_default()
+            ),
+            Ask::Conversation(id) => format!("c{id}"),
+            Ask::Around(id) => format!("a{id}"),
+            Ask::Since(rev) => format!("s{rev}"),
+        }
+    }
+}
+
+/// What an answer holds.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub revision: u64,
+    pub comments: Vec<PublicComment>,
+    pub next: Option<(i64, i64)>,
+    /// An answer to `since`: `comments` and `removed` are the changes.
+    pub changes: bool,
+    pub removed: Vec<i64>,
+    /// `since` is older than the change log: reload the first page.
+    pub reset: bool,
+}
+
+fn first_page(order: Order, after: Option<(i64, i64)>) -> PageQuery {
+    PageQuery {
+        order,
+        after,
+        limit: PAGE_TOP,
+        replies: PAGE_REPLIES,
+    }
+}
+
+/// Reads what `ask` asks for in `thread`.
+pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Read, AppError> {
+    let not_found = || AppError::new(ErrorCode::NotFound, "No such comment in this thread.");
+    Ok(match ask {
+        Ask::All => {
+            let all = store.approved(thread).await?;
+            Read {
+                revision: all.revision,
+                comments: all.comments,
+                ..Read::default()
+            }
+        }
+        Ask::Page { order, after } => {
+            let page = store.page(thread, &first_page(order, after)).await?;
+            Read {
+                revision: page.revision,
+                comments: page.comments,
+                next: page.next,
+                ..Read::default()
+            }
+        }
+        Ask::Conversation(root) => {
+            let page = store
+                .conversation(thread, root, CONVERSATION_MAX)
+                .await?
+                .ok_or_else(not_found)?;
+            Read {
+                revision: page.revision,
+                comments: page.comments,
+                ..Read::default()
+            }
+        }
+        Ask::Around(id) => {
+            let root = store.root_of(thread, id).await?.ok_or_else(not_found)?;
+            let conversation = store
+                .conversation(thread, root.1, CONVERSATION_MAX)
+                .await?
+                .ok_or_else(not_found)?;
+            // Then the page after it, one conversation shorter.
+            let rest = store
+                .page(
+                    thread,
+                    &PageQuery {
+                        limit: PAGE_TOP - 1,
+                        ..first_page(Order::Oldest, Some(root))
+                    },
+                )
+                .await?;
+            let mut comments = conversation.comments;
+            comments.extend(rest.comments);
+            Read {
+                revision: conversation.revision.max(rest.revision),
+                comments,
+                next: rest.next,
+                ..Read::default()
+            }
+        }
+        Ask::Since(since) => match store.changes(thread, since).await? {
+            Changes::Reset { revision } => Read {
+                revision,
+                changes: true,
+                reset: true,
+                ..Read::default()
+            },
+            Changes::Since {
+                revision,
+                comments,
+                removed,
+            } => Read {
+                revision,
+                comments,
+                removed,
+                changes: true,
+                ..Read::default()
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(q: &str) -> Result<Ask, ErrorCode> {
+        let q: ListQuery = serde_urlencoded::from_str(q).map_err(|_| ErrorCode::InvalidJson)?;
+        Ask::parse(&q).map_err(|e| e.code)
+    }
+
+    #[test]
+    fn queries_parse_into_one_question_or_a_clear_error() {
+        let oldest = |after| Ask::Page {
+            order: Order::Oldest,
+            after,
+        };
+        assert_eq!(ask(""), Ok(Ask::All));
+        assert_eq!(ask("order=oldest"), Ok(oldest(None)));
+        assert_eq!(ask("order=oldest&after=17.4"), Ok(oldest(Some((17, 4)))));
+        assert_eq!(
+            ask("order=newest"),
+            Ok(Ask::Page {
+                order: Order::Newest,
+                after: None
+            })
+        );
+        assert_eq!(ask("root=7"), Ok(Ask::Conversation(7)));
+        assert_eq!(ask("around=9"), Ok(Ask::Around(9)));
+        assert_eq!(ask("since=12"), Ok(Ask::Since(12)));
+        for bad in [
+            "order=best",
+            "after=x",
+            "after=1",
+            "root=0",
+            "around=-2",
+            "since=1&root=2",
+        ] {
+            assert_eq!(ask(bad), Err(ErrorCode::InvalidParameter), "{bad}");
+        }
+        assert_eq!(
+            ask("since=x"),
+            Err(ErrorCode::InvalidJson),
+            "not a query we read"
+        );
+        let keys: Vec<String> = [
+            "",
+            "order=oldest",
+            "order=newest",
+            "after=1.2",
+            "root=3",
+            "around=3",
+            "since=3",
+        ]
+        .iter()
+        .map(|q| ask(q).map(|a| a.cache_key()).unwrap_or_default())
+        .collect();
+        let mut unique = keys.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), keys.len(), "{keys:?}");
+        assert_eq!(cursor((17, 4)), "17.4");
+    }
+}

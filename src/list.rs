@@ -180,7 +180,11 @@ pub fn show(
         return;
     };
     let approved = comments.approved.iter().map(|c| Item {
-        key: format!("{}{}", if c.removed { "r" } else { "a" }, c.id),
+        key: if c.removed {
+            format!("r{}", c.id)
+        } else {
+            format!("a{}", c.id)
+        },
         id: c.id,
         author: &c.author,
         html: &c.html,

@@ -254,6 +254,7 @@ fn test() -> Step {
     run(cargo()
         .env("CHROMEDRIVER", &tools.chromedriver)
         .env("CHROME", &tools.chromium)
+        .env("AXE_JS", &tools.axe)
         // Two at a time: each browser test runs one or two Chromiums, and
         // CI has two cores. --show-output prints the measured figures.
         .args([

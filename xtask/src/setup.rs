@@ -8,6 +8,8 @@ const WASM_BINDGEN: &str = "0.2.130";
 const TRUNK: &str = "0.21.14";
 const BINARYEN: &str = "132";
 const TERSER: &str = "5.51.4";
+/// The accessibility checker the browser tests inject (`tests/accessibility.rs`).
+const AXE: &str = "4.14.1";
 
 /// What the caller is about to do.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct Tools {
     pub npm_bin: PathBuf,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+    /// axe-core's `axe.min.js`, for the accessibility tests.
+    pub axe: PathBuf,
 }
 
 impl Tools {
@@ -109,7 +113,9 @@ fn ensure_npm_tools() -> Result<PathBuf, Failure> {
     let wasm_opt_ok = version_of(&bin.join("wasm-opt"))
         .is_some_and(|v| v.contains(&format!("version {BINARYEN}")));
     let terser_ok = version_of(&bin.join("terser")).is_some_and(|v| v.ends_with(TERSER));
-    if !(wasm_opt_ok && terser_ok) {
+    let axe_ok = std::fs::read_to_string(prefix.join("node_modules/axe-core/package.json"))
+        .is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE}\"")));
+    if !(wasm_opt_ok && terser_ok && axe_ok) {
         std::fs::create_dir_all(&prefix)
             .map_err(|e| Failure(format!("{}: {e}", prefix.display())))?;
         run(Command::new("npm")
@@ -121,6 +127,7 @@ fn ensure_npm_tools() -> Result<PathBuf, Failure> {
                 "--no-fund",
                 &format!("binaryen@{BINARYEN}"),
                 &format!("terser@{TERSER}"),
+                &format!("axe-core@{AXE}"),
             ]))?;
     }
     Ok(bin)
@@ -174,5 +181,6 @@ pub fn ensure(need: Need) -> Result<Tools, Failure> {
         npm_bin,
         chromium,
         chromedriver,
+        axe: npm_prefix().join("node_modules/axe-core/axe.min.js"),
     })
 }

@@ -41,6 +41,8 @@
     const page = new URL(document.querySelector("link[rel=canonical]")?.href || location.href);
     page.hash = "";
     const thread = host.dataset.thread?.trim() || page.pathname;
+    // data-mode="iframe": the widget in a frame of this server's (host.js).
+    if (host.dataset.mode == "iframe") return import(root + "embed/host.js").then((m) => m.default(host, thread, page));
     const api = root + "api/v1/threads/" + encodeURIComponent(thread) + "/comments";
     const first = fetch(api);
     const words = texts(host);

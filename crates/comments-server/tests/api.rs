@@ -1163,3 +1163,60 @@ fn big_threads_come_a_page_at_a_time_and_polls_bring_only_changes() {
         "a reply is no conversation's top"
     );
 }
+
+#[test]
+fn the_frame_page_is_framed_only_by_allowed_sites_and_refuses_bad_input() {
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", "https://news.example")]);
+    let r = server.get("/embed/frame?thread=a%2Fb&lang=pt-BR&theme=dark&origin=https://news.example&url=https://news.example/a&title=An%20article");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let csp = r
+        .header("content-security-policy")
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors https://news.example") && csp.contains("'wasm-unsafe-eval'"),
+        "{csp}"
+    );
+    let html = r.text();
+    for needle in [
+        "data-thread=\"a/b\"",
+        "data-lang=\"pt-BR\"",
+        "data-theme=\"dark\"",
+        "<link rel=\"canonical\" href=\"https://news.example/a\">",
+        "<script src=\"/embed.js\"></script>",
+        "<script src=\"/embed/frame.js\" data-parent=\"https://news.example\"></script>",
+        "<title>An article</title>",
+    ] {
+        assert!(html.contains(needle), "{needle} in {html}");
+    }
+    for (query, status, code) in [
+        (
+            "thread=x&origin=https://evil.example",
+            403,
+            "origin_not_allowed",
+        ),
+        (
+            "thread=x&origin=javascript:alert(1)",
+            400,
+            "invalid_parameter",
+        ),
+        ("thread=x&theme=neon", 400, "invalid_parameter"),
+        ("lang=en", 400, "invalid_parameter"),
+        ("thread=", 400, "invalid_thread"),
+    ] {
+        let r = server.get(&format!("/embed/frame?{query}"));
+        assert_eq!((r.status, r.code()), (status, code.to_string()), "{query}");
+    }
+    // A javascript: article URL is dropped, not linked.
+    let r = server.get("/embed/frame?thread=x&url=javascript:alert(1)");
+    assert!(!r.text().contains("javascript:"));
+    for path in ["/embed/frame.js", "/embed/host.js"] {
+        let r = server.get(path);
+        assert_eq!(r.status, 200);
+        assert!(
+            r.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/javascript")
+        );
+    }
+}

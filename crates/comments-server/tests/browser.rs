@@ -1335,3 +1335,102 @@ async fn arabic_lays_the_widget_out_right_to_left_and_any_tag_finds_its_language
     }
     c.close().await.ok();
 }
+
+/// JS: the CSP violations this document reported (a watcher records them).
+const VIOLATIONS: &str =
+    "return (window.__violations || []).map(v => v.violatedDirective + ' ' + v.blockedURI);";
+
+#[tokio::test]
+async fn hosts_that_allow_no_wasm_or_no_script_get_the_widget_in_an_iframe() {
+    let host = HostPages::bind();
+    let origin = host.base.clone();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &origin)]);
+    let ours = server.url("").trim_end_matches('/').to_string();
+    let watch = r#"<script nonce="n0nce">window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(e));</script>"#;
+    // Our script allowed, but no wasm-unsafe-eval and no unsafe-inline.
+    let strict = format!(
+        "default-src 'none'; script-src 'self' {ours} 'nonce-n0nce'; frame-src {ours}; style-src 'self'; base-uri 'none'"
+    );
+    let strict_page = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Strict</title>{watch}</head>
+<body><main><h1>Article</h1><div data-comments data-mode="iframe" data-thread="framed"></div></main>
+<script src="{}"></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    // No script at all: the plain iframe snippet.
+    let plain_page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Plain</title></head>
+<body><iframe src="{ours}/embed/frame?thread=framed&amp;lang=en" title="Comments" style="width:100%;height:600px;border:0"></iframe></body></html>"#
+    );
+    let pages = host.serve_with_policy(vec![
+        ("/strict.html", strict_page, strict),
+        (
+            "/plain.html",
+            plain_page,
+            format!("default-src 'none'; frame-src {ours}; style-src 'unsafe-inline'"),
+        ),
+    ]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/strict.html")).await.unwrap();
+    let src = wait_js(
+        &c,
+        Duration::from_secs(20),
+        "the iframe",
+        "const f = document.querySelector('[data-comments] iframe'); return f && f.src;",
+    )
+    .await;
+    let src = src.as_str().unwrap_or("");
+    assert!(
+        src.starts_with(&format!("{ours}/embed/frame?"))
+            && src.contains("thread=framed")
+            && src.contains("lang=fr"),
+        "{src}"
+    );
+    let before = wait_js(&c, Duration::from_secs(30), "the first size", "const f = document.querySelector('[data-comments] iframe'); return f.style.height != '24em' && f.getBoundingClientRect().height;").await;
+
+    // Inside the frame: the widget, in French, posting as anywhere else.
+    c.enter_frame(0).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "the widget in the frame", "const r = document.querySelector('[data-comments]').shadowRoot; return !!(r && r.querySelector('.cw-form')) || null;").await;
+    c.execute("window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e)); return true;", vec![]).await.unwrap();
+    write_comment(&c, 0, Some("Zoé"), "Depuis un cadre").await;
+    let notice = wait_js(&c, Duration::from_secs(10), "the pending notice", "const s = document.querySelector('[data-comments]').shadowRoot.querySelector('[role=status]').textContent; return s.includes('validation') ? s : null;").await;
+    assert_eq!(
+        notice,
+        "Merci pour votre commentaire. Il sera visible prochainement sous réserve de validation."
+    );
+    let inside = c
+        .execute(
+            "return Math.ceil(document.body.getBoundingClientRect().height);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c.execute(VIOLATIONS, vec![]).await.unwrap(),
+        serde_json::json!([]),
+        "none in the frame"
+    );
+    c.enter_parent_frame().await.unwrap();
+
+    // The frame grew with the pending comment, to its content's height.
+    let js = format!(
+        "const h = document.querySelector('[data-comments] iframe').getBoundingClientRect().height; return h == {inside} && h;"
+    );
+    let after = wait_js(&c, Duration::from_secs(10), "the frame resized", &js).await;
+    assert!(after.as_f64() > before.as_f64(), "{before} -> {after}");
+    assert_eq!(
+        c.execute(VIOLATIONS, vec![]).await.unwrap(),
+        serde_json::json!([]),
+        "none on the host page"
+    );
+    let list = server.get("/api/v1/moderation/comments?status=pending");
+    let _ = list;
+
+    // The plain snippet: no script on the page, the widget inside.
+    c.goto(&pages.url("/plain.html")).await.unwrap();
+    c.enter_frame(0).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "the widget in the plain iframe", "const r = document.querySelector('[data-comments]') && document.querySelector('[data-comments]').shadowRoot; return !!(r && r.querySelector('.cw-form')) || null;").await;
+    c.close().await.ok();
+}

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod detached;
 pub mod encoding;
 pub mod error;
+pub mod frame;
 pub mod html;
 pub mod limiter;
 pub mod moderation;

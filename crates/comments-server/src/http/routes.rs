@@ -2,7 +2,7 @@
 
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::http::{admin, assets, moderation, reader};
+use crate::http::{admin, assets, frame, moderation, reader};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Version, header};
@@ -154,6 +154,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/embed.js", get(assets::loader))
+        .route("/embed/frame", get(frame::frame))
+        .route("/embed/frame.js", get(frame::frame_script))
+        .route("/embed/host.js", get(frame::host_script))
         .route("/w/{build}/{*file}", get(assets::file))
         .merge(lists)
         .merge(public.layer(compress_json()).layer(deadline()))

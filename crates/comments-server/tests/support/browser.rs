@@ -99,6 +99,17 @@ impl HostPages {
 
     /// Serves `pages` (path, HTML) until the test ends; returns the origin.
     pub fn serve(self, pages: Vec<(&'static str, String)>) -> Origin {
+        self.serve_with_policy(
+            pages
+                .into_iter()
+                .map(|(p, h)| (p, h, String::new()))
+                .collect(),
+        )
+    }
+
+    /// Serves `pages` (path, HTML, the `Content-Security-Policy` to send
+    /// with it, or nothing when empty) until the test ends.
+    pub fn serve_with_policy(self, pages: Vec<(&'static str, String, String)>) -> Origin {
         let pages = Arc::new(pages);
         let listener = self.listener;
         std::thread::spawn(move || {
@@ -120,7 +131,7 @@ impl Origin {
     }
 }
 
-fn answer(mut stream: TcpStream, pages: &[(&'static str, String)]) {
+fn answer(mut stream: TcpStream, pages: &[(&'static str, String, String)]) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
@@ -138,13 +149,18 @@ fn answer(mut stream: TcpStream, pages: &[(&'static str, String)]) {
         }
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let (status, body) = match pages.iter().find(|(p, _)| *p == path) {
-        Some((_, html)) => ("200 OK", html.as_str()),
-        None => ("404 Not Found", "not found"),
+    let (status, body, policy) = match pages.iter().find(|(p, _, _)| *p == path) {
+        Some((_, html, policy)) => ("200 OK", html.as_str(), policy.as_str()),
+        None => ("404 Not Found", "not found", ""),
+    };
+    let policy = if policy.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Security-Policy: {policy}\r\n")
     };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{policy}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
 }

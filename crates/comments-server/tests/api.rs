@@ -1081,6 +1081,19 @@ fn big_threads_come_a_page_at_a_time_and_polls_bring_only_changes() {
         .get("/api/v1/threads/big/comments?order=newest")
         .json();
     assert_eq!(ids(&newest)[0], roots[22]);
+    // Most replies first: the conversation of five, then the others oldest first.
+    let most = server
+        .get("/api/v1/threads/big/comments?order=replies")
+        .json();
+    assert_eq!((ids(&most)[0], ids(&most)[4]), (roots[0], roots[1]));
+    let cursor = most["next"].as_str().expect("a next page").to_string();
+    assert_eq!(cursor.split('.').count(), 3, "{cursor}");
+    let rest = server
+        .get(&format!(
+            "/api/v1/threads/big/comments?order=replies&after={cursor}"
+        ))
+        .json();
+    assert_eq!(ids(&rest), roots[20..].to_vec());
     let all = server
         .get(&format!("/api/v1/threads/big/comments?root={}", roots[0]))
         .json();

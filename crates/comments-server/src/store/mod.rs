@@ -259,6 +259,17 @@ pub enum Order {
     #[default]
     Oldest,
     Newest,
+    /// Most published replies first, then oldest first.
+    Replies,
+}
+
+/// Where a page starts: after this top-level comment. `replies` counts
+/// only in [`Order::Replies`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub replies: i64,
+    pub at: i64,
+    pub id: i64,
 }
 
 /// One page of a thread: which top-level comments, and how many replies
@@ -266,8 +277,8 @@ pub enum Order {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageQuery {
     pub order: Order,
-    /// After this top-level comment (`created_at`, `id`), in `order`.
-    pub after: Option<(i64, i64)>,
+    /// After this top-level comment, in `order`.
+    pub after: Option<Cursor>,
     pub limit: u32,
     /// Replies shown with each top-level comment, oldest first.
     pub replies: u32,
@@ -281,7 +292,7 @@ pub struct Page {
     pub revision: u64,
     pub comments: Vec<PublicComment>,
     /// The cursor of the next page, if there is one.
-    pub next: Option<(i64, i64)>,
+    pub next: Option<Cursor>,
 }
 
 /// What changed in a thread's public list since a revision.
@@ -402,10 +413,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'a, Option<Page>>;
     /// What changed in the thread's public list after revision `since`.
     fn changes<'a>(&'a self, thread: &'a ThreadKey, since: u64) -> StoreFuture<'a, Changes>;
-    /// The top-level comment of comment `id`'s conversation in `thread`,
-    /// as a page cursor that starts the page with it.
-    fn root_of<'a>(&'a self, thread: &'a ThreadKey, id: i64)
-    -> StoreFuture<'a, Option<(i64, i64)>>;
+    /// The top-level comment of comment `id`'s conversation in `thread`.
+    fn root_of<'a>(&'a self, thread: &'a ThreadKey, id: i64) -> StoreFuture<'a, Option<Cursor>>;
     /// For each token hash, the comment's id and status, or `None` if unknown
     /// (or deleted).
     fn statuses<'a>(

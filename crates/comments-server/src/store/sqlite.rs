@@ -1,7 +1,7 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    AuditEntry, Changes, Counts, Decided, Decision, Decisions, Disposition, Inserted,
+    AuditEntry, Changes, Counts, Cursor, Decided, Decision, Decisions, Disposition, Inserted,
     ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore, Purged,
     QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
     ThreadSnapshot,
@@ -91,26 +91,37 @@ const THREAD_LIST: &str = "SELECT id, author, body, created_at, parent_id FROM c
      WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
 /// How many changes a thread's log keeps: between this and twice as many.
 const CHANGE_LOG: i64 = 200;
-/// A page's top-level comments, in either order after a cursor: published,
-/// or unpublished with published replies (shown as placeholders).
+/// A page's top-level comments after a cursor (`$2` replies, `$3`
+/// created_at, `$4` id), in one of three orders: published, or unpublished
+/// with published replies (shown as placeholders).
 macro_rules! top_sql {
-    ($cmp:literal, $order:literal) => {
+    ($after:literal, $order:literal) => {
         concat!(
-            "SELECT id, author, body, created_at, status FROM comments c \
-             WHERE thread_key = $1 AND parent_id IS NULL AND (created_at, id) ",
-            $cmp,
-            " ($2, $3) AND (status = 'approved' OR EXISTS (SELECT 1 FROM comments r \
-             WHERE r.root_id = c.id AND r.status = 'approved')) \
-             ORDER BY created_at ",
+            "SELECT id, author, body, created_at, status, reply_count FROM comments \
+             WHERE thread_key = $1 AND parent_id IS NULL AND ",
+            $after,
+            " AND (status = 'approved' OR reply_count > 0) ORDER BY ",
             $order,
-            ", id ",
-            $order,
-            " LIMIT $4"
+            " LIMIT $5"
         )
     };
 }
-const TOP_OLDEST: &str = top_sql!(">", "ASC");
-const TOP_NEWEST: &str = top_sql!("<", "DESC");
+const TOP_OLDEST: &str = top_sql!(
+    "$2 IS NOT NULL AND (created_at, id) > ($3, $4)",
+    "created_at, id"
+);
+const TOP_NEWEST: &str = top_sql!(
+    "$2 IS NOT NULL AND (created_at, id) < ($3, $4)",
+    "created_at DESC, id DESC"
+);
+const TOP_REPLIES: &str = top_sql!(
+    "(reply_count < $2 OR (reply_count = $2 AND (created_at, id) > ($3, $4)))",
+    "reply_count DESC, created_at, id"
+);
+/// A conversation's count, kept on its top-level comment.
+const RECOUNT: &str = "UPDATE comments SET reply_count = \
+     (SELECT count(*) FROM comments r WHERE r.root_id = $1 AND r.status = 'approved') \
+     WHERE id = $1";
 const REPLIES: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
      WHERE root_id = $1 AND status = 'approved' ORDER BY created_at, id LIMIT $2";
 const REPLY_COUNT: &str =
@@ -236,18 +247,15 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("export", BY_TOKEN, 1, &["sqlite_autoindex_comments_1"]),
     ("export history", HISTORY, 1, &["audit_by_comment"]),
     ("parent", PARENT, 1, &[]),
+    ("first page", TOP_OLDEST, 5, &["comments_top"]),
+    ("first page, newest", TOP_NEWEST, 5, &["comments_top"]),
     (
-        "first page",
-        TOP_OLDEST,
-        4,
-        &["comments_top", "comments_by_root"],
+        "first page, most replies",
+        TOP_REPLIES,
+        5,
+        &["comments_top_by_replies"],
     ),
-    (
-        "first page, newest",
-        TOP_NEWEST,
-        4,
-        &["comments_top", "comments_by_root"],
-    ),
+    ("recount", RECOUNT, 1, &["comments_by_root"]),
     ("replies", REPLIES, 2, &["comments_by_root"]),
     ("reply count", REPLY_COUNT, 1, &["comments_by_root"]),
     ("log floor", LOG_FLOOR, 1, &["sqlite_autoindex_threads_1"]),
@@ -499,7 +507,14 @@ impl SqliteStore {
             .bind(revision)
             .execute(&mut *conn)
             .await?;
-        // Every reader reloads: the log says nothing of the restored rows.
+        // Counts follow the restored rows; every reader reloads: the log
+        // says nothing of them.
+        sqlx::query(
+            "UPDATE main.comments SET reply_count = (SELECT count(*) FROM main.comments r \
+             WHERE r.root_id = main.comments.id AND r.status = 'approved') WHERE parent_id IS NULL",
+        )
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("DELETE FROM main.changes")
             .execute(&mut *conn)
             .await?;
@@ -610,7 +625,7 @@ impl SqliteStore {
     async fn bump_revision(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         thread: &str,
-        changed: &[i64],
+        changed: &[(i64, Option<i64>)],
     ) -> StoreResult<u64> {
         let (rev,): (i64,) = sqlx::query_as(
             "UPDATE counters SET value = value + 1 WHERE name = 'thread_revision' RETURNING value",
@@ -625,7 +640,8 @@ impl SqliteStore {
         .bind(rev)
         .execute(&mut **tx)
         .await?;
-        for id in changed {
+        let mut roots: Vec<i64> = Vec::new();
+        for (id, root) in changed {
             sqlx::query(
                 "INSERT INTO changes (thread_key, revision, comment_id) VALUES ($1, $2, $3)",
             )
@@ -634,6 +650,13 @@ impl SqliteStore {
             .bind(id)
             .execute(&mut **tx)
             .await?;
+            if let Some(root) = root.filter(|r| !roots.contains(r)) {
+                roots.push(root);
+            }
+        }
+        // A reply published or unpublished changes its conversation's count.
+        for root in roots {
+            sqlx::query(RECOUNT).bind(root).execute(&mut **tx).await?;
         }
         // Bounded: past twice the log's length, the older half goes, and
         // readers older than what is left reload their first page.
@@ -667,13 +690,13 @@ impl SqliteStore {
 
     async fn delete_inner(&self, token_hash: &str) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(i64, String, String)> = sqlx::query_as(
-            "DELETE FROM comments WHERE token_hash = $1 RETURNING id, thread_key, status",
+        let row: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM comments WHERE token_hash = $1 RETURNING id, thread_key, status, root_id",
         )
         .bind(token_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((id, thread, previous)) = row else {
+        let Some((id, thread, previous, root)) = row else {
             return Ok(None);
         };
         let previous = status_from_db(&previous)?;
@@ -688,20 +711,20 @@ impl SqliteStore {
         )
         .await?;
         let public_change = previous == Disposition::Approved;
-        Self::conclude(tx, id, thread, previous, public_change).await
+        Self::conclude(tx, (id, root), thread, previous, public_change).await
     }
 
     /// Commits a change to one comment, first bumping its thread's revision
     /// if the public list changed.
     async fn conclude(
         mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
-        id: i64,
+        (id, root): (i64, Option<i64>),
         thread: String,
         previous: Disposition,
         public_change: bool,
     ) -> StoreResult<Option<Decision>> {
         let revision = if public_change {
-            Some(Self::bump_revision(&mut tx, &thread, &[id]).await?)
+            Some(Self::bump_revision(&mut tx, &thread, &[(id, root)]).await?)
         } else {
             None
         };
@@ -738,14 +761,16 @@ impl SqliteStore {
         let mut results = Vec::with_capacity(d.changes.len());
         // Threads whose public list changes, each given one new revision.
         let mut public: Vec<String> = Vec::new();
+        // Each public change's comment and the conversation it belongs to.
+        let mut roots: Vec<(i64, Option<i64>)> = Vec::new();
         for c in &d.changes {
-            let row: Option<(String, String, String)> = sqlx::query_as(
-                "SELECT thread_key, status, notify_email FROM comments WHERE id = $1",
+            let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+                "SELECT thread_key, status, notify_email, root_id FROM comments WHERE id = $1",
             )
             .bind(c.id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((thread, previous, address)) = row else {
+            let Some((thread, previous, address, root)) = row else {
                 results.push(None);
                 continue;
             };
@@ -786,6 +811,9 @@ impl SqliteStore {
             )
             .await?;
             let changes_public = previous == Disposition::Approved || c.to == Disposition::Approved;
+            if changes_public {
+                roots.push((c.id, root));
+            }
             if changes_public && !public.contains(&thread) {
                 public.push(thread.clone());
             }
@@ -801,11 +829,11 @@ impl SqliteStore {
             }));
         }
         for thread in &public {
-            let changed: Vec<i64> = results
+            let changed: Vec<(i64, Option<i64>)> = results
                 .iter()
                 .flatten()
                 .filter(|r| &r.thread == thread && r.revision.is_some())
-                .map(|r| r.id)
+                .filter_map(|r| roots.iter().find(|(id, _)| *id == r.id).copied())
                 .collect();
             let rev = Self::bump_revision(&mut tx, thread, &changed).await?;
             for r in results.iter_mut().flatten() {
@@ -921,26 +949,26 @@ impl SqliteStore {
         actor: &str,
     ) -> StoreResult<(u64, Vec<RevisionChange>)> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
             "DELETE FROM comments WHERE author_key = $1 AND author_key != '' \
-             RETURNING thread_key, status, id",
+             RETURNING thread_key, status, id, root_id",
         )
         .bind(author_key)
         .fetch_all(&mut *tx)
         .await?;
         let mut public: Vec<String> = rows
             .iter()
-            .filter(|(_, status, _)| status == "approved")
-            .map(|(thread, _, _)| thread.clone())
+            .filter(|(_, status, _, _)| status == "approved")
+            .map(|(thread, _, _, _)| thread.clone())
             .collect();
         public.sort();
         public.dedup();
         let mut changes = Vec::with_capacity(public.len());
         for thread in public {
-            let changed: Vec<i64> = rows
+            let changed: Vec<(i64, Option<i64>)> = rows
                 .iter()
-                .filter(|(t, status, _)| *t == thread && status == "approved")
-                .map(|(_, _, id)| *id)
+                .filter(|(t, status, _, _)| *t == thread && status == "approved")
+                .map(|(_, _, id, root)| (*id, *root))
                 .collect();
             let rev = Self::bump_revision(&mut tx, &thread, &changed).await?;
             changes.push((thread, rev));
@@ -1014,7 +1042,7 @@ impl Store for SqliteStore {
                     "new -> approved",
                 )
                 .await?;
-                Some(Self::bump_revision(&mut tx, thread, &[id]).await?)
+                Some(Self::bump_revision(&mut tx, thread, &[(id, root)]).await?)
             } else {
                 None
             };
@@ -1105,27 +1133,33 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             let (sql, start) = match q.order {
-                Order::Oldest => (TOP_OLDEST, (i64::MIN, i64::MIN)),
-                Order::Newest => (TOP_NEWEST, (i64::MAX, i64::MAX)),
+                Order::Oldest => (TOP_OLDEST, (0, i64::MIN, i64::MIN)),
+                Order::Newest => (TOP_NEWEST, (0, i64::MAX, i64::MAX)),
+                Order::Replies => (TOP_REPLIES, (i64::MAX, i64::MIN, i64::MIN)),
             };
-            let (after_at, after_id) = q.after.unwrap_or(start);
+            let after = q.after.map_or(start, |c| (c.replies, c.at, c.id));
             // One more than asked: whether there is a next page.
-            let mut tops: Vec<(i64, String, String, i64, String)> = sqlx::query_as(sql)
+            let mut tops: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(sql)
                 .bind(thread.as_str())
-                .bind(after_at)
-                .bind(after_id)
+                .bind(after.0)
+                .bind(after.1)
+                .bind(after.2)
                 .bind(i64::from(q.limit) + 1)
                 .fetch_all(&mut *tx)
                 .await?;
             let more = tops.len() > q.limit as usize;
             tops.truncate(q.limit as usize);
             let next = if more {
-                tops.last().map(|t| (t.3, t.0))
+                tops.last().map(|t| Cursor {
+                    replies: t.5,
+                    at: t.3,
+                    id: t.0,
+                })
             } else {
                 None
             };
             let mut comments = Vec::new();
-            for (id, author, body, created_at, status) in tops {
+            for (id, author, body, created_at, status, _) in tops {
                 let root = PublicRow {
                     id,
                     author,
@@ -1234,11 +1268,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn root_of<'a>(
-        &'a self,
-        thread: &'a ThreadKey,
-        id: i64,
-    ) -> StoreFuture<'a, Option<(i64, i64)>> {
+    fn root_of<'a>(&'a self, thread: &'a ThreadKey, id: i64) -> StoreFuture<'a, Option<Cursor>> {
         Box::pin(async move {
             let mut conn = self.pool.acquire().await?;
             let row: Option<PublicRow> = sqlx::query_as(PUBLIC_ONE)
@@ -1261,7 +1291,11 @@ impl Store for SqliteStore {
                     }
                 }
             };
-            Ok(Some((root.created_at, root.id)))
+            Ok(Some(Cursor {
+                replies: 0,
+                at: root.created_at,
+                id: root.id,
+            }))
         })
     }
 
@@ -1704,7 +1738,7 @@ mod tests {
         id
     }
 
-    fn page_of(order: Order, after: Option<(i64, i64)>) -> PageQuery {
+    fn page_of(order: Order, after: Option<Cursor>) -> PageQuery {
         PageQuery {
             order,
             after,
@@ -1735,7 +1769,14 @@ mod tests {
             first.comments[0].replies, 5,
             "the whole conversation's count"
         );
-        assert_eq!(first.next, Some((1000 + 19 * 10, roots[19])));
+        assert_eq!(
+            first.next,
+            Some(Cursor {
+                replies: 0,
+                at: 1000 + 19 * 10,
+                id: roots[19]
+            })
+        );
         let second = s
             .page(&t, &page_of(Order::Oldest, first.next))
             .await
@@ -1763,11 +1804,48 @@ mod tests {
             "not top-level"
         );
         assert_eq!(
-            s.root_of(&t, replies[4]).await.unwrap(),
+            s.root_of(&t, replies[4])
+                .await
+                .unwrap()
+                .map(|c| (c.at, c.id)),
             Some((1000, roots[0]))
         );
         let elsewhere = ThreadKey::parse("other").unwrap();
         assert_eq!(s.root_of(&elsewhere, replies[4]).await.unwrap(), None);
+
+        // Most replies first: the conversation of five, then two of one
+        // each (oldest first), then the rest; page two goes on from there.
+        published_at(&s, "big", 1031, Some(roots[3])).await;
+        published_at(&s, "big", 1051, Some(roots[5])).await;
+        let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
+        let tops: Vec<(i64, u64)> = most
+            .comments
+            .iter()
+            .filter(|c| c.parent.is_none())
+            .map(|c| (c.id, c.replies))
+            .collect();
+        assert_eq!(
+            tops[..4],
+            [(roots[0], 5), (roots[3], 1), (roots[5], 1), (roots[1], 0)]
+        );
+        assert_eq!(tops.len(), 20);
+        let rest = s
+            .page(&t, &page_of(Order::Replies, most.next))
+            .await
+            .unwrap();
+        assert_eq!(rest.comments.len(), 5, "25 in all, none twice");
+        // Unpublishing a reply recounts its conversation in the same write.
+        one(&s, req(replies[1], Disposition::Rejected))
+            .await
+            .unwrap();
+        let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
+        assert_eq!(most.comments[0].replies, 4);
+        let (count,): (i64,) = sqlx::query_as("SELECT reply_count FROM comments WHERE id = $1")
+            .bind(roots[0])
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 4);
 
         // An unpublished top-level comment with replies stays, as a placeholder.
         one(&s, req(roots[0], Disposition::Rejected)).await.unwrap();

@@ -68,11 +68,7 @@ impl Store for Hooked {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.changes(thread, since)
     }
-    fn root_of<'a>(
-        &'a self,
-        thread: &'a ThreadKey,
-        id: i64,
-    ) -> StoreFuture<'a, Option<(i64, i64)>> {
+    fn root_of<'a>(&'a self, thread: &'a ThreadKey, id: i64) -> StoreFuture<'a, Option<Cursor>> {
         self.inner.root_of(thread, id)
     }
     fn statuses<'a>(

@@ -231,7 +231,7 @@ fn page_json(app: &AppState, thread: &ThreadKey, read: Read) -> Result<Vec<u8>, 
             })
             .collect(),
         mail: app.config.mail_enabled(),
-        next: read.next.map(pages::cursor),
+        next: read.next,
         changes: read.changes,
         removed: read.removed,
         reset: read.reset,

@@ -6,7 +6,7 @@
 //! cost what they show, not what the thread holds.
 
 use crate::http::error::AppError;
-use crate::store::{Changes, Order, PageQuery, PublicComment, Store};
+use crate::store::{Changes, Cursor, Order, PageQuery, PublicComment, Store};
 use comments_api::limits::{CONVERSATION_MAX, PAGE_REPLIES, PAGE_TOP};
 use comments_api::{ErrorCode, ThreadKey};
 use serde::Deserialize;
@@ -29,10 +29,7 @@ pub enum Ask {
     /// pages (no query at all).
     All,
     /// A page of top-level comments, each with its first replies.
-    Page {
-        order: Order,
-        after: Option<(i64, i64)>,
-    },
+    Page { order: Order, after: Option<Cursor> },
     /// One top-level comment and all its replies (up to [`CONVERSATION_MAX`]).
     Conversation(i64),
     /// The page that starts with the conversation of this comment, all of
@@ -46,14 +43,25 @@ fn invalid(message: &'static str) -> AppError {
     AppError::new(ErrorCode::InvalidParameter, message)
 }
 
-/// A page cursor as the answer's `next` gives it: `CREATED_AT.ID`.
-pub fn cursor((at, id): (i64, i64)) -> String {
-    format!("{at}.{id}")
+/// A page cursor as the answer's `next` gives it: `CREATED_AT.ID`, and
+/// `REPLIES.CREATED_AT.ID` in the most-replies order.
+pub fn cursor(order: Order, c: Cursor) -> String {
+    match order {
+        Order::Replies => format!("{}.{}.{}", c.replies, c.at, c.id),
+        Order::Oldest | Order::Newest => format!("{}.{}", c.at, c.id),
+    }
 }
 
-fn parse_cursor(s: &str) -> Option<(i64, i64)> {
-    let (at, id) = s.split_once('.')?;
-    Some((at.parse().ok()?, id.parse().ok()?))
+fn parse_cursor(order: Order, s: &str) -> Option<Cursor> {
+    let parts: Vec<i64> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    match (order, parts.as_slice()) {
+        (Order::Replies, &[replies, at, id]) => Some(Cursor { replies, at, id }),
+        (Order::Oldest | Order::Newest, &[at, id]) => Some(Cursor { replies: 0, at, id }),
+        _ => None,
+    }
 }
 
 impl Ask {
@@ -72,7 +80,8 @@ impl Ask {
         let order = match q.order.as_deref() {
             None | Some("oldest") => Order::Oldest,
             Some("newest") => Order::Newest,
-            Some(_) => return Err(invalid("order must be oldest or newest.")),
+            Some("replies") => Order::Replies,
+            Some(_) => return Err(invalid("order must be oldest, newest or replies.")),
         };
         let id = |v: i64| {
             if v > 0 {
@@ -88,7 +97,7 @@ impl Ask {
             (_, _, _, Some(after)) => Ask::Page {
                 order,
                 after: Some(
-                    parse_cursor(after)
+                    parse_cursor(order, after)
                         .ok_or_else(|| invalid("after must be a cursor from a page's next."))?,
                 ),
             },
@@ -103,8 +112,12 @@ impl Ask {
             Ask::All => String::new(),
             Ask::Page { order, after } => format!(
                 "{}{}",
-                if *order == Order::Newest { "n" } else { "o" },
-                after.map(cursor).unwrap_or_default()
+                match order {
+                    Order::Oldest => "o",
+                    Order::Newest => "n",
+                    Order::Replies => "r",
+                },
+                after.map(|c| cursor(*order, c)).unwrap_or_default()
             ),
             Ask::Conversation(id) => format!("c{id}"),
             Ask::Around(id) => format!("a{id}"),
@@ -118,7 +131,7 @@ impl Ask {
 pub struct Read {
     pub revision: u64,
     pub comments: Vec<PublicComment>,
-    pub next: Option<(i64, i64)>,
+    pub next: Option<String>,
     /// An answer to `since`: `comments` and `removed` are the changes.
     pub changes: bool,
     pub removed: Vec<i64>,
@@ -126,7 +139,7 @@ pub struct Read {
     pub reset: bool,
 }
 
-fn first_page(order: Order, after: Option<(i64, i64)>) -> PageQuery {
+fn first_page(order: Order, after: Option<Cursor>) -> PageQuery {
     PageQuery {
         order,
         after,
@@ -152,7 +165,7 @@ pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Rea
             Read {
                 revision: page.revision,
                 comments: page.comments,
-                next: page.next,
+                next: page.next.map(|c| cursor(order, c)),
                 ..Read::default()
             }
         }
@@ -170,7 +183,7 @@ pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Rea
         Ask::Around(id) => {
             let root = store.root_of(thread, id).await?.ok_or_else(not_found)?;
             let conversation = store
-                .conversation(thread, root.1, CONVERSATION_MAX)
+                .conversation(thread, root.id, CONVERSATION_MAX)
                 .await?
                 .ok_or_else(not_found)?;
             // Then the page after it, one conversation shorter.
@@ -188,7 +201,7 @@ pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Rea
             Read {
                 revision: conversation.revision.max(rest.revision),
                 comments,
-                next: rest.next,
+                next: rest.next.map(|c| cursor(Order::Oldest, c)),
                 ..Read::default()
             }
         }
@@ -231,7 +244,19 @@ mod tests {
         };
         assert_eq!(ask(""), Ok(Ask::All));
         assert_eq!(ask("order=oldest"), Ok(oldest(None)));
-        assert_eq!(ask("order=oldest&after=17.4"), Ok(oldest(Some((17, 4)))));
+        let at = |at, id| Some(Cursor { replies: 0, at, id });
+        assert_eq!(ask("order=oldest&after=17.4"), Ok(oldest(at(17, 4))));
+        assert_eq!(
+            ask("order=replies&after=3.17.4"),
+            Ok(Ask::Page {
+                order: Order::Replies,
+                after: Some(Cursor {
+                    replies: 3,
+                    at: 17,
+                    id: 4
+                })
+            })
+        );
         assert_eq!(
             ask("order=newest"),
             Ok(Ask::Page {
@@ -273,6 +298,14 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), keys.len(), "{keys:?}");
-        assert_eq!(cursor((17, 4)), "17.4");
+        let c = Cursor {
+            replies: 3,
+            at: 17,
+            id: 4,
+        };
+        assert_eq!(
+            (cursor(Order::Oldest, c), cursor(Order::Replies, c)),
+            ("17.4".into(), "3.17.4".into())
+        );
     }
 }

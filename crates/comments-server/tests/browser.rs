@@ -1344,7 +1344,8 @@ const VIOLATIONS: &str =
 async fn hosts_that_allow_no_wasm_or_no_script_get_the_widget_in_an_iframe() {
     let host = HostPages::bind();
     let origin = host.base.clone();
-    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &origin)]);
+    // The frame posts from the server's own origin: its public URL's.
+    let server = Server::start_public(&[("COMMENTS_ALLOWED_ORIGINS", &origin)]);
     let ours = server.url("").trim_end_matches('/').to_string();
     let watch = r#"<script nonce="n0nce">window.__violations = [];
 document.addEventListener('securitypolicyviolation', e => window.__violations.push(e));</script>"#;

@@ -50,23 +50,6 @@ impl Origins {
                 .map(|s| s.trim_end_matches('/').to_ascii_lowercase())
                 .unwrap_or_default()
         });
-        // This server's own pages (the widget's iframe, the demo) post
-        // from its own origin: the one the request was sent to.
-        let own = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        let from_here = origin
-            .as_deref()
-            .zip(own.as_deref())
-            .is_some_and(|(o, host)| {
-                o.strip_prefix("https://")
-                    .or_else(|| o.strip_prefix("http://"))
-                    .is_some_and(|authority| authority == host)
-            });
-        if from_here {
-            return Ok(());
-        }
         match origin {
             Some(o)
                 if list
@@ -106,20 +89,6 @@ mod tests {
             h.insert(header::ORIGIN, o.parse().unwrap());
         }
         h
-    }
-
-    #[test]
-    fn the_servers_own_pages_may_post() {
-        let o = Origins::new(&["https://news.example".into()]);
-        let mut h = headers(Some("https://comments.example"));
-        assert!(o.check_post(&h).is_err());
-        h.insert(header::HOST, "comments.example".parse().unwrap());
-        assert!(
-            o.check_post(&h).is_ok(),
-            "the widget's iframe on this server"
-        );
-        h.insert(header::HOST, "other.example".parse().unwrap());
-        assert!(o.check_post(&h).is_err());
     }
 
     #[test]

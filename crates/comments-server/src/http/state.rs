@@ -112,7 +112,7 @@ impl AppState {
             notifier: Arc::new(notifier),
             link_signer: Arc::new(link_signer),
             decoys: Arc::new(Decoys::new(&keys.mail_link_key, last_id)),
-            origins: Arc::new(Origins::new(&config.sites.allowed_origins)),
+            origins: Arc::new(Origins::new(&sites_and_self(&config))),
             ip_hasher: Arc::new(IpHasher::new(&keys.address_key)),
             home: Html(Bytes::from(demo::page(article.as_ref()).0)),
             config: Arc::new(config),
@@ -127,5 +127,41 @@ impl AppState {
             .moderators
             .iter()
             .any(|m| m.name == name)
+    }
+}
+
+/// The sites that may post: the allowed ones and, when they are listed,
+/// this server's own public origin too (its iframe and demo pages post from
+/// it, also behind a proxy that rewrites `Host`).
+fn sites_and_self(config: &Config) -> Vec<String> {
+    let mut sites = config.sites.allowed_origins.clone();
+    // https://host[:port]/path -> https://host[:port]
+    let own = config.moderation.public_url.as_deref().and_then(|url| {
+        let origin = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+        crate::config::normalize_origin(&origin)
+    });
+    if let Some(own) = own.filter(|o| !sites.is_empty() && !sites.contains(o)) {
+        sites.push(own);
+    }
+    sites
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_servers_public_origin_may_post_when_sites_are_listed() {
+        let mut config = Config::default();
+        config.moderation.public_url = Some("https://comments.example/base/".into());
+        assert!(
+            sites_and_self(&config).is_empty(),
+            "no list: any site may post"
+        );
+        config.sites.allowed_origins = vec!["https://news.example".into()];
+        assert_eq!(
+            sites_and_self(&config),
+            ["https://news.example", "https://comments.example"]
+        );
     }
 }

@@ -1275,7 +1275,11 @@ impl Store for SqliteStore {
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?;
-            let Some(row) = row.filter(|r| r.thread_key == thread.as_str()) else {
+            // Only a comment readers can see: a pending or rejected one's
+            // id says nothing, not even that it exists.
+            let Some(row) =
+                row.filter(|r| r.thread_key == thread.as_str() && r.status == "approved")
+            else {
                 return Ok(None);
             };
             let root = match row.root_id {

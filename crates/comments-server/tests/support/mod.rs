@@ -80,6 +80,23 @@ impl Server {
         s
     }
 
+    /// Starts a server that knows its own public URL (`moderation.public_url`),
+    /// on a port picked beforehand.
+    pub fn start_public(env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let public = format!("http://{listen}");
+        let mut env = env.to_vec();
+        env.extend([
+            ("COMMENTS_LISTEN", listen.as_str()),
+            ("COMMENTS_PUBLIC_URL", public.as_str()),
+        ]);
+        Self::start(&env)
+    }
+
     /// Starts a server on an existing (or new) database file.
     pub fn start_on(db: &Path, env: &[(&str, &str)]) -> Self {
         let mut env: Vec<(String, String)> = env

@@ -8,6 +8,9 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// Slots the cache holds at most, loaded or loading.
+const MAX_SLOTS: usize = 100_000;
+
 /// One thread's answer at one revision, in every coding asked for so far.
 pub struct Encoded {
     pub revision: u64,
@@ -113,19 +116,45 @@ impl Answers {
                     if let Some(old) = inner.slots.insert(thread.to_string(), Arc::clone(&slot)) {
                         inner.weight -= old.weight.load(Ordering::Relaxed).min(inner.weight);
                     }
+                    // Questions are many (cursors, revisions): their count
+                    // is bounded too, not only their bytes.
+                    while inner.slots.len() > MAX_SLOTS {
+                        match inner.slots.remove_lru() {
+                            Some((_, old)) => {
+                                inner.weight -=
+                                    old.weight.load(Ordering::Relaxed).min(inner.weight);
+                            }
+                            None => break,
+                        }
+                    }
                     slot
                 }
             }
         };
         let mut loaded_now = false;
-        let answer = slot
+        let loaded = slot
             .answer
             .get_or_try_init(|| async {
                 loaded_now = true;
                 load().await.map(Arc::new)
             })
-            .await?
-            .clone();
+            .await;
+        let answer = match loaded {
+            Ok(answer) => answer.clone(),
+            Err(e) => {
+                // Nothing to keep: a failed or refused question (an unknown
+                // id, say) leaves no empty slot behind.
+                let mut inner = self.lock();
+                if inner
+                    .slots
+                    .peek(thread)
+                    .is_some_and(|s| Arc::ptr_eq(s, &slot))
+                {
+                    inner.slots.remove(thread);
+                }
+                return Err(e);
+            }
+        };
         if loaded_now {
             self.account(thread, &slot, answer.weight() + thread.len());
         }
@@ -197,10 +226,12 @@ mod tests {
             "{threads} threads, {weight} bytes"
         );
         // A failed load leaves nothing behind.
+        let before = answers.size();
         let failed = answers
             .get_or_load("e", 1, || async { Err::<Encoded, _>("db down") })
             .await;
         assert!(failed.is_err());
+        assert_eq!(answers.size(), before, "no empty slot kept");
         assert_eq!(load(&answers, "e", 1, &calls).await, 1);
     }
 }

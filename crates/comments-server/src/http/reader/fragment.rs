@@ -42,7 +42,12 @@ impl<'a> Layout<'a> {
             let (container, depth, to) = match parent {
                 None => (None, 1, None),
                 Some(p) if layout.depth[p] < MAX_DEPTH => (Some(p), layout.depth[p] + 1, None),
-                Some(p) => (under[p], MAX_DEPTH, Some(comments[p].author.as_str())),
+                // A removed comment has no name to answer.
+                Some(p) => (
+                    under[p],
+                    MAX_DEPTH,
+                    Some(comments[p].author.as_str()).filter(|_| !comments[p].removed),
+                ),
             };
             under.push(container);
             layout.depth.push(depth);
@@ -189,6 +194,20 @@ mod tests {
                 "  a6@2",
                 "a7@1",
             ]
+        );
+    }
+
+    #[test]
+    fn a_reply_beside_a_removed_comment_answers_no_name() {
+        let thread = [
+            c(1, None, false),
+            c(2, Some(1), false),
+            c(3, Some(2), true),
+            c(4, Some(3), false),
+        ];
+        assert_eq!(
+            outline(&items(&thread)),
+            ["a1@1", "  a2@2", "    r3@3", "    a4@3"]
         );
     }
 

@@ -139,9 +139,14 @@ async fn thread_answer(
             HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\""));
         return Ok((StatusCode::NOT_MODIFIED, etag_headers(tag)).into_response());
     }
-    let answer = if revision == 0 && matches!(ask, Ask::All | Ask::Page { .. } | Ask::Since(_)) {
-        // Nothing was ever published here: an empty list, not worth a slot.
+    let nothing_new = matches!(ask, Ask::Since(since) if since == revision);
+    let answer = if nothing_new
+        || (revision == 0 && matches!(ask, Ask::All | Ask::Page { .. } | Ask::Since(_)))
+    {
+        // Nothing was ever published here, or nothing changed since: an
+        // empty answer, not worth a slot.
         let empty = Read {
+            revision,
             changes: matches!(ask, Ask::Since(_)),
             ..Read::default()
         };

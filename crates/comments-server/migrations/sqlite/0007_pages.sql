@@ -1,6 +1,5 @@
--- Big threads: the first page reads top-level comments in order by one
--- index, and polls read what changed since a revision from a bounded log.
-CREATE INDEX comments_top ON comments (thread_key, created_at, id) WHERE parent_id IS NULL;
+-- Big threads: polls read what changed since a revision from a bounded
+-- log (the first page's index comes with the reply counts, in 0008).
 
 -- The comments whose public state changed at each revision of a thread
 -- (published, unpublished, deleted). Trimmed per thread; `log_floor` is

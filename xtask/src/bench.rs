@@ -472,6 +472,19 @@ fn median_ms(
     Ok(times[times.len() / 2])
 }
 
+/// A new database `bench/NAME.db`, filled by the `seed` example with `args`.
+fn seeded(name: &str, args: &[&str]) -> Result<std::path::PathBuf, Failure> {
+    let db = target().join(format!("bench/{name}.db"));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let _ = std::fs::remove_file(db.with_extension("key"));
+    run(Command::new(target().join("release/examples/seed"))
+        .arg(&db)
+        .args(args))?;
+    Ok(db)
+}
+
 /// The first page of a thread of 10 comments, of one of 100 (just enough
 /// to fill a page: 20 top-level comments with 4 replies each) and of one of
 /// `big`, four in five of them replies: server time (median of 21 reads
@@ -489,15 +502,10 @@ fn big_thread(big: u64) -> Step {
     );
     let mut figures = Vec::new();
     for comments in [10, 100, big] {
-        let db = target().join(format!("bench/thread-{comments}.db"));
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
-        }
-        let _ = std::fs::remove_file(db.with_extension("key"));
-        run(Command::new(target().join("release/examples/seed"))
-            .arg(&db)
-            .arg(comments.to_string())
-            .args(["1", "--replies"]))?;
+        let db = seeded(
+            &format!("thread-{comments}"),
+            &[&comments.to_string(), "1", "--replies"],
+        )?;
         let (server, addr) = start_on(
             &db,
             &[
@@ -568,15 +576,10 @@ fn scale(big: u64) -> Step {
     );
     for comments in [1_000, big] {
         let threads = (comments / 10).max(1);
-        let db = target().join(format!("bench/scale-{comments}.db"));
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
-        }
-        let _ = std::fs::remove_file(db.with_extension("key"));
-        run(Command::new(target().join("release/examples/seed"))
-            .arg(&db)
-            .arg(comments.to_string())
-            .arg(threads.to_string()))?;
+        let db = seeded(
+            &format!("scale-{comments}"),
+            &[&comments.to_string(), &threads.to_string()],
+        )?;
         let (server, addr) = start_on(
             &db,
             &[

@@ -58,6 +58,14 @@ async fn main() -> Result<(), String> {
         .execute(&mut *tx)
         .await
         .map_err(|e| e.to_string())?;
+        // The count each top-level comment keeps, as the store would have.
+        sqlx::query(
+            "UPDATE comments SET reply_count = (SELECT count(*) FROM comments r \
+             WHERE r.root_id = comments.id AND r.status = 'approved') WHERE parent_id IS NULL",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
     }
     sqlx::query(
         "INSERT INTO threads (thread_key, revision) \

@@ -5,7 +5,7 @@ mod support;
 use fantoccini::Client;
 use std::time::Duration;
 use support::browser::{Driver, HostPages, in_widget, sign_in, wait_js};
-use support::{PASSWORD, Server, moderators_env};
+use support::{PASSWORD, Server, moderators_env, published};
 
 /// axe-core's script: `AXE_JS`, as `cargo xtask test` installs it.
 fn axe_source() -> String {
@@ -58,21 +58,6 @@ fn article(server: &Server, thread: &str, theme: &str) -> String {
 const MOUNTED: &str = "const r = document.querySelector('[data-comments]').shadowRoot; \
                        return !!(r && r.querySelector('.cw-form')) || null;";
 
-/// Posts `body` into `thread` from `origin` as a reply to `parent`, and publishes it.
-fn published(server: &Server, origin: &str, thread: &str, body: &str, parent: Option<i64>) -> i64 {
-    let json = serde_json::json!({ "author": "Ana", "body": body, "parent": parent });
-    let r = server.request(
-        "POST",
-        &format!("/api/v1/threads/{thread}/comments"),
-        &[("Content-Type", "application/json"), ("Origin", origin)],
-        json.to_string().as_bytes(),
-    );
-    assert_eq!(r.status, 202, "{}", r.text());
-    let id = r.json()["id"].as_i64().unwrap_or(0);
-    assert_eq!(server.bearer_decide(id, "approve").status, 200);
-    id
-}
-
 #[tokio::test]
 async fn the_widget_and_the_moderation_pages_have_no_accessibility_violations() {
     let axe = axe_source();
@@ -86,14 +71,23 @@ async fn the_widget_and_the_moderation_pages_have_no_accessibility_violations() 
         &server,
         &origin,
         "talk",
+        "Ana",
         "A *first* comment, with a [link](https://example.org).",
         None,
     );
-    let reply = published(&server, &origin, "talk", "A reply to it.", Some(root));
+    let reply = published(
+        &server,
+        &origin,
+        "talk",
+        "Ana",
+        "A reply to it.",
+        Some(root),
+    );
     published(
         &server,
         &origin,
         "talk",
+        "Ana",
         "A reply to the reply.",
         Some(reply),
     );

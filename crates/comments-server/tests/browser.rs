@@ -5,8 +5,8 @@ mod support;
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use std::time::Duration;
-use support::Server;
 use support::browser::{Driver, HostPages, in_widget, wait_js};
+use support::{Server, published};
 
 const PENDING_EN: &str = "Thank you for your comment. It will be visible soon, pending validation.";
 
@@ -1019,29 +1019,6 @@ fn tree(v: &serde_json::Value) -> Vec<Node> {
     serde_json::from_value(v.clone()).unwrap_or_default()
 }
 
-/// Posts `body` by `author` into `thread` from `origin`, as a reply to
-/// `parent`, and publishes it.
-fn published(
-    server: &Server,
-    origin: &str,
-    thread: &str,
-    author: &str,
-    body: &str,
-    parent: Option<i64>,
-) -> i64 {
-    let json = serde_json::json!({ "author": author, "body": body, "parent": parent });
-    let r = server.request(
-        "POST",
-        &format!("/api/v1/threads/{thread}/comments"),
-        &[("Content-Type", "application/json"), ("Origin", origin)],
-        json.to_string().as_bytes(),
-    );
-    assert_eq!(r.status, 202, "{}", r.text());
-    let id = r.json()["id"].as_i64().unwrap();
-    assert_eq!(server.bearer_decide(id, "approve").status, 200);
-    id
-}
-
 #[tokio::test]
 async fn readers_reply_under_a_comment_and_see_it_pending_there_then_published() {
     let host = HostPages::bind();
@@ -1426,8 +1403,30 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
         serde_json::json!([]),
         "none on the host page"
     );
-    let list = server.get("/api/v1/moderation/comments?status=pending");
-    let _ = list;
+    // The moderators see the article it was posted under, not the frame.
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    let queue = server
+        .request(
+            "GET",
+            "/api/v1/moderation/comments?status=pending",
+            &[("Authorization", &auth)],
+            b"",
+        )
+        .json();
+    let item = &queue["comments"][0];
+    assert_eq!(
+        (
+            item["thread"].as_str(),
+            item["page_url"].as_str(),
+            item["page_title"].as_str()
+        ),
+        (
+            Some("framed"),
+            Some(pages.url("/strict.html").as_str()),
+            Some("Strict")
+        ),
+        "{queue}"
+    );
 
     // The plain snippet: no script on the page, the widget inside.
     c.goto(&pages.url("/plain.html")).await.unwrap();

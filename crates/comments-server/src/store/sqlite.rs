@@ -124,14 +124,12 @@ const RECOUNT: &str = "UPDATE comments SET reply_count = \
      WHERE id = $1";
 const REPLIES: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
      WHERE root_id = $1 AND status = 'approved' ORDER BY created_at, id LIMIT $2";
-const REPLY_COUNT: &str =
-    "SELECT count(*) FROM comments WHERE root_id = $1 AND status = 'approved'";
 const LOG_FLOOR: &str = "SELECT revision, log_floor FROM threads WHERE thread_key = $1";
 /// Deduplicated by the caller: the log is small, and a temporary B-tree
 /// would be all the query plan adds.
 const CHANGED: &str = "SELECT comment_id FROM changes WHERE thread_key = $1 AND revision > $2";
-const PUBLIC_ONE: &str = "SELECT id, author, body, created_at, parent_id, root_id, status, thread_key \
-     FROM comments WHERE id = $1";
+const PUBLIC_ONE: &str = "SELECT id, author, body, created_at, parent_id, root_id, status, \
+     thread_key, reply_count FROM comments WHERE id = $1";
 const HAS_REPLIES: &str =
     "SELECT 1 FROM comments WHERE parent_id = $1 AND status = 'approved' LIMIT 1";
 /// A reply's parent as the post checks it, and a removed parent as its
@@ -257,7 +255,6 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ),
     ("recount", RECOUNT, 1, &["comments_by_root"]),
     ("replies", REPLIES, 2, &["comments_by_root"]),
-    ("reply count", REPLY_COUNT, 1, &["comments_by_root"]),
     ("log floor", LOG_FLOOR, 1, &["sqlite_autoindex_threads_1"]),
     ("changes", CHANGED, 2, &["changes_by_thread"]),
     ("one public", PUBLIC_ONE, 1, &[]),
@@ -275,6 +272,8 @@ struct PublicRow {
     root_id: Option<i64>,
     status: String,
     thread_key: String,
+    /// Its conversation's published replies, kept on a top-level comment.
+    reply_count: i64,
 }
 
 impl PublicRow {
@@ -584,17 +583,14 @@ impl SqliteStore {
     }
 
     /// A top-level comment and the first `limit` published replies of its
-    /// conversation (with placeholders for their removed parents), its
-    /// count of published replies set.
+    /// conversation (with placeholders for their removed parents), with
+    /// its stored count of published replies.
     async fn conversation_in(
         tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
         root: PublicRow,
         limit: u32,
     ) -> StoreResult<Vec<PublicComment>> {
-        let (count,): (i64,) = sqlx::query_as(REPLY_COUNT)
-            .bind(root.id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let count = root.reply_count;
         let replies: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(REPLIES)
             .bind(root.id)
             .bind(i64::from(limit))
@@ -1159,7 +1155,7 @@ impl Store for SqliteStore {
                 None
             };
             let mut comments = Vec::new();
-            for (id, author, body, created_at, status, _) in tops {
+            for (id, author, body, created_at, status, reply_count) in tops {
                 let root = PublicRow {
                     id,
                     author,
@@ -1169,6 +1165,7 @@ impl Store for SqliteStore {
                     root_id: None,
                     status,
                     thread_key: String::new(),
+                    reply_count,
                 };
                 comments.extend(Self::conversation_in(&mut tx, root, q.replies).await?);
             }

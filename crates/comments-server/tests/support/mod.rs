@@ -462,3 +462,26 @@ pub fn eventually<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Optio
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Posts `body` by `author` into `thread` from `origin`, as a reply to
+/// `parent`, and publishes it.
+pub fn published(
+    server: &Server,
+    origin: &str,
+    thread: &str,
+    author: &str,
+    body: &str,
+    parent: Option<i64>,
+) -> i64 {
+    let json = serde_json::json!({ "author": author, "body": body, "parent": parent });
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/threads/{thread}/comments"),
+        &[("Content-Type", "application/json"), ("Origin", origin)],
+        json.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    id
+}

@@ -50,6 +50,9 @@ pub enum Notice {
 pub struct Comments {
     pub approved: Vec<Comment>,
     pub mine: Vec<PendingComment>,
+    /// Whether the thread has answered once. Until then a pending reply
+    /// waits for the comment it answers rather than showing out of place.
+    pub loaded: bool,
 }
 
 /// The outcome of the last poll.
@@ -83,6 +86,7 @@ impl ThreadState {
             comments: StoredValue::new(Comments {
                 approved: Vec::new(),
                 mine,
+                loaded: false,
             }),
             notice: RwSignal::new(None),
             poll: RwSignal::new(PollState {
@@ -244,7 +248,10 @@ impl Poller {
         let mut ok = match answer {
             Ok(Some((page, new_tag))) => {
                 mail = page.mail;
-                self.state.change(|c| c.approved = page.comments);
+                self.state.change(|c| {
+                    c.approved = page.comments;
+                    c.loaded = true;
+                });
                 *self.etag.borrow_mut() = new_tag;
                 true
             }

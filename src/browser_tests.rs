@@ -152,18 +152,33 @@ async fn mount_builds_a_shadow_root_with_our_stylesheet_once() {
 #[wasm_bindgen_test]
 async fn own_pending_comments_survive_in_local_storage_and_show_as_pending() {
     let own = OwnComments::new(DOWN, "t-own");
-    own.save(&[PendingComment {
-        id: 41,
-        token: "secret".into(),
-        author: "Zoé".into(),
-        body: "<img src=x onerror=alert(1)> bonjour".into(),
-        // As the server renders it in its 202.
-        html: "&lt;img src=x onerror=alert(1)&gt; bonjour".into(),
-        created_at: js_sys::Date::now() as i64 - 120_000,
-        parent: None,
-    }]);
+    own.save(&[
+        PendingComment {
+            id: 41,
+            token: "secret".into(),
+            author: "Zoé".into(),
+            body: "<img src=x onerror=alert(1)> bonjour".into(),
+            // As the server renders it in its 202.
+            html: "&lt;img src=x onerror=alert(1)&gt; bonjour".into(),
+            created_at: js_sys::Date::now() as i64 - 120_000,
+            parent: None,
+        },
+        PendingComment {
+            id: 42,
+            token: "other".into(),
+            author: "Zoé".into(),
+            body: "Une réponse".into(),
+            html: "<p>Une réponse</p>".into(),
+            created_at: js_sys::Date::now() as i64 - 60_000,
+            parent: Some(7),
+        },
+    ]);
     let root = mount_app(options("t-own", fr()));
     leptos::task::tick().await;
+
+    // The reply waits for the comment it answers (the thread has not
+    // answered: the server is down), rather than showing at the top.
+    assert_eq!(root.query_selector_all(".cw-item").unwrap().length(), 1);
 
     let item = find(&root, ".cw-item.cw-pending");
     assert_eq!(item.get_attribute("data-comment-id").as_deref(), Some("41"));

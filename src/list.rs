@@ -223,6 +223,16 @@ pub fn show(
     let mut placed: Vec<(i64, Element)> = Vec::new();
     let mut lasts: Vec<(Element, Element)> = Vec::new();
     for item in approved.chain(mine) {
+        let parent = item
+            .parent
+            .and_then(|p| placed.iter().find(|(id, _)| *id == p))
+            .map(|(_, el)| el);
+        // Before the thread's first answer, a pending reply has no parent
+        // to go under yet; after it, one whose parent is gone shows at the
+        // top rather than not at all.
+        if parent.is_none() && item.parent.is_some() && !comments.loaded {
+            continue;
+        }
         let kept = existing
             .iter()
             .position(|(key, _)| *key == item.key)
@@ -230,10 +240,6 @@ pub fn show(
         let Some(el) = kept.or_else(|| build(&doc, &item, lang)) else {
             continue;
         };
-        let parent = item
-            .parent
-            .and_then(|p| placed.iter().find(|(id, _)| *id == p))
-            .map(|(_, el)| el);
         let Some(into) = container(&doc, list, &el, parent) else {
             continue;
         };

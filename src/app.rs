@@ -44,15 +44,34 @@ pub enum Notice {
     },
 }
 
-/// What the list shows: the thread's approved comments (oldest first, as
-/// the server sends them) and the reader's own pending ones.
+/// What the list shows: the pages of the thread read so far (as the server
+/// sends them: each reply after its parent) and the reader's own pending
+/// comments; and where reading goes on.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Comments {
     pub approved: Vec<Comment>,
     pub mine: Vec<PendingComment>,
+    /// The revision the list is at (0: none yet); polls ask what changed since.
+    pub revision: u64,
+    /// The cursor of the next page, if there are more top-level comments.
+    pub next: Option<String>,
+    /// What the reader asked to read (Load more, Show more replies), for
+    /// the poller's next turn.
+    pub ask: Option<(String, Take)>,
     /// Whether the thread has answered once. Until then a pending reply
     /// waits for the comment it answers rather than showing out of place.
     pub loaded: bool,
+}
+
+/// How an answer joins the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// A first page (or a permalink's): the list starts again from it.
+    Replace,
+    /// The next page: after the others.
+    Append,
+    /// One conversation in full: the replies the list lacked.
+    Conversation,
 }
 
 /// The outcome of the last poll.
@@ -84,9 +103,8 @@ impl ThreadState {
     pub fn new(mine: Vec<PendingComment>, lang: Lang) -> Self {
         Self {
             comments: StoredValue::new(Comments {
-                approved: Vec::new(),
                 mine,
-                loaded: false,
+                ..Comments::default()
             }),
             notice: RwSignal::new(None),
             poll: RwSignal::new(PollState {
@@ -161,6 +179,53 @@ impl ThreadState {
             .with_value(|c| list::show(&list, &empty, home.as_ref(), c, self.lang, now));
     }
 
+    /// Joins an answer to the list. A first page (or a permalink's)
+    /// starts the list again. Anything else joins it: a later page, a
+    /// whole conversation, or a poll's changes since the list's revision.
+    /// Each comment replaces its old self or comes last, and `list.rs`
+    /// puts a reply under its parent. A poll's new reply joins only a
+    /// parent the list holds; its new top-level comment waits while pages
+    /// remain unread.
+    pub fn take(&self, page: crate::json::ThreadAnswer, how: Take) {
+        self.change(|c| {
+            if page.changes {
+                c.revision = page.revision;
+                c.approved.retain(|a| !page.removed.contains(&a.id));
+            } else if how == Take::Replace {
+                c.loaded = true;
+                c.approved.clear();
+                c.revision = page.revision;
+            }
+            if how != Take::Conversation && !page.changes {
+                c.next = page.next;
+            }
+            for new in page.comments {
+                if let Some(old) = c.approved.iter_mut().find(|a| a.id == new.id) {
+                    *old = new;
+                } else if !page.changes
+                    || new
+                        .parent
+                        .map_or(c.next.is_none(), |p| c.approved.iter().any(|a| a.id == p))
+                {
+                    c.approved.push(new);
+                }
+            }
+        });
+    }
+
+    /// Marks the comment a permalink points to, and scrolls to it.
+    pub fn point_at(&self, id: i64) {
+        let item = self.list.get_untracked().and_then(|l| {
+            l.query_selector(&format!("[data-comment-id=\"{id}\"]"))
+                .ok()
+                .flatten()
+        });
+        if let Some(item) = item {
+            let _ = item.class_list().add_1("cw-target");
+            item.scroll_into_view();
+        }
+    }
+
     /// Shows an error; `code` marks the field at fault.
     pub fn error(&self, text: String, code: Option<ErrorCode>) {
         self.notice.set(Some(Notice::Error { text, code }));
@@ -177,21 +242,17 @@ impl ThreadState {
                 match entry.status {
                     Some(CommentStatus::Pending) => continue,
                     Some(CommentStatus::Approved) => {
+                        // Last: after its parent, and the newest anyway.
                         if !c.approved.iter().any(|a| a.id == mine.id) {
-                            let key = (mine.created_at, mine.id);
-                            let at = c.approved.partition_point(|a| (a.created_at, a.id) < key);
-                            c.approved.insert(
-                                at,
-                                Comment {
-                                    id: mine.id,
-                                    author: mine.author.clone(),
-                                    html: mine.html.clone(),
-                                    created_at: mine.created_at,
-                                    parent: mine.parent,
-                                    removed: false,
-                                    replies: 0,
-                                },
-                            );
+                            c.approved.push(Comment {
+                                id: mine.id,
+                                author: mine.author.clone(),
+                                html: mine.html.clone(),
+                                created_at: mine.created_at,
+                                parent: mine.parent,
+                                removed: false,
+                                replies: 0,
+                            });
                         }
                     }
                     Some(CommentStatus::Rejected) | None => rejected = true,
@@ -231,6 +292,8 @@ struct Poller {
     state: ThreadState,
     etag: RefCell<Option<String>>,
     first: RefCell<Option<js_sys::Promise>>,
+    /// The comment a `#comment-ID` link points to, until it is shown.
+    target: std::cell::Cell<Option<i64>>,
 }
 
 impl Poller {
@@ -238,26 +301,55 @@ impl Poller {
     async fn tick(&self) -> bool {
         // What the reader has kept shows at once, whatever the network does.
         self.state.show();
-        let tag = self.etag.borrow().clone();
+        let mut ok = true;
+        // What the reader asked for first: Load more, Show more replies.
+        while let Some((query, how)) = self
+            .state
+            .comments
+            .try_update_value(|c| c.ask.take())
+            .flatten()
+        {
+            match self.client.thread(&self.thread, &query, None).await {
+                Ok(Some((page, _))) => self.state.take(page, how),
+                Ok(None) => {}
+                Err(_) => ok = false,
+            }
+        }
         let mut mail = self.state.poll.with_untracked(|p| p.mail);
         let first = self.first.borrow_mut().take();
+        let target = self.target.get();
+        // Then the poll: what changed since the list's revision (304 from
+        // memory when nothing did), or a first page: a permalink's, the
+        // one embed.js asked for, or one asked for now.
+        let query = match (self.state.comments.with_value(|c| c.revision), target) {
+            (0, Some(id)) => format!("?around={id}"),
+            (0, None) => String::new(),
+            (revision, _) => format!("?since={revision}"),
+        };
         let answer = match first {
-            Some(answer) => self.client.answered(answer).await,
-            None => self.client.thread(&self.thread, tag.as_deref()).await,
-        };
-        let mut ok = match answer {
-            Ok(Some((page, new_tag))) => {
-                mail = page.mail;
-                self.state.change(|c| {
-                    c.approved = page.comments;
-                    c.loaded = true;
-                });
-                *self.etag.borrow_mut() = new_tag;
-                true
+            Some(answer) if query.is_empty() => self.client.answered(answer).await,
+            _ => {
+                let tag = self.etag.borrow().clone();
+                self.client
+                    .thread(&self.thread, &query, tag.as_deref())
+                    .await
             }
-            Ok(None) => true,
-            Err(_) => false,
         };
+        // The server answers a permalink to a comment that is gone, and a
+        // poll older than its change log, with the first page.
+        match answer {
+            Ok(Some((page, tag))) => {
+                mail = page.mail;
+                self.state.take(page, Take::Replace);
+                *self.etag.borrow_mut() = tag;
+            }
+            Ok(None) => {}
+            Err(_) => ok = false,
+        }
+        if let Some(id) = target.filter(|_| ok) {
+            self.target.set(None);
+            self.state.point_at(id);
+        }
         let asked = self.state.comments.with_value(|c| c.mine.clone());
         // The server answers at most 50 tokens a request.
         for batch in asked.chunks(STATUS_MAX_TOKENS) {
@@ -280,6 +372,25 @@ impl Poller {
     }
 }
 
+/// The comment a `#comment-ID` fragment in the page's address points to.
+fn permalink() -> Option<i64> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.strip_prefix("#comment-")?
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
+/// Puts `text` on the clipboard, where the page may (a secure context).
+fn copy(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let clipboard = window.navigator().clipboard();
+        if !clipboard.is_undefined() {
+            let _ = clipboard.write_text(text);
+        }
+    }
+}
+
 #[component]
 pub fn App(options: Options) -> impl IntoView {
     let own = OwnComments::new(&options.api_base, &options.thread);
@@ -294,24 +405,51 @@ pub fn App(options: Options) -> impl IntoView {
         state,
         etag: RefCell::new(None),
         first: RefCell::new(options.first.clone()),
+        target: std::cell::Cell::new(permalink()),
     });
-    poll::run(f64::from(options.poll_seconds) * 1000.0, move || {
-        let poller = Rc::clone(&poller);
-        async move { poller.tick().await }
-    });
+    let wake = poll::Wake::default();
+    poll::run(
+        f64::from(options.poll_seconds) * 1000.0,
+        wake.clone(),
+        move || {
+            let poller = Rc::clone(&poller);
+            async move { poller.tick().await }
+        },
+    );
+    // Reading on (Load more, Show more replies) is the poller's to do, now.
+    let ask = move |query: String, how: Take| {
+        state.comments.update_value(|c| c.ask = Some((query, how)));
+        wake.wake();
+    };
+    let page_url = options.page.url.clone();
 
-    // One listener for every item's buttons: Reply opens the form under
-    // its comment; the author may withdraw a comment that awaits moderation.
+    // One listener for every button of the thread: Reply opens the form
+    // under its comment (whose Cancel lands here too), Link copies the
+    // comment's permalink, Load more and Show more replies read on, and the
+    // author may withdraw a comment that awaits moderation.
     let act = {
         let (client, own) = (client.clone(), own.clone());
         move |ev: leptos::ev::MouseEvent| {
-            // The form, open under a comment, is inside the list: its
-            // Cancel button lands here too.
             if let Some((button, _)) = list::clicked(&ev, ".cw-reply") {
                 return state.reply_to(Some(button));
             }
             if list::clicked(&ev, ".cw-cancel").is_some() {
                 return state.reply_to(None);
+            }
+            if let Some((_, id)) = list::clicked(&ev, ".cw-link") {
+                copy(&format!("{page_url}#comment-{id}"));
+                return state.point_at(id);
+            }
+            if let Some((button, id)) = list::clicked(&ev, ".cw-more-replies") {
+                button.remove();
+                return ask(format!("?root={id}"), Take::Conversation);
+            }
+            if list::more(&ev) {
+                let next = state.comments.with_value(|c| c.next.clone());
+                if let Some(next) = next {
+                    ask(format!("?after={next}"), Take::Append);
+                }
+                return;
             }
             let Some((_, id)) = list::clicked(&ev, ".cw-withdraw") else {
                 return;
@@ -349,10 +487,20 @@ pub fn App(options: Options) -> impl IntoView {
     };
 
     view! {
-        <section class="cw-thread" lang=options.lang.tag() dir=options.lang.dir aria-label=text.heading>
+        <section
+            class="cw-thread"
+            lang=options.lang.tag()
+            dir=options.lang.dir
+            aria-label=text.heading
+            on:click=act
+        >
             <h2 class="cw-heading">{text.heading}</h2>
             <p class="cw-empty" hidden node_ref=state.empty>{text.empty}</p>
-            <ol class="cw-list" node_ref=state.list on:click=act></ol>
+            <ol class="cw-list" node_ref=state.list></ol>
+            // Shown by `list::show` while pages remain unread.
+            <button class="cw-more" type="button" hidden>
+                {text.more}
+            </button>
             // A class, not a conditional view, which costs more wasm.
             <p class="cw-load-failed" hidden=hidden_unless(state, |p| p.failed)>
                 {text.load_failed}

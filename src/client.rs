@@ -92,14 +92,16 @@ impl Client {
         }
     }
 
-    /// The thread's approved comments (and whether the server mails
-    /// authors) with the ETag, or `None` when unchanged since `etag` (a 304).
+    /// Part of the thread, as `query` asks (empty: the first page;
+    /// `?since=`, `?after=`, `?root=`, `?around=`), with the ETag, or
+    /// `None` when unchanged since `etag` (a 304).
     pub async fn thread(
         &self,
         thread: &str,
+        query: &str,
         etag: Option<&str>,
     ) -> Result<Option<(ThreadAnswer, Option<String>)>, Failure> {
-        let mut request = Request::get(&self.thread_url(thread));
+        let mut request = Request::get(&(self.thread_url(thread) + query));
         if let Some(tag) = etag {
             request = request.header("If-None-Match", tag);
         }

@@ -23,6 +23,8 @@ macro_rules! texts {
             $($(#[$doc])* pub $name: &'static str,)*
             /// `{one, other, …}` forms of the rate-limit sentence, by `Intl.PluralRules`.
             rate_limited: JsValue,
+            /// `{one, other, …}` forms of "Show {n} more replies".
+            pub more_replies: JsValue,
             /// The language's date formats, made once: making an `Intl`
             /// formatter costs far more than using one, and a thread shows
             /// a hundred dates at a time.
@@ -49,6 +51,7 @@ macro_rules! texts {
                     dir: "",
                     $($name: "",)*
                     rate_limited: Reflect::get(file, &"rate_limited".into()).ok()?,
+                    more_replies: Reflect::get(file, &"more_replies".into()).ok()?,
                     relative: Intl::RelativeTimeFormat::new(&locales, &relative),
                     absolute: Intl::DateTimeFormat::new(&locales, &absolute),
                 };
@@ -101,6 +104,10 @@ texts! {
     /// What stands in place of an unpublished comment that has replies.
     removed,
     invalid_parent,
+    /// Under the list: the next page of top-level comments.
+    more,
+    /// A comment's permalink, which it also copies.
+    link,
 }
 
 fn string(file: &JsValue, key: &str) -> Option<&'static str> {
@@ -137,17 +144,22 @@ impl Text {
 
     /// "Please wait 20 seconds…", in the plural form the language's rules pick.
     pub fn wait(&self, seconds: u32) -> String {
+        self.plural(&self.rate_limited, seconds)
+    }
+
+    /// The form of `forms` (`{one, other, …}`) that the language's plural
+    /// rules pick for `n`, with `{n}` filled in.
+    pub fn plural(&self, forms: &JsValue, n: u32) -> String {
         let locales = Array::of1(&JsValue::from_str(self.tag));
         let rules = Intl::PluralRules::new(&locales, &Object::new());
-        let n = f64::from(seconds);
-        let form = Reflect::get(&self.rate_limited, &rules.select(n))
+        let form = Reflect::get(forms, &rules.select(f64::from(n)))
             .ok()
             .filter(|f| f.is_string())
-            .or_else(|| Reflect::get(&self.rate_limited, &"other".into()).ok())
+            .or_else(|| Reflect::get(forms, &"other".into()).ok())
             .and_then(|f| f.as_string())
             .unwrap_or_default();
         // An integer's digits: float formatting costs kilobytes of wasm.
-        String::from(JsString::from(form).replace("{n}", &seconds.to_string()))
+        String::from(JsString::from(form).replace("{n}", &n.to_string()))
     }
 }
 
@@ -203,12 +215,12 @@ mod tests {
             for key in file.as_object().map(|o| o.keys()).into_iter().flatten() {
                 assert!(
                     KEYS.contains(&key.as_str())
-                        || ["rate_limited", "count"].contains(&key.as_str()),
+                        || ["rate_limited", "count", "more_replies"].contains(&key.as_str()),
                     "{name}.json has {key}, which nothing reads"
                 );
             }
             // Plural forms: the widget's wait, and the loader's comment counts.
-            for plural in ["rate_limited", "count"] {
+            for plural in ["rate_limited", "count", "more_replies"] {
                 let other = file[plural]["other"].as_str().unwrap_or_default();
                 assert!(other.contains("{n}"), "{name}.json {plural}.other");
             }

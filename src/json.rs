@@ -12,7 +12,11 @@ use comments_api::{
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
+/// `obj[key]`; with an empty key, `obj` itself (an array's number).
 fn field(obj: &JsValue, key: &str) -> JsValue {
+    if key.is_empty() {
+        return obj.clone();
+    }
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -55,16 +59,19 @@ fn comment(v: &JsValue) -> Option<Comment> {
         created_at: int(v, "created_at")?,
         parent: int(v, "parent"),
         removed: field(v, "removed").is_truthy(),
-        // A page's count of each conversation's replies: the widget reads
-        // whole threads, and does not page yet.
-        replies: 0,
+        replies: int(v, "replies").map_or(0, |n| n as u64),
     })
 }
 
 /// What the widget reads of a `ThreadPage`.
+#[derive(Debug, Default, PartialEq)]
 pub struct ThreadAnswer {
+    pub revision: u64,
     pub comments: Vec<Comment>,
     pub mail: bool,
+    pub next: Option<String>,
+    pub changes: bool,
+    pub removed: Vec<i64>,
 }
 
 pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
@@ -73,9 +80,16 @@ pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
         .iter()
         .map(|c| comment(&c))
         .collect::<Option<Vec<_>>>()?;
+    let removed = array(&page, "removed")
+        .map(|a| a.iter().filter_map(|v| int(&v, "")).collect())
+        .unwrap_or_default();
     Some(ThreadAnswer {
+        revision: int(&page, "revision").map_or(0, |r| r as u64),
         comments,
         mail: field(&page, "mail").is_truthy(),
+        next: string(&page, "next"),
+        changes: field(&page, "changes").is_truthy(),
+        removed,
     })
 }
 
@@ -217,37 +231,61 @@ mod wire_tests {
 
     #[wasm_bindgen_test]
     fn thread_pages_read_as_serde_writes_them() {
+        let top = Comment {
+            replies: 12,
+            ..comment(5)
+        };
         for (comments, mail) in [
             (vec![], false),
             (vec![comment(1), comment(9_007_199_254)], true),
-            (vec![removed(2), reply(3, 2), reply(4, 3)], false),
+            (vec![removed(2), reply(3, 2), reply(4, 3), top], false),
         ] {
-            // The widget reads whole threads: it does not page yet, so
-            // `next`, `changes`, `removed` and `reset` are the API's alone.
             let page = ThreadPage {
                 thread: "t/1".into(),
                 revision: 42,
                 comments: comments.clone(),
                 mail,
-                next: None,
+                next: mail.then(|| "1764000000001.9".into()),
                 changes: false,
                 removed: vec![],
                 reset: false,
             };
             let read = thread_answer(&serde_json::to_string(&page).unwrap()).expect("reads");
-            assert_eq!(read.comments, comments);
-            assert_eq!(read.mail, mail);
-            // Nor does it read `replies` (see `comment`): a page's counts.
-            let counted = ThreadPage {
-                comments: vec![Comment {
-                    replies: 12,
-                    ..comment(5)
-                }],
-                ..page
-            };
-            let read = thread_answer(&serde_json::to_string(&counted).unwrap()).expect("reads");
-            assert_eq!(read.comments, [comment(5)]);
+            assert_eq!(
+                read,
+                ThreadAnswer {
+                    revision: 42,
+                    comments,
+                    mail,
+                    next: page.next.clone(),
+                    ..ThreadAnswer::default()
+                }
+            );
         }
+        // An answer to a poll: the changes only. (A `reset` answer is a
+        // first page, which the widget reads as one.)
+        let changes = ThreadPage {
+            thread: "t".into(),
+            revision: 43,
+            comments: vec![reply(6, 5)],
+            mail: false,
+            next: None,
+            changes: true,
+            removed: vec![3, 9_007_199_254],
+            reset: false,
+        };
+        let read = thread_answer(&serde_json::to_string(&changes).unwrap()).expect("reads");
+        assert_eq!((read.changes, read.removed), (true, vec![3, 9_007_199_254]));
+        assert_eq!(read.comments, changes.comments);
+        let reset = ThreadPage {
+            changes: false,
+            removed: vec![],
+            reset: true,
+            next: Some("1.2".into()),
+            ..changes
+        };
+        let read = thread_answer(&serde_json::to_string(&reset).unwrap()).expect("reads");
+        assert!(!read.changes && read.next.is_some() && read.comments == reset.comments);
         assert!(
             thread_answer("{\"comments\":[{\"id\":1}]}").is_none(),
             "an incomplete comment"

@@ -24,6 +24,9 @@ struct Item<'a> {
     pending: bool,
     removed: bool,
     parent: Option<i64>,
+    /// Published replies of a top-level comment (a count far below `u32::MAX`;
+    /// one integer type to print and parse keeps the wasm smaller).
+    replies: u32,
 }
 
 fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
@@ -57,6 +60,10 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     li.set_attribute("data-key", &item.key).ok()?;
     li.set_attribute("data-comment-id", &item.id.to_string())
         .ok()?;
+    if item.replies > 0 {
+        li.set_attribute("data-replies", &item.replies.to_string())
+            .ok()?;
+    }
     if !item.removed {
         let meta = element(doc, "header", "cw-meta")?;
         let author = text_element(doc, "span", "cw-author", item.author)?;
@@ -89,8 +96,9 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
 
 /// Adds, once, what an item shows in the reader's language: "comment
 /// removed" in place of a removed one's text, "in reply to NAME" over a
-/// reply shown beside the comment it answers, and the Reply button of a
-/// published one.
+/// reply shown beside the comment it answers, the Reply button and the
+/// permalink of a published one, and "Show N more replies" under a
+/// conversation the page shows only the start of.
 fn complete(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
     if li.has_attribute("data-w") {
         return Some(());
@@ -110,10 +118,33 @@ fn complete(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
         body.insert_adjacent_element("beforebegin", &p).ok()?;
     }
     if !is(".cw-pending") {
+        // Reply, then the permalink: both right after the text.
+        let link = text_element(doc, "a", "cw-link", text.link)?;
+        let id = li.get_attribute("data-comment-id")?;
+        link.set_attribute("href", &format!("#comment-{id}")).ok()?;
+        body.insert_adjacent_element("afterend", &link).ok()?;
         let reply = text_element(doc, "button", "cw-reply", text.reply)?;
         reply.set_attribute("type", "button").ok()?;
         body.insert_adjacent_element("afterend", &reply).ok()?;
     }
+    Some(())
+}
+
+/// "Show N more replies" under a top-level comment whose conversation has
+/// more published replies (`data-replies`) than the list holds; once.
+fn more_replies(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
+    let total: u32 = li.get_attribute("data-replies")?.parse().ok()?;
+    if li.has_attribute("data-m") {
+        return Some(());
+    }
+    li.set_attribute("data-m", "").ok()?;
+    let shown = li.query_selector_all(".cw-item").ok()?.length();
+    let hidden = total.checked_sub(shown).filter(|n| *n > 0)?;
+    let text = lang.text();
+    let words = text.plural(&text.more_replies, hidden);
+    let button = text_element(doc, "button", "cw-more-replies", &words)?;
+    button.set_attribute("type", "button").ok()?;
+    li.append_child(&button).ok()?;
     Some(())
 }
 
@@ -192,6 +223,7 @@ pub fn show(
         pending: false,
         removed: c.removed,
         parent: c.parent,
+        replies: c.replies as u32,
     });
     let mine = comments
         .mine
@@ -206,6 +238,7 @@ pub fn show(
             pending: true,
             removed: false,
             parent: m.parent,
+            replies: 0,
         });
     // A page of items: lists searched in line are small, and cheaper in
     // wasm than maps.
@@ -261,6 +294,9 @@ pub fn show(
         }
         placed.push((item.id, el));
     }
+    for (_, el) in &placed {
+        more_replies(&doc, el, lang);
+    }
     for (_, el) in existing {
         if let (Some(home), Ok(Some(form))) = (home, el.query_selector(".cw-form")) {
             let _ = home.append_child(&form);
@@ -268,6 +304,10 @@ pub fn show(
         el.remove();
     }
     let _ = empty.toggle_attribute_with_force("hidden", !placed.is_empty());
+    // Load more, right after the list, while pages remain unread.
+    if let Some(more) = list.next_element_sibling() {
+        let _ = more.toggle_attribute_with_force("hidden", comments.next.is_none());
+    }
     dates(list, lang, now);
 }
 
@@ -290,6 +330,13 @@ pub fn dates(list: &Element, lang: Lang, now: f64) {
             }
         }
     }
+}
+
+/// Whether a click hit the thread's Load more button.
+pub fn more(ev: &web_sys::Event) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .is_some_and(|t| t.matches(".cw-more").unwrap_or(false))
 }
 
 /// The button of `class` a click on the list hit, if any, and the id of

@@ -71,14 +71,13 @@ fn hidden() -> bool {
 }
 
 /// Calls `tick` now and then every `interval_ms` while the page is visible;
-/// after a failed tick, waits with backoff instead. Becoming visible again
-/// triggers an immediate tick. Runs for the life of the page.
-pub fn run<F, Fut>(interval_ms: f64, tick: F)
+/// after a failed tick, waits with backoff instead. Becoming visible again,
+/// or `wake`, triggers an immediate tick. Runs for the life of the page.
+pub fn run<F, Fut>(interval_ms: f64, wake: Wake, tick: F)
 where
     F: Fn() -> Fut + 'static,
     Fut: Future<Output = bool> + 'static,
 {
-    let wake = Wake::default();
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         let w = wake.clone();
         let on_visibility = Closure::<dyn FnMut()>::new(move || {

@@ -125,8 +125,9 @@ pub struct ThreadPage {
     pub changes: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<i64>,
-    /// The change log no longer reaches the revision asked about: reload
-    /// the first page.
+    /// The change log no longer reaches the revision asked about: the
+    /// answer is the first page instead (`changes` is false), to start
+    /// again from.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
 }

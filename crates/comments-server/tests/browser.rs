@@ -1434,3 +1434,277 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
     wait_js(&c, Duration::from_secs(30), "the widget in the plain iframe", "const r = document.querySelector('[data-comments]') && document.querySelector('[data-comments]').shadowRoot; return !!(r && r.querySelector('.cw-form')) || null;").await;
     c.close().await.ok();
 }
+
+/// JS: a snippet run inside the widget's shadow root, as `root`.
+fn in_root(body: &str) -> String {
+    format!(
+        "const root = document.querySelector('[data-comments]').shadowRoot; if (!root) return null; {body}"
+    )
+}
+
+/// JS: the thread requests the page made so far, as their query strings.
+const THREAD_QUERIES: &str = "return performance.getEntriesByType('resource').map(e => new URL(e.name)) \
+     .filter(u => /\\/comments$/.test(u.pathname)).map(u => u.search);";
+
+#[tokio::test]
+async fn a_big_thread_comes_a_page_at_a_time_and_polls_bring_only_what_changed() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let t = "e2e-pages";
+    let origin = host.base.clone();
+    let pages = host.serve(vec![("/article.html", article_page(&server, t))]);
+    let roots: Vec<i64> = (0..23)
+        .map(|i| published(&server, &origin, t, "Ana", &format!("Top {i}"), None))
+        .collect();
+    let replies: Vec<i64> = (0..5)
+        .map(|i| {
+            published(
+                &server,
+                &origin,
+                t,
+                "Bea",
+                &format!("Reply {i}"),
+                Some(roots[0]),
+            )
+        })
+        .collect();
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+
+    // The first page: 20 top-level comments, the first with 3 of its 5
+    // replies and a button for the other two, and Load more.
+    let v = wait_js(
+        &a,
+        Duration::from_secs(30),
+        "the first page",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 23 ? r : null;"),
+    )
+    .await;
+    let ids: Vec<i64> = tree(&v).iter().map(|n| n.0).collect();
+    assert_eq!(ids[..4], [roots[0], replies[0], replies[1], replies[2]]);
+    assert!(!ids.contains(&roots[20]), "the second page is not read yet");
+    let buttons = a
+        .execute(
+            &in_root(
+                "return [root.querySelector('.cw-more-replies')?.textContent, \
+                 Number(root.querySelector('.cw-more-replies')?.closest('.cw-item').dataset.commentId), \
+                 root.querySelector('.cw-more').hidden, root.querySelector('.cw-more').textContent];",
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        buttons,
+        serde_json::json!(["Show 2 more replies", roots[0], false, "Show more comments"])
+    );
+
+    // Show 2 more replies: the whole conversation, in place, the rest untouched.
+    a.execute(
+        &in_root("root.querySelector('[data-comment-id]').__mark = 1; root.querySelector('.cw-more-replies').click(); return true;"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let v = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the whole conversation",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 25 ? r : null;"),
+    )
+    .await;
+    let nodes = tree(&v);
+    assert_eq!(
+        nodes[..6].iter().map(|n| (n.0, n.2)).collect::<Vec<_>>(),
+        [(roots[0], 0)]
+            .into_iter()
+            .chain(replies.iter().map(|r| (*r, roots[0])))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(nodes[6].0, roots[1]);
+    let kept = a
+        .execute(
+            &in_root("return [root.querySelector('[data-comment-id]').__mark, !!root.querySelector('.cw-more-replies')];"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        serde_json::json!([1, false]),
+        "items kept, button gone"
+    );
+
+    // Load more: the last three top-level comments; no more button.
+    in_widget(&a, 0, ".cw-more").await.click().await.unwrap();
+    let v = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the second page",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 28 ? r : null;"),
+    )
+    .await;
+    assert_eq!(
+        tree(&v)[25..].iter().map(|n| n.0).collect::<Vec<_>>(),
+        roots[20..]
+    );
+    assert_eq!(
+        a.execute(
+            &in_root("return root.querySelector('.cw-more').hidden;"),
+            vec![]
+        )
+        .await
+        .unwrap(),
+        true
+    );
+
+    // Polls ask what changed since the list's revision: a reply published
+    // under the second comment, a comment rejected; nothing else is rebuilt.
+    a.execute(
+        &in_root("for (const li of root.querySelectorAll('.cw-item')) li.__mark = 1; return true;"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let late = published(&server, &origin, t, "Cy", "Late reply", Some(roots[1]));
+    assert_eq!(server.bearer_decide(roots[5], "reject").status, 200);
+    let v = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the changes",
+        &format!(
+            "const r = (function(){{{TREE}}})(); return r && r.some(n => n[0] == {late}) && !r.some(n => n[0] == {}) ? r : null;",
+            roots[5]
+        ),
+    )
+    .await;
+    let late_node = tree(&v).into_iter().find(|n| n.0 == late).unwrap();
+    assert_eq!((late_node.1, late_node.2), (2, roots[1]));
+    let rebuilt = a
+        .execute(
+            &in_root(
+                "return [...root.querySelectorAll('.cw-item')].filter(li => !li.__mark).map(li => Number(li.dataset.commentId));",
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rebuilt,
+        serde_json::json!([late]),
+        "only the new item is new"
+    );
+    let queries: Vec<String> =
+        serde_json::from_value(a.execute(THREAD_QUERIES, vec![]).await.unwrap()).unwrap();
+    let revision_polls = queries.iter().filter(|q| q.starts_with("?since=")).count();
+    assert!(revision_polls >= 1, "{queries:?}");
+    assert_eq!(
+        queries.iter().filter(|q| q.is_empty()).count(),
+        1,
+        "one first page, then changes only: {queries:?}"
+    );
+    let conversation = format!("?root={}", roots[0]);
+    assert!(
+        queries.iter().any(|q| q.starts_with(&conversation)),
+        "{queries:?}"
+    );
+    assert!(
+        queries.iter().any(|q| q.starts_with("?after=")),
+        "{queries:?}"
+    );
+    a.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_permalink_opens_the_page_that_holds_its_comment_and_link_copies_it() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let t = "e2e-permalink";
+    let origin = host.base.clone();
+    // A French article whose address bar the reader can copy from; the
+    // clipboard, recorded for the test.
+    let page = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Article</title>
+<link rel="canonical" href="{origin}/articles/tramway">
+<script>Object.defineProperty(navigator, 'clipboard', {{ value: {{ writeText: t => {{ window.__copied = t; return Promise.resolve(); }} }} }});</script></head>
+<body><h1>Un article</h1><p style="height:3000px">Texte.</p>
+<div data-comments data-thread="{t}" data-poll-seconds="2"></div>
+<script src="{}" async></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve(vec![("/article.html", page)]);
+    let roots: Vec<i64> = (0..25)
+        .map(|i| published(&server, &origin, t, "Ana", &format!("Numéro {i}"), None))
+        .collect();
+    let target = roots[22];
+    let answer = published(&server, &origin, t, "Bea", "Une réponse", Some(target));
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&format!("{}#comment-{answer}", pages.url("/article.html")))
+        .await
+        .unwrap();
+    // The page that starts with its conversation: shown, marked, on screen.
+    let v = wait_js(
+        &a,
+        Duration::from_secs(30),
+        "the comment",
+        &in_root(
+            "const li = root.querySelector('.cw-target'); if (!li) return null; const b = li.getBoundingClientRect(); \
+             return [Number(li.dataset.commentId), b.top >= 0 && b.bottom <= innerHeight, \
+                     Number(root.querySelector('.cw-item').dataset.commentId)];",
+        ),
+    )
+    .await;
+    assert_eq!(v, serde_json::json!([answer, true, target]));
+    let more = a
+        .execute(&in_root("return [root.querySelector('.cw-more').hidden, root.querySelector('.cw-more').textContent];"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        more,
+        serde_json::json!([true, "Afficher plus de commentaires"]),
+        "the last page"
+    );
+
+    // Lien: the permalink on the clipboard, the comment marked.
+    let link = a
+        .execute(
+            &in_root(&format!(
+                "const a = root.querySelector('[data-comment-id=\"{}\"] > .cw-link'); a.click(); \
+                 return [a.textContent, a.getAttribute('href')];",
+                roots[23]
+            )),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        link,
+        serde_json::json!(["Lien", format!("#comment-{}", roots[23])])
+    );
+    let copied = wait_js(
+        &a,
+        Duration::from_secs(5),
+        "the copy",
+        "return window.__copied;",
+    )
+    .await;
+    assert_eq!(
+        copied,
+        format!("{origin}/articles/tramway#comment-{}", roots[23])
+    );
+    assert_eq!(
+        a.execute(
+            &in_root(&format!(
+                "return root.querySelector('[data-comment-id=\"{}\"]').matches('.cw-target');",
+                roots[23]
+            )),
+            vec![]
+        )
+        .await
+        .unwrap(),
+        true
+    );
+    a.close().await.ok();
+}

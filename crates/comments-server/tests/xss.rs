@@ -143,13 +143,15 @@ window.__alerts = 0; window.alert = () => {{ window.__alerts++; }};
     let mut driver = Driver::start();
     let c = driver.session().await;
     c.goto(&pages.url("/xss.html")).await.unwrap();
+    // A page at a time: Load more until every vector is on screen.
     let count = wait_js(
         &c,
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         "all comments rendered",
         &format!(
             "const r = document.querySelector('[data-comments]').shadowRoot; \
-         const n = r ? r.querySelectorAll('.cw-item').length : 0; return n === {} ? n : null;",
+         const n = r ? r.querySelectorAll('.cw-item').length : 0; if (n === {}) return n; \
+         r?.querySelector('.cw-more:not([hidden])')?.click(); return null;",
             vectors.len()
         ),
     )

@@ -140,31 +140,30 @@ async fn thread_answer(
         return Ok((StatusCode::NOT_MODIFIED, etag_headers(tag)).into_response());
     }
     let nothing_new = matches!(ask, Ask::Since(since) if since == revision);
-    let answer = if nothing_new
-        || (revision == 0 && matches!(ask, Ask::All | Ask::Page { .. } | Ask::Since(_)))
-    {
-        // Nothing was ever published here, or nothing changed since: an
-        // empty answer, not worth a slot.
-        let empty = Read {
-            revision,
-            changes: matches!(ask, Ask::Since(_)),
-            ..Read::default()
+    let answer =
+        if nothing_new || (revision == 0 && matches!(ask, Ask::Page { .. } | Ask::Since(_))) {
+            // Nothing was ever published here, or nothing changed since: an
+            // empty answer, not worth a slot.
+            let empty = Read {
+                revision,
+                changes: matches!(ask, Ask::Since(_)),
+                ..Read::default()
+            };
+            Arc::new(encode(&app, &thread, empty, format)?)
+        } else {
+            // Formats and questions are cached apart; a key cannot hold a NUL.
+            let key = format!(
+                "{}\0{}{}",
+                thread.as_str(),
+                if format == Format::Html { "h" } else { "j" },
+                ask.cache_key()
+            );
+            app.answers
+                .get_or_load(&key, revision, || {
+                    load(&app, &thread, revision, ask, format)
+                })
+                .await?
         };
-        Arc::new(encode(&app, &thread, empty, format)?)
-    } else {
-        // Formats and questions are cached apart; a key cannot hold a NUL.
-        let key = format!(
-            "{}\0{}{}",
-            thread.as_str(),
-            if format == Format::Html { "h" } else { "j" },
-            ask.cache_key()
-        );
-        app.answers
-            .get_or_load(&key, revision, || {
-                load(&app, &thread, revision, ask, format)
-            })
-            .await?
-    };
     let coding = Encoding::negotiate(&headers);
     let mime = match format {
         Format::Json => "application/json",

@@ -1,9 +1,8 @@
 //! Which part of a thread a reader asks for, parsed from the query string:
-//! the whole thread (no query: what the widget reads today), a first page
-//! (`order`), a later one (`after`), one whole conversation (`root`), the
-//! page that holds a permalinked comment (`around`), or what changed since a
-//! revision (`since`); and reading it from the store. All but the first
-//! cost what they show, not what the thread holds.
+//! a first page (no query, or `order`), a later one (`after`), one whole
+//! conversation (`root`), the page that holds a permalinked comment
+//! (`around`), or what changed since a revision (`since`); and reading it
+//! from the store. Each costs what it shows, not what the thread holds.
 
 use crate::http::error::AppError;
 use crate::store::{Changes, Cursor, Order, PageQuery, PublicComment, Store};
@@ -25,15 +24,13 @@ pub struct ListQuery {
 /// What a request asks for, once parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ask {
-    /// The whole thread, oldest first: what the widget reads until it
-    /// pages (no query at all).
-    All,
     /// A page of top-level comments, each with its first replies.
     Page { order: Order, after: Option<Cursor> },
     /// One top-level comment and all its replies (up to [`CONVERSATION_MAX`]).
     Conversation(i64),
     /// The page that starts with the conversation of this comment, all of
-    /// that conversation shown: where a `#comment-ID` link points.
+    /// that conversation shown: where a `#comment-ID` link points. The
+    /// first page if the comment is not (or no longer) published.
     Around(i64),
     /// What changed after this revision.
     Since(u64),
@@ -101,15 +98,13 @@ impl Ask {
                         .ok_or_else(|| invalid("after must be a cursor from a page's next."))?,
                 ),
             },
-            _ if q.order.is_some() => Ask::Page { order, after: None },
-            _ => Ask::All,
+            _ => Ask::Page { order, after: None },
         })
     }
 
     /// Distinguishes the answers cached for one thread and revision.
     pub fn cache_key(&self) -> String {
         match self {
-            Ask::All => String::new(),
             Ask::Page { order, after } => format!(
                 "{}{}",
                 match order {
@@ -126,6 +121,12 @@ impl Ask {
     }
 }
 
+/// The first page, oldest first: what a reader starts from.
+const FIRST: Ask = Ask::Page {
+    order: Order::Oldest,
+    after: None,
+};
+
 /// What an answer holds.
 #[derive(Debug, Default)]
 pub struct Read {
@@ -135,7 +136,7 @@ pub struct Read {
     /// An answer to `since`: `comments` and `removed` are the changes.
     pub changes: bool,
     pub removed: Vec<i64>,
-    /// `since` is older than the change log: reload the first page.
+    /// `since` is older than the change log: this is the first page instead.
     pub reset: bool,
 }
 
@@ -152,14 +153,6 @@ fn first_page(order: Order, after: Option<Cursor>) -> PageQuery {
 pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Read, AppError> {
     let not_found = || AppError::new(ErrorCode::NotFound, "No such comment in this thread.");
     Ok(match ask {
-        Ask::All => {
-            let all = store.approved(thread).await?;
-            Read {
-                revision: all.revision,
-                comments: all.comments,
-                ..Read::default()
-            }
-        }
         Ask::Page { order, after } => {
             let page = store.page(thread, &first_page(order, after)).await?;
             Read {
@@ -181,7 +174,10 @@ pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Rea
             }
         }
         Ask::Around(id) => {
-            let root = store.root_of(thread, id).await?.ok_or_else(not_found)?;
+            // A link to a comment no longer published: the first page.
+            let Some(root) = store.root_of(thread, id).await? else {
+                return Box::pin(read(store, thread, FIRST)).await;
+            };
             let conversation = store
                 .conversation(thread, root.id, CONVERSATION_MAX)
                 .await?
@@ -206,11 +202,10 @@ pub async fn read(store: &dyn Store, thread: &ThreadKey, ask: Ask) -> Result<Rea
             }
         }
         Ask::Since(since) => match store.changes(thread, since).await? {
-            Changes::Reset { revision } => Read {
-                revision,
-                changes: true,
+            // Older than the change log: the first page, to start again from.
+            Changes::Reset { .. } => Read {
                 reset: true,
-                ..Read::default()
+                ..Box::pin(read(store, thread, FIRST)).await?
             },
             Changes::Since {
                 revision,
@@ -242,7 +237,7 @@ mod tests {
             order: Order::Oldest,
             after,
         };
-        assert_eq!(ask(""), Ok(Ask::All));
+        assert_eq!(ask(""), Ok(oldest(None)), "the widget's first page");
         assert_eq!(ask("order=oldest"), Ok(oldest(None)));
         let at = |at, id| Some(Cursor { replies: 0, at, id });
         assert_eq!(ask("order=oldest&after=17.4"), Ok(oldest(at(17, 4))));
@@ -283,7 +278,6 @@ mod tests {
             "not a query we read"
         );
         let keys: Vec<String> = [
-            "",
             "order=oldest",
             "order=newest",
             "after=1.2",

@@ -130,6 +130,33 @@ const LOG_FLOOR: &str = "SELECT revision, log_floor FROM threads WHERE thread_ke
 const CHANGED: &str = "SELECT comment_id FROM changes WHERE thread_key = $1 AND revision > $2";
 const PUBLIC_ONE: &str = "SELECT id, author, body, created_at, parent_id, root_id, status, \
      thread_key, reply_count FROM comments WHERE id = $1";
+/// Removing a comment: what it was, and whether anything answers it.
+macro_rules! to_remove {
+    ($where:literal) => {
+        concat!(
+            "SELECT id, thread_key, status, root_id, \
+             EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id) FROM comments c WHERE ",
+            $where
+        )
+    };
+}
+const REMOVE_BY_TOKEN: &str = to_remove!("token_hash = $1");
+const REMOVE_BY_READER: &str = to_remove!("author_key = $1 AND author_key != ''");
+/// The purge: deleted comments past their time, erased while replies
+/// answer them, then gone once none does.
+const PURGE_ERASE: &str = "UPDATE comments SET status = 'deleted', author = '', body = '', \
+     body_hash = '', ip_hmac = '', page_title = '', page_url = '', author_key = '', \
+     notify_email = '', flags = '', token_hash = 'erased:' || id \
+     WHERE status = 'deleted' AND decided_at < $1 AND token_hash NOT LIKE 'erased:%' \
+     AND EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)";
+const PURGE_DELETE: &str = "DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)";
+/// A comment that replies answer is erased rather than deleted: its row
+/// keeps their place (a "comment removed" placeholder while any is
+/// published), and nothing its author wrote or sent remains.
+const ERASE: &str = "UPDATE comments SET status = 'deleted', author = '', body = '', \
+     body_hash = '', ip_hmac = '', page_title = '', page_url = '', author_key = '', \
+     notify_email = '', flags = '', token_hash = 'erased:' || id, decided_at = $2 WHERE id = $1";
 const HAS_REPLIES: &str =
     "SELECT 1 FROM comments WHERE parent_id = $1 AND status = 'approved' LIMIT 1";
 /// A reply's parent as the post checks it, and a removed parent as its
@@ -186,6 +213,9 @@ struct ExportRow {
     ip_hmac: String,
     author_key: String,
 }
+
+/// A comment to remove: id, thread, status, root, and whether replies answer it.
+type Removal = (i64, String, String, Option<i64>, bool);
 
 /// The queries on the paths readers and moderators take all day, each
 /// with its number of parameters and the indexes its plan must use: a test
@@ -686,15 +716,14 @@ impl SqliteStore {
 
     async fn delete_inner(&self, token_hash: &str) -> StoreResult<Option<Decision>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM comments WHERE token_hash = $1 RETURNING id, thread_key, status, root_id",
-        )
-        .bind(token_hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((id, thread, previous, root)) = row else {
+        let row: Option<Removal> = sqlx::query_as(REMOVE_BY_TOKEN)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some((id, thread, previous, root, answered)) = row else {
             return Ok(None);
         };
+        Self::remove(&mut tx, id, answered).await?;
         let previous = status_from_db(&previous)?;
         let detail = format!("{} -> removed", previous.as_str());
         audit_line(
@@ -708,6 +737,21 @@ impl SqliteStore {
         .await?;
         let public_change = previous == Disposition::Approved;
         Self::conclude(tx, (id, root), thread, previous, public_change).await
+    }
+
+    /// Deletes comment `id`, or erases it when replies answer it (`answered`).
+    async fn remove(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        id: i64,
+        answered: bool,
+    ) -> StoreResult<()> {
+        let q = if answered {
+            sqlx::query(ERASE).bind(id).bind(crate::clock::now_ms())
+        } else {
+            sqlx::query("DELETE FROM comments WHERE id = $1").bind(id)
+        };
+        q.execute(&mut **tx).await?;
+        Ok(())
     }
 
     /// Commits a change to one comment, first bumping its thread's revision
@@ -906,8 +950,14 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-        let deleted_comments =
-            sqlx::query("DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1")
+        // Those that replies answer are erased instead, and go once none does.
+        let erased = sqlx::query(PURGE_ERASE)
+            .bind(deleted_before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let deleted_comments = erased
+            + sqlx::query(PURGE_DELETE)
                 .bind(deleted_before)
                 .execute(&mut *tx)
                 .await?
@@ -945,13 +995,15 @@ impl SqliteStore {
         actor: &str,
     ) -> StoreResult<(u64, Vec<RevisionChange>)> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-            "DELETE FROM comments WHERE author_key = $1 AND author_key != '' \
-             RETURNING thread_key, status, id, root_id",
-        )
-        .bind(author_key)
-        .fetch_all(&mut *tx)
-        .await?;
+        let removals: Vec<Removal> = sqlx::query_as(REMOVE_BY_READER)
+            .bind(author_key)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut rows = Vec::with_capacity(removals.len());
+        for (id, thread, status, root, answered) in removals {
+            Self::remove(&mut tx, id, answered).await?;
+            rows.push((thread, status, id, root));
+        }
         let mut public: Vec<String> = rows
             .iter()
             .filter(|(_, status, _, _)| status == "approved")
@@ -1737,6 +1789,84 @@ mod tests {
         let id = ins(s, &c).await.unwrap();
         one(s, req(id, Disposition::Approved)).await.unwrap();
         id
+    }
+
+    #[tokio::test]
+    async fn removed_comments_that_replies_answer_leave_placeholders_not_holes() {
+        let (_d, s) = store().await;
+        let t = ThreadKey::parse("w").unwrap();
+        let shown = |page: Page| -> Vec<(i64, bool, String)> {
+            page.comments
+                .into_iter()
+                .map(|c| (c.id, c.removed, c.author))
+                .collect()
+        };
+        let a = published_at(&s, "w", 1000, None).await;
+        let b = published_at(&s, "w", 1010, Some(a)).await;
+        let c = published_at(&s, "w", 1020, Some(b)).await;
+        let lone = published_at(&s, "w", 1030, None).await;
+        // Its author deletes the top-level comment: its row stays, emptied,
+        // so that the conversation still shows on a page.
+        s.delete_by_token("tok-w-1000").await.unwrap().unwrap();
+        let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+        assert_eq!(page.comments[0].replies, 2);
+        assert_eq!(
+            shown(page),
+            [
+                (a, true, String::new()),
+                (b, false, "Ana".into()),
+                (c, false, "Ana".into()),
+                (lone, false, "Ana".into())
+            ]
+        );
+        let (author, body): (String, String) = sqlx::query_as(
+            "SELECT author || ip_hmac || token_hash, body FROM comments WHERE id = $1",
+        )
+        .bind(a)
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+        assert_eq!((author, body), (format!("erased:{a}"), String::new()));
+        // A comment nothing answers goes entirely.
+        s.delete_by_token("tok-w-1030").await.unwrap().unwrap();
+        assert!(s.comment(lone).await.unwrap().is_none());
+
+        // The purge erases a deleted comment that replies answer, and
+        // deletes it only once none does.
+        one(&s, req(b, Disposition::Deleted)).await.unwrap();
+        let now = crate::clock::now_ms();
+        s.purge(cut(0, now + 1, now)).await.unwrap();
+        let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+        assert_eq!(
+            shown(page),
+            [
+                (a, true, String::new()),
+                (b, true, String::new()),
+                (c, false, "Ana".into())
+            ]
+        );
+        let b_body: (String,) = sqlx::query_as("SELECT body FROM comments WHERE id = $1")
+            .bind(b)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(b_body.0, "", "its text is purged");
+        one(&s, req(c, Disposition::Deleted)).await.unwrap();
+        for _ in 0..3 {
+            s.purge(cut(0, crate::clock::now_ms() + 1, now))
+                .await
+                .unwrap();
+        }
+        for id in [a, b, c] {
+            assert!(s.comment(id).await.unwrap().is_none(), "{id} purged");
+        }
+        assert!(
+            s.page(&t, &page_of(Order::Oldest, None))
+                .await
+                .unwrap()
+                .comments
+                .is_empty()
+        );
     }
 
     fn page_of(order: Order, after: Option<Cursor>) -> PageQuery {

@@ -1708,3 +1708,102 @@ async fn a_permalink_opens_the_page_that_holds_its_comment_and_link_copies_it() 
     );
     a.close().await.ok();
 }
+
+#[tokio::test]
+async fn a_french_conversation_on_the_demo_article_nests_names_and_offers_the_rest() {
+    let article = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo/tramway-de-nuit.txt"
+    );
+    let server = Server::start(&[("COMMENTS_DEMO_ARTICLE", article)]);
+    let origin = server.url("");
+    let origin = origin.trim_end_matches('/');
+    let t = "tramway-de-nuit";
+    let say = |who: &str, text: &str, to: Option<i64>| published(&server, origin, t, who, text, to);
+    let claire = say(
+        "Claire M.",
+        "Je le prends **tous les samedis** en rentrant du travail : vingt minutes d'attente au lieu d'une heure de marche.",
+        None,
+    );
+    let jl = say(
+        "Jean-Luc",
+        "Et le coût ? La Métropole n'a toujours pas publié les chiffres de fréquentation par arrêt.",
+        Some(claire),
+    );
+    let claire2 = say(
+        "Claire M.",
+        "Ils sont dans le rapport de septembre, page 12.",
+        Some(jl),
+    );
+    let marc = say("Marc", "Merci, je ne l'avais pas trouvé.", Some(claire2));
+    for (who, text) in [
+        ("Inès", "Même constat à la Blancarde."),
+        ("Paul", "Il faudrait le prolonger le jeudi."),
+    ] {
+        say(who, text, Some(claire));
+    }
+    let gone = say("Anonyme", "Message retiré par la modération.", None);
+    say(
+        "Sophie",
+        "Pour répondre à la question plus haut : oui, la ligne est surveillée.",
+        Some(gone),
+    );
+    assert_eq!(server.bearer_decide(gone, "reject").status, 200);
+
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&server.url("/")).await.unwrap();
+    let v = wait_js(
+        &c,
+        Duration::from_secs(30),
+        "the conversation",
+        &format!("const r = (function(){{{TREE}}})(); return r && r.length == 6 ? r : null;"),
+    )
+    .await;
+    let nodes = tree(&v);
+    // The first 3 replies of the conversation, then the button for the rest.
+    assert_eq!(
+        nodes
+            .iter()
+            .map(|n| (n.0, n.1, n.5.as_str()))
+            .take(4)
+            .collect::<Vec<_>>(),
+        [
+            (claire, 1, ""),
+            (jl, 2, ""),
+            (claire2, 3, ""),
+            (marc, 3, "en réponse à Claire M.")
+        ]
+    );
+    assert_eq!(nodes[4].6, "Commentaire retiré.");
+    let words = c
+        .execute(
+            &in_root(
+                "return [root.querySelector('.cw-reply').textContent, root.querySelector('.cw-link').textContent, \
+                 root.querySelector('.cw-more-replies').textContent, root.querySelector('.cw-item strong')?.textContent];",
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        words,
+        serde_json::json!([
+            "Répondre",
+            "Lien",
+            "Afficher 2 autres réponses",
+            "tous les samedis"
+        ])
+    );
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        c.execute(
+            "document.querySelector('.comments').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/widget-conversation.png"), png).expect("write screenshot");
+    }
+    c.close().await.ok();
+}

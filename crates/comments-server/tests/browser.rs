@@ -1604,6 +1604,39 @@ async fn a_big_thread_comes_a_page_at_a_time_and_polls_bring_only_what_changed()
         1,
         "one first page, then changes only: {queries:?}"
     );
+    // The comment the late reply answers is unpublished: it stays as a
+    // placeholder, its reply under it, the reply's item kept.
+    a.execute(
+        &in_root(&format!(
+            "root.querySelector('[data-comment-id=\"{late}\"]').__mark = 2; return true;"
+        )),
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.bearer_decide(roots[1], "reject").status, 200);
+    let v = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "the placeholder",
+        &format!(
+            "const r = (function(){{{TREE}}})(); return r && r.some(n => n[0] == {} && n[4]) ? r : null;",
+            roots[1]
+        ),
+    )
+    .await;
+    let late_node = tree(&v).into_iter().find(|n| n.0 == late).unwrap();
+    assert_eq!((late_node.1, late_node.2), (2, roots[1]));
+    let late_kept = a
+        .execute(
+            &in_root(&format!(
+                "return root.querySelector('[data-comment-id=\"{late}\"]').__mark || 0;"
+            )),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(late_kept, 2, "the reply's item is the same one");
     let conversation = format!("?root={}", roots[0]);
     assert!(
         queries.iter().any(|q| q.starts_with(&conversation)),

@@ -301,7 +301,7 @@ pub fn bench(args: &[String]) -> Step {
             304,
         ),
         (
-            "200 (full list, cached per revision)",
+            "200 (first page, cached per revision)",
             format!("GET {path} HTTP/1.1\r\n"),
             200,
         ),
@@ -321,6 +321,7 @@ pub fn bench(args: &[String]) -> Step {
     }
     full_answers(addr, seconds)?;
     drop(server);
+    word_lists()?;
     if render {
         time_to_comments()?;
     }
@@ -329,6 +330,71 @@ pub fn bench(args: &[String]) -> Step {
     }
     big_thread(100_000)?;
     scale(scale_comments)
+}
+
+/// Posting with word lists: the p99 of a post with 50,000 banned and
+/// 50,000 suspect words against none, each on a fresh database, one
+/// post at a time.
+fn word_lists() -> Step {
+    let dir = target().join("bench");
+    let list = dir.join("words.txt");
+    let words: String = (0..50_000).map(|i| format!("mot{i}x\n")).collect();
+    std::fs::write(&list, words).map_err(fail("write the word list"))?;
+    let list = list.to_string_lossy().into_owned();
+    println!("\nPosting with word lists (400 posts of 600 characters, one at a time):");
+    let mut p99s = Vec::new();
+    for (name, lists) in [
+        ("no list", vec![]),
+        (
+            "50,000 banned + 50,000 suspect words",
+            vec![
+                ("COMMENTS_BANNED_WORDS_FILE", list.as_str()),
+                ("COMMENTS_SUSPECT_WORDS_FILE", list.as_str()),
+            ],
+        ),
+    ] {
+        let db = dir.join(format!("words-{}.db", p99s.len()));
+        let mut env = vec![
+            ("COMMENTS_POST_BURST", "1000000"),
+            ("COMMENTS_PENDING_PER_THREAD", "1000000"),
+            ("COMMENTS_PENDING_TOTAL", "1000000"),
+        ];
+        env.extend(lists);
+        let (server, addr) = start_on(&db, &env)?;
+        let mut lat = Vec::new();
+        for i in 0..400 {
+            let text = format!(
+                "Comment {i}: {}",
+                "un texte ordinaire, avec des mots et des accents é à ù. ".repeat(11)
+            );
+            let body = format!(r#"{{"author":"Reader {i}","body":"{text}"}}"#);
+            let t = Instant::now();
+            let (status, _) = request(
+                addr,
+                "POST /api/v1/threads/words/comments HTTP/1.1\r\nContent-Type: application/json\r\n",
+                &body,
+            )?;
+            lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+            if status != 202 {
+                return Err(Failure(format!("posting answered {status}")));
+            }
+        }
+        drop(server);
+        lat.sort_unstable();
+        println!(
+            "  {name:>38}: p50 {:.3} ms  p99 {:.3} ms",
+            pct(&lat, 0.5),
+            pct(&lat, 0.99)
+        );
+        p99s.push(pct(&lat, 0.99));
+    }
+    if let [none, lists] = p99s[..] {
+        println!(
+            "  the lists' p99 against none: {:.2}×",
+            lists / none.max(0.001)
+        );
+    }
+    Ok(())
 }
 
 /// How soon a reader sees comments: the ignored test `tests/render.rs`, run
@@ -408,7 +474,7 @@ fn full_answers(addr: SocketAddr, seconds: u64) -> Step {
     let (bare, bare_addr) = listening(bare_cmd)?;
     let connections = 64;
     println!(
-        "\nFull answer of a 100-comment thread ({} bytes JSON, {} bytes gzip), {connections} keep-alive connections, 3 rounds of {seconds} s each, taking turns:",
+        "\nFirst answer of a 100-comment thread, its first page ({} bytes JSON, {} bytes gzip), {connections} keep-alive connections, 3 rounds of {seconds} s each, taking turns:",
         plain.len(),
         gz.len()
     );

@@ -86,6 +86,19 @@ pub struct ModerationConfig {
     /// Publish at once the comments of readers (by the widget's per-reader
     /// key) with at least this many approved comments. 0: off.
     pub trust_after: u64,
+    /// Words and phrases that keep a comment from being published: it goes
+    /// to Rejected (signal `banned_word`), and its author sees it pending.
+    /// Matched ignoring case and accents, as whole words, also when broken
+    /// up ("i.d.i.o.t"). From the environment: comma-separated.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub banned_words: Vec<String>,
+    /// More banned words, one a line (`#` starts a comment), for long lists.
+    pub banned_words_file: Option<PathBuf>,
+    /// Words that flag a comment for the moderators (signal `suspect_word`).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub suspect_words: Vec<String>,
+    /// More suspect words, one a line.
+    pub suspect_words_file: Option<PathBuf>,
 }
 
 /// One moderator: a name for the audit log, an Argon2id hash made by
@@ -148,6 +161,10 @@ impl Default for ModerationConfig {
             session_hours: 12,
             login_per_minute: 5,
             trust_after: 0,
+            banned_words: Vec::new(),
+            banned_words_file: None,
+            suspect_words: Vec::new(),
+            suspect_words_file: None,
         }
     }
 }
@@ -286,6 +303,10 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("SESSION_HOURS", "moderation.session_hours"),
     ("LOGIN_PER_MINUTE", "moderation.login_per_minute"),
     ("TRUST_AFTER", "moderation.trust_after"),
+    ("BANNED_WORDS", "moderation.banned_words"),
+    ("BANNED_WORDS_FILE", "moderation.banned_words_file"),
+    ("SUSPECT_WORDS", "moderation.suspect_words"),
+    ("SUSPECT_WORDS_FILE", "moderation.suspect_words_file"),
     ("ALLOWED_ORIGINS", "sites.allowed_origins"),
     ("POST_BURST", "limits.post_burst"),
     ("POST_REFILL_SECONDS", "limits.post_refill_seconds"),

@@ -730,6 +730,73 @@ fn spam_signals_flag_comments_in_the_queue() {
 }
 
 #[test]
+fn banned_words_reject_at_once_and_suspect_words_are_shown_to_moderators() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("suspect.txt");
+    // A long list: one pass finds any of them.
+    let mut list: String = (0..50_000).map(|i| format!("mot{i}\n")).collect();
+    list.push_str("# and a real one\nimbécile\n");
+    std::fs::write(&file, list).unwrap();
+    let server = Server::start(&[
+        ("COMMENTS_BANNED_WORDS", "idiot, go die"),
+        ("COMMENTS_SUSPECT_WORDS_FILE", file.to_str().unwrap()),
+    ]);
+    let (banned, token) = server.post_comment("t", "Ana", "You are an I.D.I.O.T, really.");
+    let (phrase, _) = server.post_comment("t", "Bea", "Just GO   die");
+    let (suspect, _) = server.post_comment("t", "Cy", "Quel IMBECILE, et mot49999 aussi");
+    let (plain, _) = server.post_comment("t", "Dee", "Idiotic idioms are fine.");
+    // The author learns nothing: still pending to their token.
+    let status = server.post_json(
+        "/api/v1/comments/status",
+        &format!(r#"{{"tokens":["{token}"]}}"#),
+    );
+    assert_eq!(
+        status.json()["statuses"][0]["status"],
+        "pending",
+        "{}",
+        status.text()
+    );
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let list = |status: &str| {
+        server
+            .request(
+                "GET",
+                &format!("/api/v1/moderation/comments?status={status}"),
+                &[("Authorization", &auth)],
+                b"",
+            )
+            .json()
+    };
+    let find = |v: &serde_json::Value, id: i64| {
+        v["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+    };
+    let pending = list("pending");
+    assert!(find(&pending, banned).is_none() && find(&pending, phrase).is_none());
+    let rejected = list("rejected");
+    for id in [banned, phrase] {
+        let c = find(&rejected, id).expect("rejected");
+        assert_eq!(c["flags"], serde_json::json!(["banned_word"]), "{c}");
+    }
+    assert_eq!(
+        find(&rejected, banned).unwrap()["words"],
+        serde_json::json!(["idiot"])
+    );
+    let s = find(&pending, suspect).expect("pending");
+    assert_eq!(s["flags"], serde_json::json!(["suspect_word"]));
+    assert_eq!(s["words"], serde_json::json!(["imbécile", "mot49999"]));
+    let p = find(&pending, plain).expect("pending");
+    assert_eq!(
+        (p["flags"].clone(), p.get("words")),
+        (serde_json::json!([]), None)
+    );
+}
+
+#[test]
 fn authors_export_and_delete_their_own_comments_with_their_token() {
     let server = Server::start(&[]);
     let (id, token) = server.post_comment("t", "Ana", "mine");

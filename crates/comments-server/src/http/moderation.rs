@@ -78,7 +78,8 @@ pub async fn list(
         newest_first: false,
         limit,
     };
-    let comments = app.store.queue(&query).await?;
+    let mut comments = app.store.queue(&query).await?;
+    app.words.annotate(&mut comments);
     Ok(Json(ListAnswer { comments }))
 }
 

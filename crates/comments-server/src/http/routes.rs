@@ -269,6 +269,7 @@ mod tests {
                 author_key: String::new(),
                 notify_email: email.into(),
                 trusted: false,
+                banned: false,
                 parent: None,
             })
             .await

@@ -7,6 +7,7 @@ use crate::http::origins::Origins;
 use crate::http::reader::answers::Answers;
 use crate::http::reader::traps::Decoys;
 use crate::moderation::privacy::IpHasher;
+use crate::moderation::words::WordLists;
 use crate::notify::Notifier;
 use crate::notify::links::LinkSigner;
 use crate::store::Store;
@@ -54,6 +55,8 @@ pub struct Shared {
     pub decoys: Arc<Decoys>,
     pub origins: Arc<Origins>,
     pub ip_hasher: Arc<IpHasher>,
+    /// `moderation.banned_words` and `suspect_words`, compiled once.
+    pub words: Arc<WordLists>,
     /// The page at `/`, rendered once; `Bytes` clones share it.
     pub home: Html<Bytes>,
 }
@@ -77,6 +80,7 @@ impl AppState {
             }
             None => None,
         };
+        let words = WordLists::load(&config.moderation)?;
         let keys = Keys::load_or_create(&config.database.key_file(), store.as_ref()).await?;
         let limits = &config.limits;
         let post_limiter = Arc::new(Limiter::new(
@@ -114,6 +118,7 @@ impl AppState {
             decoys: Arc::new(Decoys::new(&keys.mail_link_key, last_id)),
             origins: Arc::new(Origins::new(&sites_and_self(&config))),
             ip_hasher: Arc::new(IpHasher::new(&keys.address_key)),
+            words: Arc::new(words),
             home: Html(Bytes::from(demo::page(article.as_ref()).0)),
             config: Arc::new(config),
         })))

@@ -5,6 +5,7 @@
 
 pub mod privacy;
 pub mod signals;
+pub mod words;
 
 use crate::config::Config;
 use crate::notify::Notifier;

@@ -1,5 +1,6 @@
-//! Spam signals computed when a comment arrives (many links, a body posted again), shown to moderators.
+//! Spam signals computed when a comment arrives (many links, a body posted again, listed words), shown to moderators.
 
+use crate::moderation::words::WordLists;
 use crate::store::{Store, StoreResult};
 use crate::token;
 use comments_api::CommentBody;
@@ -10,13 +11,18 @@ pub const MAX_LINKS: usize = 2;
 pub const REPEAT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A reason to look twice at a comment. Flags never hide or reject
-/// anything by themselves: every comment waits for a moderator anyway.
+/// anything by themselves (every comment waits for a moderator anyway),
+/// but for a banned word, which rejects it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {
     /// More than [`MAX_LINKS`] links.
     ManyLinks,
     /// The same text was posted in the last 24 hours.
     RepeatedBody,
+    /// A word of `moderation.banned_words`: rejected at once.
+    BannedWord,
+    /// A word of `moderation.suspect_words`.
+    SuspectWord,
 }
 
 impl Signal {
@@ -24,6 +30,8 @@ impl Signal {
         match self {
             Self::ManyLinks => "many_links",
             Self::RepeatedBody => "repeated_body",
+            Self::BannedWord => "banned_word",
+            Self::SuspectWord => "suspect_word",
         }
     }
 }
@@ -37,14 +45,38 @@ pub fn link_count(body: &CommentBody) -> usize {
         .count()
 }
 
-/// A new comment's body hash and its flags, in their stored form.
+/// What is known of a new comment when it arrives.
+pub struct Assessment {
+    pub body_hash: String,
+    /// Its signals, in their stored form.
+    pub flags: String,
+    /// It holds a banned word: it is never published.
+    pub banned: bool,
+}
+
+/// A new comment's body hash and its flags. The author's name is read for
+/// the word lists too.
 pub async fn assess(
     store: &dyn Store,
+    words: &WordLists,
+    author: &str,
     body: &CommentBody,
     now: i64,
-) -> StoreResult<(String, String)> {
+) -> StoreResult<Assessment> {
     let body_hash = token::hash(body.as_str());
     let mut flags = Vec::new();
+    let banned = [author, body.as_str()]
+        .iter()
+        .any(|t| !words.banned.find(t).is_empty());
+    if banned {
+        flags.push(Signal::BannedWord);
+    }
+    if [author, body.as_str()]
+        .iter()
+        .any(|t| !words.suspect.find(t).is_empty())
+    {
+        flags.push(Signal::SuspectWord);
+    }
     if link_count(body) > MAX_LINKS {
         flags.push(Signal::ManyLinks);
     }
@@ -54,7 +86,11 @@ pub async fn assess(
     {
         flags.push(Signal::RepeatedBody);
     }
-    Ok((body_hash, encode(&flags)))
+    Ok(Assessment {
+        body_hash,
+        flags: encode(&flags),
+        banned,
+    })
 }
 
 /// The stored form of a comment's flags.

@@ -402,6 +402,7 @@ mod tests {
             flags: vec!["many_links".into()],
             author_approved: 0,
             author_rejected: 0,
+            words: Vec::new(),
             parent: None,
         }
     }

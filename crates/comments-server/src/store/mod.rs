@@ -68,6 +68,9 @@ pub struct NewPending {
     pub notify_email: String,
     /// Publish at once (the trust rule); recorded in the audit log.
     pub trusted: bool,
+    /// Reject at once (a banned word); recorded in the audit log. Its
+    /// author's token still answers "pending".
+    pub banned: bool,
     /// The published comment of the same thread it replies to.
     pub parent: Option<i64>,
 }
@@ -150,6 +153,10 @@ pub struct ModerationItem {
     pub author_rejected: u64,
     /// What a reply answers, so that the moderator reads it in context.
     pub parent: Option<ParentText>,
+    /// The listed words (banned or suspect) its author or text holds; the
+    /// store leaves it empty, the moderation pages fill it in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
 }
 
 /// The comment a reply answers, as its moderator sees it beside the reply.

@@ -166,7 +166,11 @@ const PARENT: &str = "SELECT thread_key, status, root_id, parent_id, created_at 
 const APPROVED_COUNT: &str =
     "SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'approved'";
 const THREAD_REVISION: &str = "SELECT revision FROM threads WHERE thread_key = $1";
-const STATUS: &str = "SELECT id, status FROM comments WHERE token_hash = $1";
+/// A comment's status as its author's token learns it: one rejected for a
+/// banned word stays "pending", as a bot's post does.
+const STATUS: &str = "SELECT id, CASE WHEN status = 'rejected' \
+     AND ',' || flags || ',' LIKE '%,banned_word,%' THEN 'pending' ELSE status END \
+     FROM comments WHERE token_hash = $1";
 const PENDING_COUNTS: &str = "SELECT \
      (SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'pending'), \
      (SELECT count(*) FROM comments WHERE status = 'pending')";
@@ -359,6 +363,7 @@ fn item(row: ItemRow) -> StoreResult<ModerationItem> {
         flags: super::decode_flags(&row.10),
         author_approved: u64::try_from(row.11).unwrap_or(0),
         author_rejected: u64::try_from(row.12).unwrap_or(0),
+        words: Vec::new(),
         parent: row.13.map(|id| super::ParentText {
             id,
             author: row.14.unwrap_or_default(),
@@ -1033,8 +1038,12 @@ impl Store for SqliteStore {
     fn insert_pending<'a>(&'a self, c: &'a NewPending) -> StoreFuture<'a, Inserted> {
         Box::pin(async move {
             let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-            let status = if c.trusted { "approved" } else { "pending" };
-            let decided_at = c.trusted.then_some(c.created_at);
+            let status = match (c.trusted, c.banned) {
+                (_, true) => "rejected",
+                (true, false) => "approved",
+                (false, false) => "pending",
+            };
+            let decided_at = (c.trusted || c.banned).then_some(c.created_at);
             // A reply answers a comment published in the same thread, now:
             // checked inside the write, so a rejection cannot slip between.
             let root = match c.parent {
@@ -1092,6 +1101,17 @@ impl Store for SqliteStore {
                 .await?;
                 Some(Self::bump_revision(&mut tx, thread, &[(id, root)]).await?)
             } else {
+                if c.banned {
+                    audit_line(
+                        &mut tx,
+                        "word list",
+                        "rejected",
+                        Some(id),
+                        c.thread.as_str(),
+                        "new -> rejected (banned word)",
+                    )
+                    .await?;
+                }
                 None
             };
             tx.commit().await?;
@@ -1659,6 +1679,7 @@ mod tests {
             author_key: String::new(),
             notify_email: String::new(),
             trusted: false,
+            banned: false,
             parent: None,
         }
     }
@@ -2130,6 +2151,39 @@ mod tests {
         assert_eq!(
             s.revisions_since(rb).await.unwrap(),
             vec![("a".into(), ra2)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_banned_comment_is_rejected_at_once_audited_and_looks_pending() {
+        let (_d, s) = store().await;
+        let c = NewPending {
+            banned: true,
+            flags: "banned_word".into(),
+            ..pending("t", "x", "tok")
+        };
+        let id = ins(&s, &c).await.unwrap();
+        let item = s.comment(id).await.unwrap().unwrap();
+        assert_eq!(item.status, Disposition::Rejected);
+        assert_eq!(
+            s.statuses(&["tok".into()]).await.unwrap(),
+            [Some((id, CommentStatus::Pending))],
+            "its author learns nothing"
+        );
+        let log = s.audit(1).await.unwrap();
+        assert_eq!(
+            (
+                log[0].actor.as_str(),
+                log[0].action.as_str(),
+                log[0].detail.as_str()
+            ),
+            ("word list", "rejected", "new -> rejected (banned word)")
+        );
+        // A moderator who publishes it anyway is obeyed.
+        one(&s, req(id, Disposition::Approved)).await.unwrap();
+        assert_eq!(
+            s.statuses(&["tok".into()]).await.unwrap(),
+            [Some((id, CommentStatus::Approved))]
         );
     }
 

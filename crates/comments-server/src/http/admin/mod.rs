@@ -352,6 +352,11 @@ pub fn row(item: &ModerationItem, now: i64, acts: RowActions) -> Markup {
                 @for flag in &item.flags {
                     span class="flag" { (flag.replace('_', " ")) }
                 }
+                @if !item.words.is_empty() {
+                    " " span class="words" { "Listed words: " @for (i, w) in item.words.iter().enumerate() {
+                        @if i > 0 { ", " } mark { (w) }
+                    } }
+                }
             }
             @if let Some(parent) = &item.parent {
                 blockquote class="parent" {
@@ -462,7 +467,8 @@ pub async fn queue(
         newest_first: false,
         limit: VIEW_LIMIT,
     };
-    let items = app.store.queue(&query).await?;
+    let mut items = app.store.queue(&query).await?;
+    app.words.annotate(&mut items);
     let counts = app.store.counts(today_start(clock::now_ms())).await?;
     Ok(page(StatusCode::OK, queue_page(&who, &counts, &items)))
 }
@@ -517,7 +523,8 @@ pub async fn list(
         newest_first: true,
         limit: VIEW_LIMIT,
     };
-    let items = app.store.queue(&query).await?;
+    let mut items = app.store.queue(&query).await?;
+    app.words.annotate(&mut items);
     let (heading, nav) = match status {
         Disposition::Rejected => ("Rejected comments", "rejected"),
         Disposition::Deleted => ("Deleted comments (kept one day)", "deleted"),
@@ -567,7 +574,8 @@ pub async fn thread(
             newest_first: false,
             limit: VIEW_LIMIT,
         };
-        let items = app.store.queue(&query).await?;
+        let mut items = app.store.queue(&query).await?;
+        app.words.annotate(&mut items);
         sections.push(html! {
             section {
                 h2 { (heading) " (" (items.len()) ")" }
@@ -766,7 +774,10 @@ async fn mail_link_page(app: &AppState, token: &str, outcome: Option<String>) ->
         Err(e) => return error_page(&e),
     };
     let item = match app.store.comment(link.comment_id).await {
-        Ok(Some(item)) => item,
+        Ok(Some(mut item)) => {
+            app.words.annotate(std::slice::from_mut(&mut item));
+            item
+        }
         Ok(None) => {
             return error_page(&AppError::new(
                 ErrorCode::NotFound,
@@ -887,6 +898,7 @@ mod tests {
             flags: vec![format!("many_links{XSS}")],
             author_approved: 1,
             author_rejected: 2,
+            words: Vec::new(),
             parent: None,
         }
     }
@@ -958,6 +970,26 @@ mod tests {
         ] {
             assert!(page.contains(&needle), "{what}: {needle} in {page}");
         }
+    }
+
+    #[test]
+    fn listed_words_are_marked_in_the_row() {
+        let listed = ModerationItem {
+            words: vec!["imbécile".into(), "<b>x</b>".into()],
+            ..item()
+        };
+        let html = row(&listed, 0, RowActions::Hidden).into_string();
+        assert!(
+            html.contains(
+                "<span class=\"words\">Listed words: <mark>imbécile</mark>, <mark>&lt;b&gt;x&lt;/b&gt;</mark></span>"
+            ),
+            "{html}"
+        );
+        assert!(
+            !row(&item(), 0, RowActions::Hidden)
+                .into_string()
+                .contains("Listed words")
+        );
     }
 
     #[test]

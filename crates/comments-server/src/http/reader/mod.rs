@@ -293,7 +293,11 @@ pub async fn post(
         AppError::from(ErrorCode::Internal)
     })?;
     let now = clock::now_ms();
-    let (body_hash, flags) = signals::assess(app.store.as_ref(), &body, now).await?;
+    let signals::Assessment {
+        body_hash,
+        flags,
+        banned,
+    } = signals::assess(app.store.as_ref(), &app.words, author.as_str(), &body, now).await?;
     let author_key = reader_key(&new.reader);
     let trust_after = app.config.moderation.trust_after;
     let trusted = trust_after > 0
@@ -315,13 +319,15 @@ pub async fn post(
         created_at: now,
         page: PageContext::parse(&new.page_title, &new.page_url),
         author_key,
-        // Published at once: the one mail goes now, and the address is never stored.
-        notify_email: if trusted {
+        // Published at once: the one mail goes now, and the address is
+        // never stored; never published: no mail, and nothing kept.
+        notify_email: if trusted || banned {
             String::new()
         } else {
             address.clone()
         },
         trusted,
+        banned,
         parent: new.parent,
     };
     let body = comment.body.as_str().to_string();
@@ -356,6 +362,10 @@ async fn store_new(
             app.notifier.comment_published(id, address);
         }
         return Ok((id, CommentStatus::Approved));
+    }
+    if comment.banned {
+        tracing::info!(id, thread = %comment.thread, "comment rejected: a banned word");
+        return Ok((id, CommentStatus::Pending));
     }
     tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");
     // Announce it without making the reader wait, and only to someone listening.

@@ -797,6 +797,149 @@ fn banned_words_reject_at_once_and_suspect_words_are_shown_to_moderators() {
 }
 
 #[test]
+fn a_banned_reader_stays_pending_to_themselves_until_the_ban_is_lifted() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let post = |reader: &str, body: &str| {
+        let json = serde_json::json!({ "author": "Eve", "body": body, "reader": reader });
+        let r = server.post_json("/api/v1/threads/t/comments", &json.to_string());
+        assert_eq!(r.status, 202, "{}", r.text());
+        let v = r.json();
+        (
+            v["id"].as_i64().unwrap(),
+            v["token"].as_str().unwrap().to_string(),
+        )
+    };
+    let bearer = |method: &str, path: &str, body: &str| {
+        server.request(
+            method,
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let in_list = |status: &str, id: i64| {
+        bearer(
+            "GET",
+            &format!("/api/v1/moderation/comments?status={status}"),
+            "",
+        )
+        .json()["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+    };
+    let key = "evereaderkey0123456789";
+    let (first, _) = post(key, "First");
+    let (second, _) = post(key, "Second");
+    let ban = bearer(
+        "POST",
+        &format!("/api/v1/moderation/comments/{first}/ban"),
+        r#"{"days":7}"#,
+    );
+    assert_eq!(ban.status, 200, "{}", ban.text());
+    let ban = ban.json();
+    assert_eq!(
+        (ban["comment_id"].as_i64(), ban["network"].as_bool()),
+        (Some(first), Some(true))
+    );
+    assert!(ban["expires_at"].as_i64().unwrap() > 0);
+
+    // Their next comment goes to Rejected at once, and looks pending to them.
+    let (third, token) = post(key, "Third");
+    let status = server.post_json(
+        "/api/v1/comments/status",
+        &format!(r#"{{"tokens":["{token}"]}}"#),
+    );
+    assert_eq!(status.json()["statuses"][0]["status"], "pending");
+    assert_eq!(
+        in_list("rejected", third).unwrap()["flags"],
+        serde_json::json!(["banned"])
+    );
+    // The network is banned with the key: a new key from it fares the same.
+    let (other, _) = post("anotherkey0123456789ab", "From the same network");
+    assert!(in_list("rejected", other).is_some());
+
+    // "Reject all pending from this reader", in one action.
+    let rejected = bearer(
+        "POST",
+        &format!("/api/v1/moderation/comments/{first}/reject-reader-pending"),
+        "",
+    );
+    assert_eq!(
+        rejected.json()["rejected"],
+        serde_json::json!([first, second])
+    );
+    assert!(in_list("pending", second).is_none());
+
+    // Listed, then lifted: posting works as before.
+    let bans = bearer("GET", "/api/v1/moderation/bans", "").json();
+    assert_eq!(bans["bans"].as_array().map(Vec::len), Some(1));
+    assert_eq!(bans["bans"][0]["author"], "Eve");
+    let id = bans["bans"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        bearer("POST", &format!("/api/v1/moderation/bans/{id}/lift"), "").status,
+        200
+    );
+    let (after, _) = post(key, "After the ban");
+    assert!(in_list("pending", after).is_some());
+    assert_eq!(
+        bearer("GET", "/api/v1/moderation/bans", "").json()["bans"],
+        serde_json::json!([])
+    );
+    let again = bearer("POST", &format!("/api/v1/moderation/bans/{id}/lift"), "");
+    assert_eq!((again.status, again.code().as_str()), (404, "not_found"));
+
+    // A ban for good (no body), and bad requests.
+    let forever = bearer(
+        "POST",
+        &format!("/api/v1/moderation/comments/{after}/ban"),
+        "",
+    );
+    assert_eq!(forever.json()["expires_at"], serde_json::Value::Null);
+    for (path, body, status, code) in [
+        (
+            format!("/api/v1/moderation/comments/{first}/ban"),
+            r#"{"days":0}"#,
+            400,
+            "invalid_parameter",
+        ),
+        (
+            format!("/api/v1/moderation/comments/{first}/ban"),
+            r#"{"days":"x"}"#,
+            400,
+            "invalid_json",
+        ),
+        (
+            "/api/v1/moderation/comments/999999/ban".to_string(),
+            "{}",
+            404,
+            "not_found",
+        ),
+        (
+            "/api/v1/moderation/comments/x/ban".to_string(),
+            "{}",
+            400,
+            "invalid_parameter",
+        ),
+    ] {
+        let r = bearer("POST", &path, body);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (status, code),
+            "{path} {body}"
+        );
+    }
+    let anonymous = server.request("GET", "/api/v1/moderation/bans", &[], b"");
+    assert_eq!(anonymous.status, 401);
+}
+
+#[test]
 fn authors_export_and_delete_their_own_comments_with_their_token() {
     let server = Server::start(&[]);
     let (id, token) = server.post_comment("t", "Ana", "mine");

@@ -599,3 +599,93 @@ fn secret_of(s: &Server) -> String {
     let keys: Keys = toml::from_str(&text).expect("keys");
     keys.mail_link_key
 }
+
+#[test]
+fn moderators_ban_a_reader_from_the_queue_list_and_lift_it() {
+    let s = server(&[]);
+    let session = s.sign_in("ana");
+    let own = format!("http://{}", s.addr);
+    let reader = "b".repeat(24);
+    let first = post_as(&s, &reader);
+    let second = post_as(&s, &reader);
+    // The queue offers it on each row, with a CSRF token.
+    let queue = s
+        .request("GET", "/admin", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(queue.contains("action=\"/admin/reader\""), "{queue}");
+    let act = |form: &str| {
+        form_post(
+            &s,
+            "/admin/reader",
+            &[("Cookie", &session.cookie), ("Origin", &own)],
+            &format!("{form}&csrf={}&back=%2Fadmin", session.csrf),
+        )
+    };
+    let forged = form_post(
+        &s,
+        "/admin/reader",
+        &[("Cookie", &session.cookie)],
+        &format!("id={first}&act=ban&days=7&csrf=wrong"),
+    );
+    assert_eq!(forged.status, 403);
+    let r = act(&format!("id={first}&act=ban&days=0"));
+    assert_eq!((r.status, r.header("location")), (303, Some("/admin")));
+    let r = act(&format!("id={first}&act=reject-pending"));
+    assert_eq!(r.status, 303);
+    let bans = s
+        .request("GET", "/admin/bans", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(
+        bans.contains("for good") && bans.contains(&format!("#{first}")),
+        "{bans}"
+    );
+    assert!(bans.contains("and their network"), "{bans}");
+    // Both waiting comments were rejected in one action, and audited.
+    let audit = s
+        .request("GET", "/admin/audit", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(audit.contains("reader banned for good"), "{audit}");
+    for id in [first, second] {
+        assert!(audit.contains(&format!("#{id}")), "{audit}");
+    }
+    let later = post_as(&s, &reader);
+    let rejected = s
+        .request(
+            "GET",
+            "/admin/comments?status=rejected",
+            &[("Cookie", &session.cookie)],
+            b"",
+        )
+        .text();
+    assert!(
+        rejected.contains(&format!("id=\"c-{later}\"")),
+        "banned: straight to Rejected"
+    );
+    assert!(rejected.contains(">banned<"), "its signal: {rejected}");
+    // Lifted from the Bans page.
+    let id = bans
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a ban id")
+        .to_string();
+    let r = form_post(
+        &s,
+        "/admin/bans/lift",
+        &[("Cookie", &session.cookie), ("Origin", &own)],
+        &format!("id={id}&csrf={}", session.csrf),
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/admin/bans")));
+    let bans = s
+        .request("GET", "/admin/bans", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(bans.contains("No reader is banned."), "{bans}");
+    let after = post_as(&s, &reader);
+    let queue = s
+        .request("GET", "/admin", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(
+        queue.contains(&format!("id=\"c-{after}\"")),
+        "posting as before"
+    );
+}

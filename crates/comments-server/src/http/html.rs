@@ -68,27 +68,7 @@ pub fn page(title: &str, head: Markup, body: Markup) -> Markup {
     }
 }
 
-/// Epoch milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-pub fn iso_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use crate::clock::iso_utc;
 
 /// How long ago, in words: "just now", "5 min", "3 h", "2 days".
 pub fn age(ms: i64, now: i64) -> String {
@@ -108,10 +88,11 @@ pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 's
     frame-ancestors 'none'";
 
 /// The moderation pages' links, each with the key that marks it current.
-const NAV_LINKS: [(&str, &str, &str); 4] = [
+const NAV_LINKS: [(&str, &str, &str); 5] = [
     ("/admin", "Queue", "queue"),
     ("/admin/comments?status=approved", "Published", "approved"),
     ("/admin/comments?status=rejected", "Rejected", "rejected"),
+    ("/admin/bans", "Bans", "bans"),
     ("/admin/audit", "Audit log", "audit"),
 ];
 

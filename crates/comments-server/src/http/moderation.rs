@@ -6,7 +6,9 @@ use crate::http::detached;
 use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::moderation::follow_up;
-use crate::store::{Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery};
+use crate::store::{
+    Ban, Change, Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery,
+};
 use crate::token::constant_time_eq;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -121,6 +123,143 @@ pub async fn reject(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     decide_http(app, headers, id, CommentStatus::Rejected).await
+}
+
+/// The longest timed ban, in days; longer is for good.
+pub const BAN_MAX_DAYS: u32 = 3650;
+
+/// Bans the reader of comment `id` for `days` (`None`: for good), as `actor`.
+pub async fn ban(app: &AppState, id: i64, days: Option<u32>, actor: &str) -> Result<Ban, AppError> {
+    let expires_at = match days {
+        Some(d) if (1..=BAN_MAX_DAYS).contains(&d) => {
+            Some(crate::clock::now_ms() + i64::from(d) * 86_400_000)
+        }
+        Some(_) => {
+            return Err(AppError::new(
+                ErrorCode::InvalidParameter,
+                format!("days must be 1 to {BAN_MAX_DAYS}, or absent for a ban for good."),
+            ));
+        }
+        None => None,
+    };
+    app.store.ban(id, expires_at, actor).await?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("No comment {id}, or nothing is left to know its reader by."),
+        )
+    })
+}
+
+/// Rejects every pending comment of the reader of comment `id`, in one
+/// decision; returns their ids.
+pub async fn reject_pending_of_reader(
+    app: &AppState,
+    id: i64,
+    actor: &str,
+) -> Result<Vec<i64>, AppError> {
+    let ids = app.store.pending_of_reader(id).await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let decisions = Decisions {
+        actor: actor.to_string(),
+        changes: ids
+            .iter()
+            .map(|&id| Change {
+                id,
+                to: Disposition::Rejected,
+                only_from: Some(Disposition::Pending),
+            })
+            .collect(),
+        link_nonce: None,
+    };
+    match decide(app, decisions).await? {
+        Decided::Done(results) => Ok(results
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.conflict)
+            .map(|d| d.id)
+            .collect()),
+        Decided::LinkUsed => Ok(Vec::new()),
+    }
+}
+
+fn comment_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, AppError> {
+    id.map(|Path(id)| id)
+        .map_err(|_| AppError::new(ErrorCode::InvalidParameter, "The id must be a number."))
+}
+
+/// The body of `POST /api/v1/moderation/comments/{id}/ban`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// How long; absent or null: for good.
+    days: Option<u32>,
+}
+
+/// `POST /api/v1/moderation/comments/{id}/ban` with `{"days": N}` or `{}`.
+pub async fn ban_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+    body: axum::body::Bytes,
+) -> Result<Json<Ban>, AppError> {
+    authorize(&app, &headers)?;
+    let id = comment_id(id)?;
+    // No body at all: for good, as `{}` is.
+    let asked: BanRequest = if body.is_empty() {
+        BanRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::new(ErrorCode::InvalidJson, format!("Invalid JSON: {e}")))?
+    };
+    let days = asked.days;
+    Ok(Json(ban(&app, id, days, "api token").await?))
+}
+
+#[derive(Serialize)]
+pub struct BansAnswer {
+    bans: Vec<Ban>,
+}
+
+/// `GET /api/v1/moderation/bans`: those in force, newest first.
+pub async fn bans_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<BansAnswer>, AppError> {
+    authorize(&app, &headers)?;
+    let bans = app.store.bans(crate::clock::now_ms()).await?;
+    Ok(Json(BansAnswer { bans }))
+}
+
+/// `POST /api/v1/moderation/bans/{id}/lift`
+pub async fn lift_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    authorize(&app, &headers)?;
+    let id = comment_id(id)?;
+    if app.store.lift_ban(id, "api token").await? {
+        Ok(Json(serde_json::json!({ "lifted": id })))
+    } else {
+        Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("No ban {id} in force."),
+        ))
+    }
+}
+
+/// `POST /api/v1/moderation/comments/{id}/reject-reader-pending`
+pub async fn reject_reader_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    authorize(&app, &headers)?;
+    let id = comment_id(id)?;
+    let rejected = reject_pending_of_reader(&app, id, "api token").await?;
+    Ok(Json(serde_json::json!({ "rejected": rejected })))
 }
 
 /// Takes decisions through the server, in one transaction, then publishes

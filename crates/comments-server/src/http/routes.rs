@@ -133,6 +133,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/moderation/comments/{id}/reject",
             post(moderation::reject),
+        )
+        .route(
+            "/api/v1/moderation/comments/{id}/ban",
+            post(moderation::ban_api),
+        )
+        .route(
+            "/api/v1/moderation/comments/{id}/reject-reader-pending",
+            post(moderation::reject_reader_api),
+        )
+        .route("/api/v1/moderation/bans", get(moderation::bans_api))
+        .route(
+            "/api/v1/moderation/bans/{id}/lift",
+            post(moderation::lift_api),
         );
     let admin = Router::new()
         .route("/admin", get(admin::queue))
@@ -143,6 +156,9 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/thread", get(admin::thread))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/decide", post(admin::decide_form))
+        .route("/admin/reader", post(admin::reader_form))
+        .route("/admin/bans", get(admin::bans))
+        .route("/admin/bans/lift", post(admin::lift_form))
         .route("/admin/api/decide", post(admin::decide_api))
         .route(
             "/admin/mail/{token}",

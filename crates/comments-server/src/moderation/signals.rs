@@ -23,6 +23,8 @@ pub enum Signal {
     BannedWord,
     /// A word of `moderation.suspect_words`.
     SuspectWord,
+    /// From a reader (key or network) a moderator banned: rejected at once.
+    Banned,
 }
 
 impl Signal {
@@ -32,6 +34,7 @@ impl Signal {
             Self::RepeatedBody => "repeated_body",
             Self::BannedWord => "banned_word",
             Self::SuspectWord => "suspect_word",
+            Self::Banned => "banned",
         }
     }
 }
@@ -50,8 +53,15 @@ pub struct Assessment {
     pub body_hash: String,
     /// Its signals, in their stored form.
     pub flags: String,
-    /// It holds a banned word: it is never published.
+    /// It holds a banned word, or its reader is banned: it is never published.
     pub banned: bool,
+}
+
+/// Who a new comment comes from, as stored: the hash of the widget's
+/// reader key and the keyed hash of the network (either may be empty).
+pub struct Reader<'a> {
+    pub key: &'a str,
+    pub network: &'a str,
 }
 
 /// A new comment's body hash and its flags. The author's name is read for
@@ -59,18 +69,24 @@ pub struct Assessment {
 pub async fn assess(
     store: &dyn Store,
     words: &WordLists,
+    from: Reader<'_>,
     author: &str,
     body: &CommentBody,
     now: i64,
 ) -> StoreResult<Assessment> {
     let body_hash = token::hash(body.as_str());
     let mut flags = Vec::new();
-    let banned = [author, body.as_str()]
+    let banned_word = [author, body.as_str()]
         .iter()
         .any(|t| !words.banned.find(t).is_empty());
-    if banned {
+    if banned_word {
         flags.push(Signal::BannedWord);
     }
+    let banned_reader = store.is_banned(from.key, from.network, now).await?;
+    if banned_reader {
+        flags.push(Signal::Banned);
+    }
+    let banned = banned_word || banned_reader;
     if [author, body.as_str()]
         .iter()
         .any(|t| !words.suspect.find(t).is_empty())

@@ -159,6 +159,24 @@ pub struct ModerationItem {
     pub words: Vec<String>,
 }
 
+/// A ban on a reader, made from one of their comments.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Ban {
+    pub id: i64,
+    /// SHA-256 of the reader's key; empty when their comment carried none.
+    pub author_key: String,
+    /// Whether the network the comment came from is banned too (its keyed
+    /// hash is stored, never the address).
+    pub network: bool,
+    /// The comment it was made from, and its author's name then.
+    pub comment_id: i64,
+    pub author: String,
+    pub actor: String,
+    pub created_at: i64,
+    /// `None`: for good.
+    pub expires_at: Option<i64>,
+}
+
 /// The comment a reply answers, as its moderator sees it beside the reply.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ParentText {
@@ -453,6 +471,31 @@ pub trait Store: Send + Sync + 'static {
         author_key: &'a str,
         actor: &'a str,
     ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)>;
+    /// Bans the reader of comment `comment_id`: their key and the network
+    /// the comment came from, until `expires_at` (`None`: for good),
+    /// audited under `actor`. `None` if there is no such comment, or it
+    /// carries neither (both were purged).
+    fn ban<'a>(
+        &'a self,
+        comment_id: i64,
+        expires_at: Option<i64>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, Option<Ban>>;
+    /// The pending comments of the reader of comment `comment_id`: by their
+    /// key, or without one by their network; oldest first.
+    fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>>;
+    /// Lifts a ban, audited; whether it was in force.
+    fn lift_ban<'a>(&'a self, id: i64, actor: &'a str) -> StoreFuture<'a, bool>;
+    /// The bans in force at `now`, newest first.
+    fn bans(&self, now: i64) -> StoreFuture<'_, Vec<Ban>>;
+    /// Whether a ban in force at `now` covers this reader key or network
+    /// hash (an empty one matches nothing).
+    fn is_banned<'a>(
+        &'a self,
+        author_key: &'a str,
+        ip_hmac: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, bool>;
     /// The highest comment id so far (0 for none).
     fn last_comment_id(&self) -> StoreFuture<'_, i64>;
     /// Blanks address hashes, removes moderator deletions, link nonces and

@@ -1,7 +1,7 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    AuditEntry, Changes, Counts, Cursor, Decided, Decision, Decisions, Disposition, Inserted,
+    AuditEntry, Ban, Changes, Counts, Cursor, Decided, Decision, Decisions, Disposition, Inserted,
     ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore, Purged,
     QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
     ThreadSnapshot,
@@ -167,10 +167,10 @@ const APPROVED_COUNT: &str =
     "SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'approved'";
 const THREAD_REVISION: &str = "SELECT revision FROM threads WHERE thread_key = $1";
 /// A comment's status as its author's token learns it: one rejected for a
-/// banned word stays "pending", as a bot's post does.
+/// banned word or a banned reader stays "pending", as a bot's post does.
 const STATUS: &str = "SELECT id, CASE WHEN status = 'rejected' \
-     AND ',' || flags || ',' LIKE '%,banned_word,%' THEN 'pending' ELSE status END \
-     FROM comments WHERE token_hash = $1";
+     AND (',' || flags || ',' LIKE '%,banned_word,%' OR ',' || flags || ',' LIKE '%,banned,%') \
+     THEN 'pending' ELSE status END FROM comments WHERE token_hash = $1";
 const PENDING_COUNTS: &str = "SELECT \
      (SELECT count(*) FROM comments WHERE thread_key = $1 AND status = 'pending'), \
      (SELECT count(*) FROM comments WHERE status = 'pending')";
@@ -216,6 +216,35 @@ struct ExportRow {
     notify_email: String,
     ip_hmac: String,
     author_key: String,
+}
+
+/// Whether a ban in force covers a reader key (`$1`) or network hash (`$2`) at `$3`.
+const BANNED: &str = "SELECT 1 FROM bans WHERE lifted_at IS NULL \
+     AND (expires_at IS NULL OR expires_at > $3) \
+     AND ((author_key != '' AND author_key = $1) OR (ip_hmac != '' AND ip_hmac = $2)) LIMIT 1";
+const BANS: &str = "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
+     coalesce(c.author, ''), b.actor, b.created_at, b.expires_at FROM bans b \
+     LEFT JOIN comments c ON c.id = b.comment_id \
+     WHERE b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1) \
+     ORDER BY b.id DESC";
+/// A reader's pending comments, by the key of comment `$1`, or its network without one.
+const PENDING_OF_READER: &str = "SELECT p.id FROM comments c JOIN comments p \
+     ON p.status = 'pending' AND ((c.author_key != '' AND p.author_key = c.author_key) \
+     OR (c.author_key = '' AND c.ip_hmac != '' AND p.ip_hmac = c.ip_hmac)) \
+     WHERE c.id = $1 ORDER BY p.created_at, p.id";
+type BanRow = (i64, String, bool, i64, String, String, i64, Option<i64>);
+
+fn ban_of(r: BanRow) -> Ban {
+    Ban {
+        id: r.0,
+        author_key: r.1,
+        network: r.2,
+        comment_id: r.3,
+        author: r.4,
+        actor: r.5,
+        created_at: r.6,
+        expires_at: r.7,
+    }
 }
 
 /// A comment to remove: id, thread, status, root, and whether replies answer it.
@@ -293,6 +322,7 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("changes", CHANGED, 2, &["changes_by_thread"]),
     ("one public", PUBLIC_ONE, 1, &[]),
     ("has replies", HAS_REPLIES, 1, &["comments_by_parent"]),
+    ("banned", BANNED, 3, &["bans_by_key", "bans_by_network"]),
 ];
 
 /// A comment as a page reads it.
@@ -1102,13 +1132,18 @@ impl Store for SqliteStore {
                 Some(Self::bump_revision(&mut tx, thread, &[(id, root)]).await?)
             } else {
                 if c.banned {
+                    let (actor, detail) = if c.flags.split(',').any(|f| f == "banned_word") {
+                        ("word list", "new -> rejected (banned word)")
+                    } else {
+                        ("ban", "new -> rejected (banned reader)")
+                    };
                     audit_line(
                         &mut tx,
-                        "word list",
+                        actor,
                         "rejected",
                         Some(id),
                         c.thread.as_str(),
-                        "new -> rejected (banned word)",
+                        detail,
                     )
                     .await?;
                 }
@@ -1465,6 +1500,127 @@ impl Store for SqliteStore {
         actor: &'a str,
     ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)> {
         Box::pin(self.purge_author_inner(author_key, actor))
+    }
+
+    fn ban<'a>(
+        &'a self,
+        comment_id: i64,
+        expires_at: Option<i64>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, Option<Ban>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let row: Option<(String, String, String)> = sqlx::query_as(
+                "SELECT thread_key, author_key, ip_hmac FROM comments WHERE id = $1",
+            )
+            .bind(comment_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((thread, author_key, ip_hmac)) = row else {
+                return Ok(None);
+            };
+            if author_key.is_empty() && ip_hmac.is_empty() {
+                return Ok(None);
+            }
+            let now = crate::clock::now_ms();
+            let (ban_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO bans (author_key, ip_hmac, comment_id, actor, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&author_key)
+            .bind(&ip_hmac)
+            .bind(comment_id)
+            .bind(actor)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            let until = match expires_at {
+                Some(at) => format!("until {}", crate::clock::iso_utc(at)),
+                None => "for good".to_string(),
+            };
+            audit_line(
+                &mut tx,
+                actor,
+                "ban",
+                Some(comment_id),
+                &thread,
+                &format!("reader banned {until}"),
+            )
+            .await?;
+            let ban: BanRow = sqlx::query_as(
+                "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
+                 coalesce(c.author, ''), b.actor, b.created_at, b.expires_at FROM bans b \
+                 LEFT JOIN comments c ON c.id = b.comment_id WHERE b.id = $1",
+            )
+            .bind(ban_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Some(ban_of(ban)))
+        })
+    }
+
+    fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>> {
+        Box::pin(async move {
+            let ids: Vec<(i64,)> = sqlx::query_as(PENDING_OF_READER)
+                .bind(comment_id)
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(ids.into_iter().map(|(id,)| id).collect())
+        })
+    }
+
+    fn lift_ban<'a>(&'a self, id: i64, actor: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let now = crate::clock::now_ms();
+            let lifted: Option<(i64,)> = sqlx::query_as(
+                "UPDATE bans SET lifted_at = $2 WHERE id = $1 AND lifted_at IS NULL \
+                 AND (expires_at IS NULL OR expires_at > $2) RETURNING comment_id",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((comment_id,)) = lifted {
+                audit_line(
+                    &mut tx,
+                    actor,
+                    "unban",
+                    Some(comment_id),
+                    "",
+                    &format!("ban {id} lifted"),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(lifted.is_some())
+        })
+    }
+
+    fn bans(&self, now: i64) -> StoreFuture<'_, Vec<Ban>> {
+        Box::pin(async move {
+            let rows: Vec<BanRow> = sqlx::query_as(BANS).bind(now).fetch_all(&self.pool).await?;
+            Ok(rows.into_iter().map(ban_of).collect())
+        })
+    }
+
+    fn is_banned<'a>(
+        &'a self,
+        author_key: &'a str,
+        ip_hmac: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let row: Option<(i64,)> = sqlx::query_as(BANNED)
+                .bind(author_key)
+                .bind(ip_hmac)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.is_some())
+        })
     }
 
     fn last_comment_id(&self) -> StoreFuture<'_, i64> {
@@ -2152,6 +2308,46 @@ mod tests {
             s.revisions_since(rb).await.unwrap(),
             vec![("a".into(), ra2)]
         );
+    }
+
+    #[tokio::test]
+    async fn bans_cover_a_key_or_a_network_until_they_expire_or_are_lifted() {
+        let (_d, s) = store().await;
+        let c = NewPending {
+            author_key: "key-a".into(),
+            ..pending("t", "x", "tok")
+        };
+        let id = ins(&s, &c).await.unwrap();
+        let now = crate::clock::now_ms();
+        let ban = s.ban(id, Some(now + 60_000), "ana").await.unwrap().unwrap();
+        assert_eq!(
+            (ban.author_key.as_str(), ban.network, ban.author.as_str()),
+            ("key-a", true, "Ana")
+        );
+        assert!(s.is_banned("key-a", "", now).await.unwrap());
+        assert!(s.is_banned("", "hmac-of-an-address", now).await.unwrap());
+        assert!(!s.is_banned("key-b", "other", now).await.unwrap());
+        assert!(
+            !s.is_banned("", "", now).await.unwrap(),
+            "empty matches nothing"
+        );
+        // Expired: neither in force nor listed.
+        assert!(!s.is_banned("key-a", "", now + 120_000).await.unwrap());
+        assert!(s.bans(now + 120_000).await.unwrap().is_empty());
+        assert_eq!(s.bans(now).await.unwrap(), std::slice::from_ref(&ban));
+        assert!(s.lift_ban(ban.id, "ana").await.unwrap());
+        assert!(!s.lift_ban(ban.id, "ana").await.unwrap(), "once");
+        assert!(!s.is_banned("key-a", "", now).await.unwrap());
+        let actions: Vec<String> = s
+            .audit(2)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(actions, ["unban", "ban"]);
+        // Nothing to know the reader by: no ban.
+        assert_eq!(s.ban(999, None, "ana").await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -115,6 +115,31 @@ impl Store for Hooked {
     ) -> StoreFuture<'a, (u64, Vec<RevisionChange>)> {
         self.inner.purge_author(key, actor)
     }
+    fn ban<'a>(
+        &'a self,
+        comment_id: i64,
+        expires_at: Option<i64>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, Option<Ban>> {
+        self.inner.ban(comment_id, expires_at, actor)
+    }
+    fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>> {
+        self.inner.pending_of_reader(comment_id)
+    }
+    fn lift_ban<'a>(&'a self, id: i64, actor: &'a str) -> StoreFuture<'a, bool> {
+        self.inner.lift_ban(id, actor)
+    }
+    fn bans(&self, now: i64) -> StoreFuture<'_, Vec<Ban>> {
+        self.inner.bans(now)
+    }
+    fn is_banned<'a>(
+        &'a self,
+        author_key: &'a str,
+        ip_hmac: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, bool> {
+        self.inner.is_banned(author_key, ip_hmac, now)
+    }
     fn last_comment_id(&self) -> StoreFuture<'_, i64> {
         self.inner.last_comment_id()
     }

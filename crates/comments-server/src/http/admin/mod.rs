@@ -324,6 +324,25 @@ fn row_form(item: &ModerationItem, acts: RowActions) -> Markup {
                 input type="hidden" name="back" value=(back);
                 (row_buttons(item.status))
             }
+            // The reader, rather than the comment: ban them, or reject
+            // everything of theirs that waits.
+            @if !item.author_key.is_empty() || item.status == Disposition::Pending {
+                form method="post" action="/admin/reader" class="reader-acts" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="id" value=(item.id);
+                    input type="hidden" name="back" value=(back);
+                    label { "Ban this reader "
+                        select name="days" {
+                            option value="1" { "for a day" }
+                            option value="7" selected { "for a week" }
+                            option value="30" { "for a month" }
+                            option value="0" { "for good" }
+                        }
+                    }
+                    " " button name="act" value="ban" { "Ban" }
+                    " " button name="act" value="reject-pending" { "Reject all their pending" }
+                }
+            }
         },
         RowActions::Hidden => html! {
             form hidden { (row_buttons(item.status)) }
@@ -634,6 +653,115 @@ pub async fn audit(
 }
 
 #[derive(Deserialize)]
+pub struct ReaderForm {
+    #[serde(default)]
+    csrf: String,
+    id: i64,
+    act: String,
+    #[serde(default)]
+    days: u32,
+    #[serde(default)]
+    back: String,
+}
+
+/// Only back to our own pages.
+fn back_to(back: &str) -> &str {
+    if back.starts_with("/admin") && !back.starts_with("//") {
+        back
+    } else {
+        "/admin"
+    }
+}
+
+/// `POST /admin/reader`: ban a comment's reader (days 0: for good), or
+/// reject all their pending comments; back to the list.
+pub async fn reader_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<ReaderForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    match form.act.as_str() {
+        "ban" => {
+            let days = Some(form.days).filter(|d| *d > 0);
+            moderation::ban(&app, form.id, days, &who.name).await?;
+        }
+        "reject-pending" => {
+            moderation::reject_pending_of_reader(&app, form.id, &who.name).await?;
+        }
+        _ => return Err(AppError::new(ErrorCode::InvalidParameter, "Unknown action.").into()),
+    }
+    Ok(see_other(back_to(&form.back)))
+}
+
+/// `GET /admin/bans`: the bans in force, each with its Lift button.
+pub async fn bans(State(app): State<AppState>, Signed(who): Signed) -> Result<Response, PageError> {
+    let now = clock::now_ms();
+    let bans = app.store.bans(now).await?;
+    let main = html! {
+        @if bans.is_empty() {
+            p class="empty" { "No reader is banned." }
+        } @else {
+            table class="audit bans" {
+                thead { tr { th { "Reader" } th { "Since" } th { "Until" } th { "By" } th { "" } } }
+                tbody {
+                    @for b in &bans {
+                        tr {
+                            td {
+                                strong { (b.author) } " "
+                                a href={ "/admin/comments?status=rejected#c-" (b.comment_id) } { "#" (b.comment_id) }
+                                @if b.network { " and their network" }
+                            }
+                            td { time datetime=(iso_utc(b.created_at)) { (age(b.created_at, now)) } }
+                            td { @match b.expires_at {
+                                Some(at) => time datetime=(iso_utc(at)) { (iso_utc(at)) },
+                                None => "for good",
+                            } }
+                            td { (b.actor) }
+                            td {
+                                form method="post" action="/admin/bans/lift" {
+                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    input type="hidden" name="id" value=(b.id);
+                                    button { "Lift" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(
+        StatusCode::OK,
+        admin_page("Bans", Some(("bans", &who.name)), &who.csrf, main),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LiftForm {
+    #[serde(default)]
+    csrf: String,
+    id: i64,
+}
+
+/// `POST /admin/bans/lift`
+pub async fn lift_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<LiftForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    app.store.lift_ban(form.id, &who.name).await?;
+    Ok(see_other("/admin/bans"))
+}
+
+#[derive(Deserialize)]
 pub struct DecideForm {
     #[serde(default)]
     csrf: String,
@@ -656,13 +784,7 @@ pub async fn decide_form(
     let to = Disposition::parse(&form.to)
         .ok_or_else(|| AppError::new(ErrorCode::InvalidParameter, "Unknown action."))?;
     moderation::decide_one(&app, Decisions::one(who.name.clone(), form.id, to)).await?;
-    // Only back to our own pages.
-    let back = if form.back.starts_with("/admin") && !form.back.starts_with("//") {
-        form.back.as_str()
-    } else {
-        "/admin"
-    };
-    Ok(see_other(back))
+    Ok(see_other(back_to(&form.back)))
 }
 
 #[derive(Deserialize)]

@@ -293,12 +293,25 @@ pub async fn post(
         AppError::from(ErrorCode::Internal)
     })?;
     let now = clock::now_ms();
+    let author_key = reader_key(&new.reader);
+    let ip_hmac = app.ip_hasher.hash(client.ip);
+    let from = signals::Reader {
+        key: &author_key,
+        network: &ip_hmac,
+    };
     let signals::Assessment {
         body_hash,
         flags,
         banned,
-    } = signals::assess(app.store.as_ref(), &app.words, author.as_str(), &body, now).await?;
-    let author_key = reader_key(&new.reader);
+    } = signals::assess(
+        app.store.as_ref(),
+        &app.words,
+        from,
+        author.as_str(),
+        &body,
+        now,
+    )
+    .await?;
     let trust_after = app.config.moderation.trust_after;
     let trusted = trust_after > 0
         && !author_key.is_empty()
@@ -315,7 +328,7 @@ pub async fn post(
         token_hash: token::hash(&token),
         body_hash,
         flags,
-        ip_hmac: app.ip_hasher.hash(client.ip),
+        ip_hmac,
         created_at: now,
         page: PageContext::parse(&new.page_title, &new.page_url),
         author_key,
@@ -364,7 +377,7 @@ async fn store_new(
         return Ok((id, CommentStatus::Approved));
     }
     if comment.banned {
-        tracing::info!(id, thread = %comment.thread, "comment rejected: a banned word");
+        tracing::info!(id, thread = %comment.thread, "comment rejected: a banned word or reader");
         return Ok((id, CommentStatus::Pending));
     }
     tracing::info!(id, thread = %comment.thread, "comment received, pending moderation");

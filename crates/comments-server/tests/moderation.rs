@@ -7,7 +7,7 @@ use comments_server::store::Disposition;
 use comments_server::store::keys::Keys;
 use std::time::{Duration, Instant};
 use support::sinks::{SmtpSink, WebhookReceiver};
-use support::{Server, eventually, moderators_env};
+use support::{MOD_TOKEN, Server, eventually, moderators_env};
 
 fn server(extra: &[(&str, &str)]) -> Server {
     let moderators = moderators_env();
@@ -687,5 +687,84 @@ fn moderators_ban_a_reader_from_the_queue_list_and_lift_it() {
     assert!(
         queue.contains(&format!("id=\"c-{after}\"")),
         "posting as before"
+    );
+}
+
+#[test]
+fn desks_filter_the_queue_by_section_and_site() {
+    let s = server(&[]);
+    let post = |thread: &str, url: &str| {
+        let json =
+            serde_json::json!({ "author": "Ana", "body": format!("on {thread}"), "page_url": url });
+        let r = s.post_json(
+            &format!("/api/v1/threads/{}/comments", thread.replace('/', "%2F")),
+            &json.to_string(),
+        );
+        assert_eq!(r.status, 202, "{}", r.text());
+        r.json()["id"].as_i64().unwrap()
+    };
+    let match_a = post("sport/om-psg", "https://news.example/sport/om-psg");
+    let other_site = post("sport/ol", "https://other.example/sport/ol");
+    let other_section = post("culture/expo", "https://news.example/culture/expo");
+    let lookalike = post("sportif", "https://news.example.evil/x");
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let ids = |query: &str| -> Vec<i64> {
+        let r = s.request(
+            "GET",
+            &format!("/api/v1/moderation/comments?{query}"),
+            &[("Authorization", &auth)],
+            b"",
+        );
+        assert_eq!(r.status, 200, "{query}: {}", r.text());
+        r.json()["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids("section=sport%2F"), [match_a, other_site]);
+    assert_eq!(
+        ids("site=https%3A%2F%2FNEWS.example%2F"),
+        [match_a, other_section]
+    );
+    assert_eq!(
+        ids("section=sport%2F&site=https%3A%2F%2Fnews.example"),
+        [match_a]
+    );
+    assert_eq!(
+        ids("section=&site="),
+        [match_a, other_site, other_section, lookalike]
+    );
+    let bad = s.request(
+        "GET",
+        "/api/v1/moderation/comments?site=news.example%2Fpath",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(
+        (bad.status, bad.code().as_str()),
+        (400, "invalid_parameter")
+    );
+    // The queue page filters the same way, and keeps the filter in its form.
+    let session = s.sign_in("ana");
+    let page = s
+        .request(
+            "GET",
+            "/admin?section=sport%2F&site=https%3A%2F%2Fnews.example",
+            &[("Cookie", &session.cookie)],
+            b"",
+        )
+        .text();
+    assert!(page.contains(&format!("id=\"c-{match_a}\"")), "{page}");
+    for id in [other_site, other_section, lookalike] {
+        assert!(
+            !page.contains(&format!("id=\"c-{id}\"")),
+            "{id} filtered out"
+        );
+    }
+    assert!(
+        page.contains("name=\"section\" placeholder=\"sport/\" value=\"sport/\""),
+        "{page}"
     );
 }

@@ -99,6 +99,8 @@ async fn list(store: &dyn Store) -> Result<String, String> {
         status: Disposition::Pending,
         thread: None,
         author: None,
+        section: None,
+        site: None,
         newest_first: false,
         limit: 1000,
     };

@@ -40,6 +40,8 @@ fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
 pub struct ListQuery {
     status: Option<String>,
     limit: Option<u32>,
+    section: Option<String>,
+    site: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -55,7 +57,7 @@ pub struct DecisionAnswer {
     previous: Disposition,
 }
 
-/// `GET /api/v1/moderation/comments?status=pending&limit=100`
+/// `GET /api/v1/moderation/comments?status=pending&limit=100&section=sport/&site=https://news.example`
 pub async fn list(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -73,10 +75,13 @@ pub async fn list(
         })?,
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let (section, site) = section_and_site(q.section, q.site)?;
     let query = QueueQuery {
         status: status.into(),
         thread: None,
         author: None,
+        section,
+        site,
         newest_first: false,
         limit,
     };
@@ -123,6 +128,29 @@ pub async fn reject(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     decide_http(app, headers, id, CommentStatus::Rejected).await
+}
+
+/// A section and a site, as a list's filter takes them: empty is none; a
+/// site must be an origin.
+pub fn section_and_site(
+    section: Option<String>,
+    site: Option<String>,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let site = match site.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+        Some(raw) => Some(crate::config::normalize_origin(&raw).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidParameter,
+                "site must be an origin, such as https://news.example.",
+            )
+        })?),
+        None => None,
+    };
+    Ok((
+        section
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        site,
+    ))
 }
 
 /// The longest timed ban, in days; longer is for good.

@@ -194,6 +194,11 @@ pub struct QueueQuery {
     pub thread: Option<String>,
     /// Only authors whose name contains this (case-insensitive).
     pub author: Option<String>,
+    /// Only threads whose key starts with this: a section, such as `sport/`.
+    pub section: Option<String>,
+    /// Only comments posted under an article of this site (an origin,
+    /// `https://news.example`), for desks that share one server.
+    pub site: Option<String>,
     /// Newest first (published lists) instead of oldest first (the queue).
     pub newest_first: bool,
     pub limit: u32,

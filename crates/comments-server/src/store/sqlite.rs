@@ -59,7 +59,8 @@ macro_rules! item_columns {
 }
 
 /// The queue, and the published and rejected lists: by status, optionally
-/// one thread and an author's name, oldest or newest first. Four static
+/// one thread, an author's name, a section (thread-key prefix) and a site
+/// (the origin of the article's URL), oldest or newest first. Four static
 /// texts, so that each one has a plan that uses an index.
 macro_rules! queue_sql {
     ($thread:literal, $order:literal) => {
@@ -69,6 +70,8 @@ macro_rules! queue_sql {
             " FROM comments c WHERE c.status = $1 ",
             $thread,
             " AND ($3 IS NULL OR instr(lower(c.author), lower($3)) > 0) \
+             AND ($5 IS NULL OR substr(c.thread_key, 1, length($5)) = $5) \
+             AND ($6 IS NULL OR c.page_url = $6 OR substr(c.page_url, 1, length($6) + 1) = $6 || '/') \
              ORDER BY c.created_at ",
             $order,
             ", c.id ",
@@ -283,25 +286,25 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     (
         "queue",
         QUEUE_ASC,
-        4,
+        6,
         &["comments_by_status", "comments_by_author_key"],
     ),
     (
         "published list",
         QUEUE_DESC,
-        4,
+        6,
         &["comments_by_status", "comments_by_author_key"],
     ),
     (
         "thread queue",
         QUEUE_THREAD_ASC,
-        4,
+        6,
         &["comments_by_thread", "comments_by_author_key"],
     ),
     (
         "thread published list",
         QUEUE_THREAD_DESC,
-        4,
+        6,
         &["comments_by_thread", "comments_by_author_key"],
     ),
     ("one comment", ONE_COMMENT, 1, &["comments_by_author_key"]),
@@ -1441,6 +1444,8 @@ impl Store for SqliteStore {
                 .bind(q.thread.as_deref())
                 .bind(q.author.as_deref())
                 .bind(i64::from(q.limit))
+                .bind(q.section.as_deref())
+                .bind(q.site.as_deref())
                 .fetch_all(&self.pool)
                 .await?;
             rows.into_iter().map(item).collect()
@@ -1861,6 +1866,8 @@ mod tests {
             status: Disposition::Pending,
             thread: None,
             author: None,
+            section: None,
+            site: None,
             newest_first: false,
             limit: 10,
         }

@@ -459,12 +459,19 @@ fn counts_line(counts: &Counts) -> Markup {
     }
 }
 
-/// The queue page: counts, toolbar, and the pending comments.
-fn queue_page(who: &Moderator, counts: &Counts, items: &[ModerationItem]) -> Markup {
+/// The queue page: counts, its filter, toolbar, and the pending comments.
+fn queue_page(
+    who: &Moderator,
+    counts: &Counts,
+    items: &[ModerationItem],
+    back: &str,
+    filter: Markup,
+) -> Markup {
     let main = html! {
         (counts_line(counts))
+        (filter)
         (toolbar())
-        (rows(items, &who.csrf, "/admin", "Nothing awaits moderation."))
+        (rows(items, &who.csrf, back, "Nothing awaits moderation."))
     };
     admin_page(
         "Moderation queue",
@@ -474,22 +481,53 @@ fn queue_page(who: &Moderator, counts: &Counts, items: &[ModerationItem]) -> Mar
     )
 }
 
-/// `GET /admin`: the queue, oldest first.
+#[derive(Deserialize)]
+pub struct QueueFilter {
+    section: Option<String>,
+    site: Option<String>,
+}
+
+/// The queue's filter: a section (thread-key prefix) and a site.
+fn queue_filter(section: Option<&str>, site: Option<&str>) -> Markup {
+    html! {
+        form class="search" method="get" action="/admin" role="search" {
+            label { "Section " input name="section" placeholder="sport/" value=(section.unwrap_or("")); }
+            label { "Site " input name="site" placeholder="https://news.example" value=(site.unwrap_or("")); }
+            button { "Filter" }
+        }
+    }
+}
+
+/// `GET /admin?section=…&site=…`: the queue, oldest first, of one desk if asked.
 pub async fn queue(
     State(app): State<AppState>,
     Signed(who): Signed,
+    filter: Result<Query<QueueFilter>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let Query(f) = filter.map_err(|e| AppError::new(ErrorCode::InvalidParameter, e.body_text()))?;
+    let (section, site) = moderation::section_and_site(f.section, f.site)?;
     let query = QueueQuery {
         status: Disposition::Pending,
         thread: None,
         author: None,
+        section: section.clone(),
+        site: site.clone(),
         newest_first: false,
         limit: VIEW_LIMIT,
     };
     let mut items = app.store.queue(&query).await?;
     app.words.annotate(&mut items);
     let counts = app.store.counts(today_start(clock::now_ms())).await?;
-    Ok(page(StatusCode::OK, queue_page(&who, &counts, &items)))
+    let back = format!(
+        "/admin?section={}&site={}",
+        query_value(section.as_deref().unwrap_or("")),
+        query_value(site.as_deref().unwrap_or(""))
+    );
+    let filter = queue_filter(section.as_deref(), site.as_deref());
+    Ok(page(
+        StatusCode::OK,
+        queue_page(&who, &counts, &items, &back, filter),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -497,19 +535,31 @@ pub struct ListQuery {
     status: Option<String>,
     thread: Option<String>,
     author: Option<String>,
+    section: Option<String>,
+    site: Option<String>,
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-/// The search of a list by thread and author, filled in with the current one.
-fn search_form(status: Disposition, thread: Option<&str>, author: Option<&str>) -> Markup {
+/// What a list is searched by: thread, author, section and site.
+struct Search<'a> {
+    thread: Option<&'a str>,
+    author: Option<&'a str>,
+    section: Option<&'a str>,
+    site: Option<&'a str>,
+}
+
+/// The search of a list, filled in with the current one.
+fn search_form(status: Disposition, q: &Search) -> Markup {
     html! {
         form class="search" method="get" action="/admin/comments" role="search" {
             input type="hidden" name="status" value=(status.as_str());
-            label { "Thread " input name="thread" value=(thread.unwrap_or("")); }
-            label { "Author " input name="author" value=(author.unwrap_or("")); }
+            label { "Thread " input name="thread" value=(q.thread.unwrap_or("")); }
+            label { "Author " input name="author" value=(q.author.unwrap_or("")); }
+            label { "Section " input name="section" placeholder="sport/" value=(q.section.unwrap_or("")); }
+            label { "Site " input name="site" placeholder="https://news.example" value=(q.site.unwrap_or("")); }
             button { "Search" }
         }
     }
@@ -535,10 +585,13 @@ pub async fn list(
     };
     let thread = non_empty(q.thread);
     let author = non_empty(q.author);
+    let (section, site) = moderation::section_and_site(q.section, q.site)?;
     let query = QueueQuery {
         status,
         thread: thread.clone(),
         author: author.clone(),
+        section: section.clone(),
+        site: site.clone(),
         newest_first: true,
         limit: VIEW_LIMIT,
     };
@@ -550,13 +603,21 @@ pub async fn list(
         _ => ("Published comments", "approved"),
     };
     let back = format!(
-        "/admin/comments?status={}&thread={}&author={}",
+        "/admin/comments?status={}&thread={}&author={}&section={}&site={}",
         status.as_str(),
         query_value(thread.as_deref().unwrap_or("")),
-        query_value(author.as_deref().unwrap_or(""))
+        query_value(author.as_deref().unwrap_or("")),
+        query_value(section.as_deref().unwrap_or("")),
+        query_value(site.as_deref().unwrap_or(""))
     );
+    let search = Search {
+        thread: thread.as_deref(),
+        author: author.as_deref(),
+        section: section.as_deref(),
+        site: site.as_deref(),
+    };
     let main = html! {
-        (search_form(status, thread.as_deref(), author.as_deref()))
+        (search_form(status, &search))
         (toolbar())
         (rows(&items, &who.csrf, &back, "No comment matches."))
     };
@@ -590,6 +651,8 @@ pub async fn thread(
             status,
             thread: Some(q.key.clone()),
             author: None,
+            section: None,
+            site: None,
             newest_first: false,
             limit: VIEW_LIMIT,
         };
@@ -1037,7 +1100,8 @@ mod tests {
             approved_since: 0,
             rejected_since: 0,
         };
-        let page = queue_page(&who, &counts, &[item()]).into_string();
+        let page =
+            queue_page(&who, &counts, &[item()], "/admin", queue_filter(None, None)).into_string();
         // The page's own script tag is the only one.
         assert_eq!(page.matches("<script").count(), 1, "{page}");
         assert!(page.contains("<script type=\"module\" src=\"/admin/admin.js\"></script>"));

@@ -768,3 +768,97 @@ fn desks_filter_the_queue_by_section_and_site() {
         "{page}"
     );
 }
+
+#[test]
+fn a_section_can_be_post_moderated_and_one_thread_kept_pre_moderated() {
+    let s = server(&[]);
+    let auth = format!("Bearer {MOD_TOKEN}");
+    let set = |pattern: &str, mode: &str| {
+        s.request(
+            "POST",
+            "/api/v1/moderation/modes",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            serde_json::json!({ "pattern": pattern, "mode": mode })
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    let post = |thread: &str, body: &str| {
+        let json = serde_json::json!({ "author": "Ana", "body": body });
+        let r = s.post_json(
+            &format!("/api/v1/threads/{}/comments", thread.replace('/', "%2F")),
+            &json.to_string(),
+        );
+        assert_eq!(r.status, 202, "{}", r.text());
+        r.json()["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(post("sport/om", "before"), "pending");
+    assert_eq!(set("sport/*", "post").status, 200);
+    let r = set("sport/derby", "pre");
+    assert_eq!(r.json()["modes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(post("sport/om", "published at once"), "approved");
+    assert_eq!(post("sport/derby", "this one waits"), "pending");
+    assert_eq!(post("sportif", "not in the section"), "pending");
+    assert_eq!(
+        post(
+            "sport/om",
+            "buy https://a.example https://b.example https://c.example"
+        ),
+        "pending",
+        "a comment with a signal still waits"
+    );
+    // The trusted mode needs the trust rule, which is off here.
+    assert_eq!(set("culture/*", "trusted").status, 200);
+    assert_eq!(post("culture/expo", "waits"), "pending");
+    // Removed: back to the default.
+    assert_eq!(set("sport/*", "default").status, 200);
+    assert_eq!(post("sport/om", "waits again"), "pending");
+    for (pattern, mode) in [("", "post"), ("sport/*", "fast"), ("a\u{7}b", "pre")] {
+        let r = set(pattern, mode);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "invalid_parameter"),
+            "{pattern} {mode}"
+        );
+    }
+    // The moderation pages show and set them, and the audit log says who.
+    let session = s.sign_in("ana");
+    let own = format!("http://{}", s.addr);
+    let r = form_post(
+        &s,
+        "/admin/modes",
+        &[("Cookie", &session.cookie), ("Origin", &own)],
+        &format!("pattern=news%2F*&mode=post&csrf={}", session.csrf),
+    );
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/admin/modes"))
+    );
+    let page = s
+        .request("GET", "/admin/modes", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(
+        page.contains("<code>news/*</code>") && page.contains("<code>sport/derby</code>"),
+        "{page}"
+    );
+    let audit = s
+        .request("GET", "/admin/audit", &[("Cookie", &session.cookie)], b"")
+        .text();
+    assert!(audit.contains("news/*: default -&gt; post"), "{audit}");
+    assert!(audit.contains("post-moderation"), "{audit}");
+    let thread = s
+        .request(
+            "GET",
+            "/admin/thread?key=sport%2Fderby",
+            &[("Cookie", &session.cookie)],
+            b"",
+        )
+        .text();
+    assert!(
+        thread.contains("<option value=\"pre\" selected>"),
+        "{thread}"
+    );
+}

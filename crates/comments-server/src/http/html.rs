@@ -88,11 +88,12 @@ pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 's
     frame-ancestors 'none'";
 
 /// The moderation pages' links, each with the key that marks it current.
-const NAV_LINKS: [(&str, &str, &str); 5] = [
+const NAV_LINKS: [(&str, &str, &str); 6] = [
     ("/admin", "Queue", "queue"),
     ("/admin/comments?status=approved", "Published", "approved"),
     ("/admin/comments?status=rejected", "Rejected", "rejected"),
     ("/admin/bans", "Bans", "bans"),
+    ("/admin/modes", "Modes", "modes"),
     ("/admin/audit", "Audit log", "audit"),
 ];
 

@@ -7,7 +7,8 @@ use crate::http::error::AppError;
 use crate::http::state::AppState;
 use crate::moderation::follow_up;
 use crate::store::{
-    Ban, Change, Decided, Decision, Decisions, Disposition, ModerationItem, QueueQuery,
+    Ban, Change, Decided, Decision, Decisions, Disposition, Mode, ModeRule, ModerationItem,
+    QueueQuery,
 };
 use crate::token::constant_time_eq;
 use axum::Json;
@@ -151,6 +152,80 @@ pub fn section_and_site(
             .filter(|s| !s.is_empty()),
         site,
     ))
+}
+
+/// A mode rule's pattern, checked: a thread key (`sport/om-psg`), or a
+/// section, a key's beginning and `*` (`sport/*`; `*` alone is every thread).
+pub fn mode_pattern(raw: &str) -> Result<String, AppError> {
+    let raw = raw.trim();
+    let bad = || {
+        AppError::new(
+            ErrorCode::InvalidParameter,
+            "pattern must be a thread key, or the beginning of one followed by * (sport/*).",
+        )
+    };
+    match raw.strip_suffix('*') {
+        Some("") => Ok("*".into()),
+        Some(prefix) => comments_api::ThreadKey::parse(prefix)
+            .map(|k| format!("{}*", k.as_str()))
+            .map_err(|_| bad()),
+        None => comments_api::ThreadKey::parse(raw)
+            .map(|k| k.as_str().to_string())
+            .map_err(|_| bad()),
+    }
+}
+
+/// A mode as a form or the API names it: `pre`, `trusted`, `post`, or
+/// `default` (no rule: `None`).
+pub fn mode_named(raw: &str) -> Result<Option<Mode>, AppError> {
+    match raw {
+        "default" => Ok(None),
+        other => Mode::parse(other).map(Some).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidParameter,
+                "mode must be pre, trusted, post or default.",
+            )
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeRequest {
+    pattern: String,
+    mode: String,
+}
+
+#[derive(Serialize)]
+pub struct ModesAnswer {
+    modes: Vec<ModeRule>,
+}
+
+/// `GET /api/v1/moderation/modes`: every thread and section rule.
+pub async fn modes_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<ModesAnswer>, AppError> {
+    authorize(&app, &headers)?;
+    Ok(Json(ModesAnswer {
+        modes: app.store.modes().await?,
+    }))
+}
+
+/// `POST /api/v1/moderation/modes` with `{"pattern":"sport/*","mode":"post"}`
+/// (`"default"` removes the rule).
+pub async fn set_mode_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    crate::http::reader::ApiJson(req): crate::http::reader::ApiJson<ModeRequest>,
+) -> Result<Json<ModesAnswer>, AppError> {
+    authorize(&app, &headers)?;
+    let pattern = mode_pattern(&req.pattern)?;
+    let mode = mode_named(&req.mode)?;
+    app.store.set_mode(&pattern, mode, "api token").await?;
+    Ok(Json(ModesAnswer {
+        modes: app.store.modes().await?,
+    }))
 }
 
 /// The longest timed ban, in days; longer is for good.

@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/moderation/bans", get(moderation::bans_api))
         .route(
+            "/api/v1/moderation/modes",
+            get(moderation::modes_api).post(moderation::set_mode_api),
+        )
+        .route(
             "/api/v1/moderation/bans/{id}/lift",
             post(moderation::lift_api),
         );
@@ -159,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/reader", post(admin::reader_form))
         .route("/admin/bans", get(admin::bans))
         .route("/admin/bans/lift", post(admin::lift_form))
+        .route("/admin/modes", get(admin::modes).post(admin::mode_form))
         .route("/admin/api/decide", post(admin::decide_api))
         .route(
             "/admin/mail/{token}",
@@ -285,6 +290,7 @@ mod tests {
                 author_key: String::new(),
                 notify_email: email.into(),
                 trusted: false,
+                post_moderated: false,
                 banned: false,
                 parent: None,
             })

@@ -68,6 +68,9 @@ pub struct NewPending {
     pub notify_email: String,
     /// Publish at once (the trust rule); recorded in the audit log.
     pub trusted: bool,
+    /// Published at once by the thread's post-moderation mode (with
+    /// `trusted`), which the audit log says instead of the trust rule.
+    pub post_moderated: bool,
     /// Reject at once (a banned word); recorded in the audit log. Its
     /// author's token still answers "pending".
     pub banned: bool,
@@ -157,6 +160,47 @@ pub struct ModerationItem {
     /// store leaves it empty, the moderation pages fill it in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<String>,
+}
+
+/// How a thread's new comments are moderated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every comment waits for a moderator.
+    Pre,
+    /// The trust rule applies (`moderation.trust_after`); the rest waits.
+    Trusted,
+    /// Published at once, unless it carries a signal; for low-risk stories.
+    Post,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pre => "pre",
+            Self::Trusted => "trusted",
+            Self::Post => "post",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pre" => Some(Self::Pre),
+            "trusted" => Some(Self::Trusted),
+            "post" => Some(Self::Post),
+            _ => None,
+        }
+    }
+}
+
+/// A moderator's rule: one thread (`sport/om-psg`) or a section
+/// (`sport/*`), and its mode.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ModeRule {
+    pub pattern: String,
+    pub mode: Mode,
+    pub actor: String,
+    pub set_at: i64,
 }
 
 /// A ban on a reader, made from one of their comments.
@@ -486,6 +530,18 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Option<i64>,
         actor: &'a str,
     ) -> StoreFuture<'a, Option<Ban>>;
+    /// Sets the mode of a thread or section (`None`: back to the default),
+    /// audited under `actor`.
+    fn set_mode<'a>(
+        &'a self,
+        pattern: &'a str,
+        mode: Option<Mode>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, ()>;
+    /// Every rule, by pattern.
+    fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>>;
+    /// The mode a thread's rules give it, if any does.
+    fn mode_of<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Option<Mode>>;
     /// The pending comments of the reader of comment `comment_id`: by their
     /// key, or without one by their network; oldest first.
     fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>>;

@@ -2,8 +2,8 @@
 
 use super::{
     AuditEntry, Ban, Changes, Counts, Cursor, Decided, Decision, Decisions, Disposition, Inserted,
-    ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore, Purged,
-    QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
+    Mode, ModeRule, ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore,
+    Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
     ThreadSnapshot,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
@@ -230,6 +230,10 @@ const BANS: &str = "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
      LEFT JOIN comments c ON c.id = b.comment_id \
      WHERE b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1) \
      ORDER BY b.id DESC";
+/// The rule for thread `$1`: its own, else the longest section (`prefix*`) it is in.
+const MODE_OF: &str = "SELECT mode FROM thread_modes WHERE pattern = $1 \
+     OR (substr(pattern, -1) = '*' AND substr($1, 1, length(pattern) - 1) = substr(pattern, 1, length(pattern) - 1)) \
+     ORDER BY pattern = $1 DESC, length(pattern) DESC LIMIT 1";
 /// A reader's pending comments, by the key of comment `$1`, or its network without one.
 const PENDING_OF_READER: &str = "SELECT p.id FROM comments c JOIN comments p \
      ON p.status = 'pending' AND ((c.author_key != '' AND p.author_key = c.author_key) \
@@ -1125,7 +1129,11 @@ impl Store for SqliteStore {
                 let thread = c.thread.as_str();
                 audit_line(
                     &mut tx,
-                    "trust rule",
+                    if c.post_moderated {
+                        "post-moderation"
+                    } else {
+                        "trust rule"
+                    },
                     "approved",
                     Some(id),
                     thread,
@@ -1566,6 +1574,83 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_mode<'a>(
+        &'a self,
+        pattern: &'a str,
+        mode: Option<Mode>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let before: Option<(String,)> =
+                sqlx::query_as("SELECT mode FROM thread_modes WHERE pattern = $1")
+                    .bind(pattern)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match mode {
+                Some(mode) => {
+                    sqlx::query(
+                        "INSERT INTO thread_modes (pattern, mode, actor, set_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (pattern) DO UPDATE SET mode = $2, actor = $3, set_at = $4",
+                    )
+                    .bind(pattern)
+                    .bind(mode.as_str())
+                    .bind(actor)
+                    .bind(crate::clock::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM thread_modes WHERE pattern = $1")
+                        .bind(pattern)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let from = before.map_or("default".to_string(), |(m,)| m);
+            let to = mode.map_or("default", Mode::as_str);
+            if from != to {
+                let detail = format!("{pattern}: {from} -> {to}");
+                audit_line(&mut tx, actor, "mode", None, "", &detail).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>> {
+        Box::pin(async move {
+            let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                "SELECT pattern, mode, actor, set_at FROM thread_modes ORDER BY pattern",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.into_iter()
+                .map(|(pattern, mode, actor, set_at)| {
+                    let mode = Mode::parse(&mode).ok_or_else(|| {
+                        StoreError::Other(format!("unknown thread mode {mode:?} in db"))
+                    })?;
+                    Ok(ModeRule {
+                        pattern,
+                        mode,
+                        actor,
+                        set_at,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn mode_of<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Option<Mode>> {
+        Box::pin(async move {
+            let row: Option<(String,)> = sqlx::query_as(MODE_OF)
+                .bind(thread.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.and_then(|(m,)| Mode::parse(&m)))
+        })
+    }
+
     fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>> {
         Box::pin(async move {
             let ids: Vec<(i64,)> = sqlx::query_as(PENDING_OF_READER)
@@ -1840,6 +1925,7 @@ mod tests {
             author_key: String::new(),
             notify_email: String::new(),
             trusted: false,
+            post_moderated: false,
             banned: false,
             parent: None,
         }

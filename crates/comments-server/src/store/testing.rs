@@ -123,6 +123,20 @@ impl Store for Hooked {
     ) -> StoreFuture<'a, Option<Ban>> {
         self.inner.ban(comment_id, expires_at, actor)
     }
+    fn set_mode<'a>(
+        &'a self,
+        pattern: &'a str,
+        mode: Option<Mode>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, ()> {
+        self.inner.set_mode(pattern, mode, actor)
+    }
+    fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>> {
+        self.inner.modes()
+    }
+    fn mode_of<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Option<Mode>> {
+        self.inner.mode_of(thread)
+    }
     fn pending_of_reader(&self, comment_id: i64) -> StoreFuture<'_, Vec<i64>> {
         self.inner.pending_of_reader(comment_id)
     }

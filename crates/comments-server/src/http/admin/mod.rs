@@ -10,7 +10,7 @@ use crate::http::moderation;
 use crate::http::state::AppState;
 use crate::notify::links::{Link, LinkError, query_value};
 use crate::store::{
-    AuditEntry, Change, Counts, Decided, Decisions, Disposition, ModerationItem, QueueQuery,
+    AuditEntry, Change, Counts, Decided, Decisions, Disposition, Mode, ModerationItem, QueueQuery,
 };
 use auth::Moderator;
 use axum::Json;
@@ -665,9 +665,23 @@ pub async fn thread(
             }
         });
     }
+    let own_mode = app
+        .store
+        .modes()
+        .await?
+        .into_iter()
+        .find(|r| r.pattern == q.key)
+        .map(|r| r.mode);
     let main = html! {
         (toolbar())
         p class="thread-key" { "Thread " code { (q.key) } }
+        form method="post" action="/admin/modes" class="search" {
+            input type="hidden" name="csrf" value=(who.csrf);
+            input type="hidden" name="pattern" value=(q.key);
+            input type="hidden" name="back" value=(back);
+            label { "This thread's moderation " (mode_select(own_mode)) }
+            button { "Set" }
+        }
         @for section in &sections { (section) }
     };
     Ok(page(
@@ -801,6 +815,103 @@ pub async fn bans(State(app): State<AppState>, Signed(who): Signed) -> Result<Re
         StatusCode::OK,
         admin_page("Bans", Some(("bans", &who.name)), &who.csrf, main),
     ))
+}
+
+/// A mode picker, `current` selected (`None`: the default).
+fn mode_select(current: Option<Mode>) -> Markup {
+    html! {
+        select name="mode" {
+            @for (value, label) in [
+                ("default", "default"),
+                ("pre", "pre: every comment waits"),
+                ("trusted", "trusted: the trust rule applies"),
+                ("post", "post: published at once"),
+            ] {
+                option value=(value) selected[current.map_or("default", Mode::as_str) == value] { (label) }
+            }
+        }
+    }
+}
+
+/// `GET /admin/modes`: the threads and sections with a mode of their own.
+pub async fn modes(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+) -> Result<Response, PageError> {
+    let rules = app.store.modes().await?;
+    let now = clock::now_ms();
+    let main = html! {
+        p { "Without a rule, every comment waits for a moderator"
+            @if app.config.moderation.trust_after > 0 { ", but for the trust rule's readers" } "." }
+        @if !rules.is_empty() {
+            table class="audit modes" {
+                thead { tr { th { "Thread or section" } th { "Mode" } th { "Set" } th { "" } } }
+                tbody {
+                    @for r in &rules {
+                        tr {
+                            td { code { (r.pattern) } }
+                            td { (r.mode.as_str()) }
+                            td { (r.actor) ", " time datetime=(iso_utc(r.set_at)) { (age(r.set_at, now)) } }
+                            td {
+                                form method="post" action="/admin/modes" {
+                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    input type="hidden" name="pattern" value=(r.pattern);
+                                    input type="hidden" name="mode" value="default";
+                                    button { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/admin/modes" class="search" {
+            input type="hidden" name="csrf" value=(who.csrf);
+            label { "Thread or section " input name="pattern" placeholder="sport/*" required; }
+            label { "Mode " (mode_select(None)) }
+            button { "Set" }
+        }
+    };
+    Ok(page(
+        StatusCode::OK,
+        admin_page(
+            "Moderation modes",
+            Some(("modes", &who.name)),
+            &who.csrf,
+            main,
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ModeForm {
+    #[serde(default)]
+    csrf: String,
+    pattern: String,
+    mode: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /admin/modes`: sets (or, with `default`, removes) a rule.
+pub async fn mode_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<ModeForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    let pattern = moderation::mode_pattern(&form.pattern)?;
+    let mode = moderation::mode_named(&form.mode)?;
+    app.store.set_mode(&pattern, mode, &who.name).await?;
+    let back = if form.back.is_empty() {
+        "/admin/modes"
+    } else {
+        back_to(&form.back)
+    };
+    Ok(see_other(back))
 }
 
 #[derive(Deserialize)]

@@ -17,8 +17,8 @@ use crate::http::reader::answers::Encoded;
 use crate::http::reader::pages::{Ask, ListQuery, Read};
 use crate::http::state::AppState;
 use crate::moderation::signals;
-use crate::store::NewPending;
 use crate::store::revisions::{etag, if_none_match_hits};
+use crate::store::{Mode, NewPending};
 use crate::{clock, token};
 use axum::Json;
 use axum::body::Bytes;
@@ -312,11 +312,26 @@ pub async fn post(
         now,
     )
     .await?;
+    // The thread's mode, set by a moderator for it or its section; without
+    // one, pre-moderation with the trust rule if it is switched on.
     let trust_after = app.config.moderation.trust_after;
-    let trusted = trust_after > 0
-        && !author_key.is_empty()
-        && flags.is_empty()
-        && app.store.approved_by_author(&author_key).await? >= trust_after;
+    let mode = app
+        .store
+        .mode_of(&thread)
+        .await?
+        .unwrap_or(if trust_after > 0 {
+            Mode::Trusted
+        } else {
+            Mode::Pre
+        });
+    // Either way, a comment with a signal waits for a moderator.
+    let post_moderated = mode == Mode::Post && flags.is_empty();
+    let trusted = post_moderated
+        || (mode == Mode::Trusted
+            && trust_after > 0
+            && !author_key.is_empty()
+            && flags.is_empty()
+            && app.store.approved_by_author(&author_key).await? >= trust_after);
     let address = email
         .filter(|_| app.config.mail_enabled())
         .map(Email::into_inner)
@@ -340,6 +355,7 @@ pub async fn post(
             address.clone()
         },
         trusted,
+        post_moderated,
         banned,
         parent: new.parent,
     };
@@ -368,7 +384,7 @@ async fn store_new(
     let id = inserted.id;
     app.decoys.observe(id);
     if let Some(rev) = inserted.revision {
-        tracing::info!(id, thread = %comment.thread, "comment published by the trust rule");
+        tracing::info!(id, thread = %comment.thread, post_moderated = comment.post_moderated, "comment published at once");
         app.revisions
             .apply([(comment.thread.as_str().to_string(), rev)]);
         if !address.is_empty() {

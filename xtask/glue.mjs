@@ -3,8 +3,9 @@
 //   node glue.mjs NPM_DIR prune GLUE
 //     removes the classes that dependencies export to JavaScript (the widget
 //     exports only `mount`; server_fn's wasm-streams exports three stream
-//     classes nobody calls) and prints, one per line, the wasm exports the
-//     glue still uses.
+//     classes nobody calls) and `initSync` (the loader calls the default
+//     export), shortens wasm-bindgen's warnings, and prints, one per line,
+//     the wasm exports the glue still uses.
 //   node glue.mjs NPM_DIR css FILE
 //     minifies our own stylesheet in place: comments and the white space
 //     around punctuation go (never before a colon, which would join a
@@ -87,7 +88,28 @@ function prune() {
   const edits = ast.body
     .filter((s) => classes.some((c) => source.slice(s.start, s.end).includes(c)))
     .map((s) => [s.start, s.end, ""]);
+  // `initSync`: the loader only ever calls the asynchronous default export.
+  for (const s of ast.body) {
+    if (s.type === "FunctionDeclaration" && s.id.name === "initSync") edits.push([s.start, s.end, ""]);
+    if (s.type === "ExportNamedDeclaration" && !s.declaration) {
+      for (const [i, spec] of s.specifiers.entries()) {
+        if (spec.local.name !== "initSync") continue;
+        const next = s.specifiers[i + 1];
+        edits.push([spec.start, next ? next.start : spec.end, ""]);
+      }
+    }
+  }
+  // The warnings for misuse and misconfiguration, in a few words: the
+  // widget is called one way, by our loader, and served as application/wasm.
+  const removed = edits.slice();
+  walk(ast, (n) => {
+    if (n.type !== "Literal" || typeof n.value !== "string" || n.value.length < 60) return;
+    if (removed.some(([start, end]) => start <= n.start && n.end <= end)) return;
+    if (n.value.includes("deprecated parameters")) edits.push([n.start, n.end, '"deprecated parameters"']);
+    if (n.value.includes("instantiateStreaming")) edits.push([n.start, n.end, '"not served as application/wasm"']);
+  });
   const pruned = apply(source, edits);
+  if (/\binitSync\b/.test(pruned)) fail("initSync is still named in the glue");
   writeFileSync(gluePath, pruned);
   const used = new Set(exportUses(parse(pruned)).map((p) => p.name));
   console.error(`glue.mjs: removed ${classes.length} exported classes (${classes.join(", ")})`);

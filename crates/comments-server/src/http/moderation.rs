@@ -98,12 +98,7 @@ async fn decide_http(
     status: CommentStatus,
 ) -> Result<Json<DecisionAnswer>, AppError> {
     authorize(&app, &headers)?;
-    let Path(id) = id.map_err(|_| {
-        AppError::new(
-            ErrorCode::InvalidParameter,
-            "The comment id must be a number.",
-        )
-    })?;
+    let id = comment_id(id)?;
     let d = decide_one(&app, Decisions::one("api token", id, status.into())).await?;
     Ok(Json(DecisionAnswer {
         id,

@@ -145,21 +145,31 @@ macro_rules! to_remove {
 }
 const REMOVE_BY_TOKEN: &str = to_remove!("token_hash = $1");
 const REMOVE_BY_READER: &str = to_remove!("author_key = $1 AND author_key != ''");
-/// The purge: deleted comments past their time, erased while replies
-/// answer them, then gone once none does.
-const PURGE_ERASE: &str = "UPDATE comments SET status = 'deleted', author = '', body = '', \
-     body_hash = '', ip_hmac = '', page_title = '', page_url = '', author_key = '', \
-     notify_email = '', flags = '', token_hash = 'erased:' || id \
-     WHERE status = 'deleted' AND decided_at < $1 AND token_hash NOT LIKE 'erased:%' \
-     AND EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)";
-const PURGE_DELETE: &str = "DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1 \
-     AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)";
 /// A comment that replies answer is erased rather than deleted: its row
 /// keeps their place (a "comment removed" placeholder while any is
 /// published), and nothing its author wrote or sent remains.
-const ERASE: &str = "UPDATE comments SET status = 'deleted', author = '', body = '', \
-     body_hash = '', ip_hmac = '', page_title = '', page_url = '', author_key = '', \
-     notify_email = '', flags = '', token_hash = 'erased:' || id, decided_at = $2 WHERE id = $1";
+macro_rules! erase_sql {
+    ($set:literal, $where:literal) => {
+        concat!(
+            "UPDATE comments SET status = 'deleted', author = '', body = '', \
+             body_hash = '', ip_hmac = '', page_title = '', page_url = '', author_key = '', \
+             notify_email = '', flags = '', token_hash = 'erased:' || id",
+            $set,
+            " WHERE ",
+            $where
+        )
+    };
+}
+const ERASE: &str = erase_sql!(", decided_at = $2", "id = $1");
+/// The purge: deleted comments past their time, erased while replies
+/// answer them, then gone once none does.
+const PURGE_ERASE: &str = erase_sql!(
+    "",
+    "status = 'deleted' AND decided_at < $1 AND token_hash NOT LIKE 'erased:%' \
+     AND EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)"
+);
+const PURGE_DELETE: &str = "DELETE FROM comments WHERE status = 'deleted' AND decided_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id)";
 const HAS_REPLIES: &str =
     "SELECT 1 FROM comments WHERE parent_id = $1 AND status = 'approved' LIMIT 1";
 /// A reply's parent as the post checks it, and a removed parent as its
@@ -225,11 +235,21 @@ struct ExportRow {
 const BANNED: &str = "SELECT 1 FROM bans WHERE lifted_at IS NULL \
      AND (expires_at IS NULL OR expires_at > $3) \
      AND ((author_key != '' AND author_key = $1) OR (ip_hmac != '' AND ip_hmac = $2)) LIMIT 1";
-const BANS: &str = "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
-     coalesce(c.author, ''), b.actor, b.created_at, b.expires_at FROM bans b \
-     LEFT JOIN comments c ON c.id = b.comment_id \
-     WHERE b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1) \
-     ORDER BY b.id DESC";
+/// Bans with their comment's author: those in force, and one by id.
+macro_rules! bans_sql {
+    ($where:literal) => {
+        concat!(
+            "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
+             coalesce(c.author, ''), b.actor, b.created_at, b.expires_at FROM bans b \
+             LEFT JOIN comments c ON c.id = b.comment_id WHERE ",
+            $where
+        )
+    };
+}
+const BANS: &str = bans_sql!(
+    "b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1) ORDER BY b.id DESC"
+);
+const BAN: &str = bans_sql!("b.id = $1");
 /// The rule for thread `$1`: its own, else the longest section (`prefix*`) it is in.
 const MODE_OF: &str = "SELECT mode FROM thread_modes WHERE pattern = $1 \
      OR (substr(pattern, -1) = '*' AND substr($1, 1, length(pattern) - 1) = substr(pattern, 1, length(pattern) - 1)) \
@@ -1561,14 +1581,7 @@ impl Store for SqliteStore {
                 &format!("reader banned {until}"),
             )
             .await?;
-            let ban: BanRow = sqlx::query_as(
-                "SELECT b.id, b.author_key, b.ip_hmac != '', b.comment_id, \
-                 coalesce(c.author, ''), b.actor, b.created_at, b.expires_at FROM bans b \
-                 LEFT JOIN comments c ON c.id = b.comment_id WHERE b.id = $1",
-            )
-            .bind(ban_id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let ban: BanRow = sqlx::query_as(BAN).bind(ban_id).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(ban_of(ban)))
         })

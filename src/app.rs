@@ -61,6 +61,9 @@ pub struct Comments {
     /// Whether the thread has answered once. Until then a pending reply
     /// waits for the comment it answers rather than showing out of place.
     pub loaded: bool,
+    /// The comment a `#comment-ID` link points to,
+    /// until it is shown.
+    pub target: Option<i64>,
 }
 
 /// How an answer joins the list.
@@ -83,6 +86,13 @@ pub struct PollState {
     pub failed: bool,
     /// Whether the server can mail authors (the form then offers it).
     pub mail: bool,
+    /// When the thread closes to new comments (epoch ms), if anything closes it.
+    pub closes_at: Option<i64>,
+}
+
+/// Whether the thread no longer takes comments.
+pub fn closed(p: &PollState) -> bool {
+    p.closes_at.is_some_and(|at| p.now >= at as f64)
 }
 
 /// The state of one thread, shared by the list, the form and the poller.
@@ -111,6 +121,7 @@ impl ThreadState {
                 now: js_sys::Date::now(),
                 failed: false,
                 mail: false,
+                closes_at: None,
             }),
             list: NodeRef::new(),
             empty: NodeRef::new(),
@@ -213,17 +224,19 @@ impl ThreadState {
         });
     }
 
-    /// Marks the comment a permalink points to, and scrolls to it.
-    pub fn point_at(&self, id: i64) {
+    /// Marks the comment a permalink points to, and scrolls to it;
+    /// whether the list holds it.
+    pub fn point_at(&self, id: i64) -> bool {
         let item = self.list.get_untracked().and_then(|l| {
             l.query_selector(&format!("[data-comment-id=\"{id}\"]"))
                 .ok()
                 .flatten()
         });
-        if let Some(item) = item {
+        if let Some(item) = &item {
             let _ = item.class_list().add_1("cw-target");
             item.scroll_into_view();
         }
+        item.is_some()
     }
 
     /// Shows an error; `code` marks the field at fault.
@@ -252,6 +265,8 @@ impl ThreadState {
                                 parent: mine.parent,
                                 removed: false,
                                 replies: 0,
+                                staff: String::new(),
+                                featured: false,
                             });
                         }
                     }
@@ -292,8 +307,6 @@ struct Poller {
     state: ThreadState,
     etag: RefCell<Option<String>>,
     first: RefCell<Option<js_sys::Promise>>,
-    /// The comment a `#comment-ID` link points to, until it is shown.
-    target: std::cell::Cell<Option<i64>>,
 }
 
 impl Poller {
@@ -302,6 +315,7 @@ impl Poller {
         // What the reader has kept shows at once, whatever the network does.
         self.state.show();
         let mut ok = true;
+        let target = self.state.comments.with_value(|c| c.target);
         // What the reader asked for first: Load more, Show more replies.
         while let Some((query, how)) = self
             .state
@@ -315,9 +329,8 @@ impl Poller {
                 Err(_) => ok = false,
             }
         }
-        let mut mail = self.state.poll.with_untracked(|p| p.mail);
+        let (mut mail, mut closes_at) = self.state.poll.with_untracked(|p| (p.mail, p.closes_at));
         let first = self.first.borrow_mut().take();
-        let target = self.target.get();
         // Then the poll: what changed since the list's revision (304 from
         // memory when nothing did), or a first page: a permalink's, the
         // one embed.js asked for, or one asked for now.
@@ -340,6 +353,7 @@ impl Poller {
         match answer {
             Ok(Some((page, tag))) => {
                 mail = page.mail;
+                closes_at = page.closes_at;
                 self.state.take(page, Take::Replace);
                 *self.etag.borrow_mut() = tag;
             }
@@ -347,7 +361,7 @@ impl Poller {
             Err(_) => ok = false,
         }
         if let Some(id) = target.filter(|_| ok) {
-            self.target.set(None);
+            self.state.comments.update_value(|c| c.target = None);
             self.state.point_at(id);
         }
         let asked = self.state.comments.with_value(|c| c.mine.clone());
@@ -364,9 +378,15 @@ impl Poller {
             now,
             failed: !ok,
             mail,
+            closes_at,
         });
-        if let Some(list) = self.state.list.get_untracked() {
-            list::dates(&list, self.state.lang, now);
+        if let Some(section) = self
+            .state
+            .list
+            .get_untracked()
+            .and_then(|l| l.parent_element())
+        {
+            list::dates(&section, self.state.lang, now);
         }
         ok
     }
@@ -395,6 +415,7 @@ fn copy(text: &str) {
 pub fn App(options: Options) -> impl IntoView {
     let own = OwnComments::new(&options.api_base, &options.thread);
     let state = ThreadState::new(own.load(), options.lang);
+    state.comments.update_value(|c| c.target = permalink());
     let client = Client::new(&options.api_base);
     let text = options.lang.text();
 
@@ -405,7 +426,6 @@ pub fn App(options: Options) -> impl IntoView {
         state,
         etag: RefCell::new(None),
         first: RefCell::new(options.first.clone()),
-        target: std::cell::Cell::new(permalink()),
     });
     let wake = poll::Wake::default();
     poll::run(
@@ -438,7 +458,8 @@ pub fn App(options: Options) -> impl IntoView {
             }
             if let Some((_, id)) = list::clicked(&ev, ".cw-link") {
                 copy(&format!("{page_url}#comment-{id}"));
-                return state.point_at(id);
+                state.point_at(id);
+                return;
             }
             if let Some((button, id)) = list::clicked(&ev, ".cw-more-replies") {
                 button.remove();
@@ -505,6 +526,9 @@ pub fn App(options: Options) -> impl IntoView {
             <p class="cw-load-failed" hidden=hidden_unless(state, |p| p.failed)>
                 {text.load_failed}
             </p>
+            // In place of the form once the thread is closed; the
+            // stylesheet hides the form then, unless the reader has typed.
+            <p class="cw-closed" hidden=hidden_unless(state, closed)>{text.closed}</p>
             // The form's place; it moves under a comment to answer it.
             <div class="cw-compose">
                 <CommentForm

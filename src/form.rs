@@ -167,6 +167,12 @@ pub fn CommentForm(
                 }
                 Err(failure) => {
                     let (words, code) = explain(text, &failure);
+                    // Closed meanwhile: the form gives way, keeping the text.
+                    if code == Some(ErrorCode::ThreadClosed) {
+                        let mut poll = state.poll.get_untracked();
+                        poll.closes_at = Some(0);
+                        state.poll.set(poll);
+                    }
                     state.error(words, code);
                 }
             }
@@ -214,7 +220,7 @@ pub fn CommentForm(
                 {text.body_label}
                 <textarea
                     class="cw-textarea"
-                    aria-required="true"
+                    required
                     aria-invalid=blames(state, BODY_ERRORS)
                     aria-describedby="cw-counter"
                     node_ref=body_input

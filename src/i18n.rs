@@ -108,6 +108,8 @@ texts! {
     more,
     /// A comment's permalink, which it also copies.
     link,
+    /// In place of the form, once the thread is closed.
+    closed,
 }
 
 fn string(file: &JsValue, key: &str) -> Option<&'static str> {
@@ -137,6 +139,7 @@ impl Text {
             ErrorCode::ControlCharacter => self.control,
             ErrorCode::InvalidEmail => self.invalid_email,
             ErrorCode::InvalidParent => self.invalid_parent,
+            ErrorCode::ThreadClosed => self.closed,
             ErrorCode::Unavailable | ErrorCode::QueueFull => self.unavailable,
             _ => self.unexpected,
         }

@@ -60,6 +60,9 @@ fn comment(v: &JsValue) -> Option<Comment> {
         parent: int(v, "parent"),
         removed: field(v, "removed").is_truthy(),
         replies: int(v, "replies").map_or(0, |n| n as u64),
+        staff: string(v, "staff").unwrap_or_default(),
+        // The widget does not show editors' picks yet.
+        featured: false,
     })
 }
 
@@ -72,6 +75,7 @@ pub struct ThreadAnswer {
     pub next: Option<String>,
     pub changes: bool,
     pub removed: Vec<i64>,
+    pub closes_at: Option<i64>,
 }
 
 pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
@@ -90,6 +94,7 @@ pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
         next: string(&page, "next"),
         changes: field(&page, "changes").is_truthy(),
         removed,
+        closes_at: int(&page, "closes_at"),
     })
 }
 
@@ -210,6 +215,8 @@ mod wire_tests {
             parent: None,
             removed: false,
             replies: 0,
+            staff: String::new(),
+            featured: false,
         }
     }
 
@@ -235,11 +242,24 @@ mod wire_tests {
             replies: 12,
             ..comment(5)
         };
+        let staff = Comment {
+            staff: "Rédaction \"☕\"".into(),
+            ..reply(6, 5)
+        };
         for (comments, mail) in [
             (vec![], false),
             (vec![comment(1), comment(9_007_199_254)], true),
-            (vec![removed(2), reply(3, 2), reply(4, 3), top], false),
+            (
+                vec![removed(2), reply(3, 2), reply(4, 3), top, staff],
+                false,
+            ),
         ] {
+            // Editors' picks are on the wire; the widget does not read them yet.
+            let featured = vec![Comment {
+                featured: true,
+                ..comment(8)
+            }];
+            let closes_at = mail.then_some(1_764_000_000_000);
             let page = ThreadPage {
                 thread: "t/1".into(),
                 revision: 42,
@@ -249,6 +269,8 @@ mod wire_tests {
                 changes: false,
                 removed: vec![],
                 reset: false,
+                featured,
+                closes_at,
             };
             let read = thread_answer(&serde_json::to_string(&page).unwrap()).expect("reads");
             assert_eq!(
@@ -258,6 +280,7 @@ mod wire_tests {
                     comments,
                     mail,
                     next: page.next.clone(),
+                    closes_at,
                     ..ThreadAnswer::default()
                 }
             );
@@ -273,9 +296,12 @@ mod wire_tests {
             changes: true,
             removed: vec![3, 9_007_199_254],
             reset: false,
+            featured: vec![],
+            closes_at: Some(0),
         };
         let read = thread_answer(&serde_json::to_string(&changes).unwrap()).expect("reads");
         assert_eq!((read.changes, read.removed), (true, vec![3, 9_007_199_254]));
+        assert_eq!(read.closes_at, Some(0));
         assert_eq!(read.comments, changes.comments);
         let reset = ThreadPage {
             changes: false,
@@ -290,6 +316,7 @@ mod wire_tests {
             thread_answer("{\"comments\":[{\"id\":1}]}").is_none(),
             "an incomplete comment"
         );
+        assert!(thread_answer("{\"featured\":[]}").is_none(), "no comments");
     }
 
     #[wasm_bindgen_test]

@@ -10,6 +10,7 @@
 use crate::app::Comments;
 use crate::i18n::Lang;
 use crate::reltime;
+use comments_api::Comment;
 use comments_api::limits::MAX_DEPTH;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -27,6 +28,28 @@ struct Item<'a> {
     /// Published replies of a top-level comment (a count far below `u32::MAX`;
     /// one integer type to print and parse keeps the wasm smaller).
     replies: u32,
+    /// A moderator's label, on a staff reply.
+    staff: &'a str,
+}
+
+/// A published comment (or its placeholder) as an item.
+fn approved(c: &Comment) -> Item<'_> {
+    Item {
+        key: if c.removed {
+            format!("r{}", c.id)
+        } else {
+            format!("a{}", c.id)
+        },
+        id: c.id,
+        author: &c.author,
+        html: &c.html,
+        created_at: c.created_at,
+        pending: false,
+        removed: c.removed,
+        parent: c.parent,
+        replies: c.replies as u32,
+        staff: &c.staff,
+    }
 }
 
 fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
@@ -68,6 +91,10 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
         let meta = element(doc, "header", "cw-meta")?;
         let author = text_element(doc, "span", "cw-author", item.author)?;
         meta.append_child(&author).ok()?;
+        if !item.staff.is_empty() {
+            let badge = text_element(doc, "span", "cw-staff", item.staff)?;
+            meta.append_child(&badge).ok()?;
+        }
         let when = item.created_at as f64;
         let time = element(doc, "time", "cw-date")?;
         time.set_attribute("datetime", &reltime::iso(when)).ok()?;
@@ -210,21 +237,7 @@ pub fn show(
     let Some(doc) = list.owner_document() else {
         return;
     };
-    let approved = comments.approved.iter().map(|c| Item {
-        key: if c.removed {
-            format!("r{}", c.id)
-        } else {
-            format!("a{}", c.id)
-        },
-        id: c.id,
-        author: &c.author,
-        html: &c.html,
-        created_at: c.created_at,
-        pending: false,
-        removed: c.removed,
-        parent: c.parent,
-        replies: c.replies as u32,
-    });
+    let approved = comments.approved.iter().map(approved);
     let mine = comments
         .mine
         .iter()
@@ -239,6 +252,7 @@ pub fn show(
             removed: false,
             parent: m.parent,
             replies: 0,
+            staff: "",
         });
     // A page of items: lists searched in line are small, and cheaper in
     // wasm than maps.

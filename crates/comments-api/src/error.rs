@@ -32,6 +32,8 @@ pub enum ErrorCode {
     InvalidParameter,
     /// A reply names a comment that is not published in the same thread.
     InvalidParent,
+    /// The thread is closed to new comments (its comments still show).
+    ThreadClosed,
     /// The client sends too many requests; see `Retry-After`.
     RateLimited,
     /// No such route or resource.
@@ -59,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -73,6 +75,7 @@ impl ErrorCode {
         Self::TooManyTokens,
         Self::InvalidParameter,
         Self::InvalidParent,
+        Self::ThreadClosed,
         Self::RateLimited,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -102,6 +105,7 @@ impl ErrorCode {
             Self::TooManyTokens => "too_many_tokens",
             Self::InvalidParameter => "invalid_parameter",
             Self::InvalidParent => "invalid_parent",
+            Self::ThreadClosed => "thread_closed",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -126,7 +130,7 @@ impl ErrorCode {
         match self {
             Self::InvalidJson | Self::InvalidThread | Self::InvalidParameter => 400,
             Self::Unauthorized => 401,
-            Self::OriginNotAllowed | Self::Forbidden => 403,
+            Self::OriginNotAllowed | Self::Forbidden | Self::ThreadClosed => 403,
             Self::NotFound | Self::WidgetNotBuilt => 404,
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
@@ -166,6 +170,7 @@ impl ErrorCode {
             Self::InvalidParent => {
                 "The comment you reply to is not published in this thread (any more)."
             }
+            Self::ThreadClosed => "Comments are closed on this article.",
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",

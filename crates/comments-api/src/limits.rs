@@ -37,3 +37,6 @@ pub const PAGE_REPLIES: u32 = 3;
 
 /// Replies one conversation answer holds at most.
 pub const CONVERSATION_MAX: u32 = 500;
+
+/// Featured comments (editor's picks) a thread's first page carries at most.
+pub const FEATURED_MAX: u32 = 10;

@@ -96,6 +96,12 @@ pub struct Comment {
     /// conversation has, of which the page shows the first few.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub replies: u64,
+    /// On a reply a moderator wrote: their label ("Staff", "Rédaction").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub staff: String,
+    /// An editor's pick: also in the page's `featured`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub featured: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -130,6 +136,16 @@ pub struct ThreadPage {
     /// again from.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
+    /// On a full page (not an answer to `since`): the thread's featured
+    /// comments, the latest featured first, wherever they are in it. A
+    /// poll's changes carry a comment featured or no longer featured with
+    /// its `featured` flag.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub featured: Vec<Comment>,
+    /// When the thread closes (or closed) to new comments, in Unix epoch
+    /// milliseconds; absent while nothing closes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<i64>,
 }
 
 /// `GET /api/v1/counts?thread=…` answer: how many approved comments each

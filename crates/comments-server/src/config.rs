@@ -99,6 +99,12 @@ pub struct ModerationConfig {
     pub suspect_words: Vec<String>,
     /// More suspect words, one a line.
     pub suspect_words_file: Option<PathBuf>,
+    /// Close threads to new comments this many days after their first
+    /// comment (a moderator may reopen one). 0: never.
+    pub auto_close_days: u64,
+    /// The label readers see on moderators' replies, unless a moderator
+    /// has a `label` of their own.
+    pub staff_label: String,
 }
 
 /// One moderator: a name for the audit log, an Argon2id hash made by
@@ -110,6 +116,10 @@ pub struct ModeratorConfig {
     pub password_hash: String,
     #[serde(default)]
     pub email: Option<String>,
+    /// The label on this moderator's replies ("Rédaction", "Journaliste");
+    /// unset: `moderation.staff_label`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// Where new pending comments are announced.
@@ -165,11 +175,25 @@ impl Default for ModerationConfig {
             banned_words_file: None,
             suspect_words: Vec::new(),
             suspect_words_file: None,
+            auto_close_days: 0,
+            staff_label: "Staff".into(),
         }
     }
 }
 
 impl Config {
+    /// The label on `moderator`'s replies.
+    pub fn staff_label(&self, moderator: &str) -> String {
+        let m = &self.moderation;
+        m.moderators
+            .iter()
+            .find(|o| o.name == moderator)
+            .and_then(|o| o.label.as_deref())
+            .unwrap_or(&m.staff_label)
+            .trim()
+            .to_string()
+    }
+
     /// Where mail links point: `moderation.public_url`, else `http://{listen}`.
     pub fn public_url(&self) -> String {
         match &self.moderation.public_url {
@@ -307,6 +331,8 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("BANNED_WORDS_FILE", "moderation.banned_words_file"),
     ("SUSPECT_WORDS", "moderation.suspect_words"),
     ("SUSPECT_WORDS_FILE", "moderation.suspect_words_file"),
+    ("AUTO_CLOSE_DAYS", "moderation.auto_close_days"),
+    ("STAFF_LABEL", "moderation.staff_label"),
     ("ALLOWED_ORIGINS", "sites.allowed_origins"),
     ("POST_BURST", "limits.post_burst"),
     ("POST_REFILL_SECONDS", "limits.post_refill_seconds"),
@@ -516,6 +542,12 @@ impl Config {
 impl Config {
     fn check_moderation(&self) -> Result<(), ConfigError> {
         let m = &self.moderation;
+        let label = m.staff_label.trim().chars().count();
+        if !(1..=32).contains(&label) {
+            return Err(ConfigError(
+                "moderation.staff_label must be 1 to 32 characters".into(),
+            ));
+        }
         for (i, moderator) in m.moderators.iter().enumerate() {
             let name = moderator.name.trim();
             if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
@@ -527,6 +559,13 @@ impl Config {
                 return Err(ConfigError(format!(
                     "moderation.moderators[{i}] ({name}): password_hash must be an Argon2id hash \
                      from `comments-server hash-password`"
+                )));
+            }
+            if let Some(label) = &moderator.label
+                && !(1..=32).contains(&label.trim().chars().count())
+            {
+                return Err(ConfigError(format!(
+                    "moderation.moderators[{i}] ({name}): the label must be 1 to 32 characters"
                 )));
             }
             if m.moderators[..i].iter().any(|o| o.name == moderator.name) {
@@ -592,6 +631,7 @@ fn moderators_or_entries<'de, D: Deserializer<'de>>(
                             name: name.to_string(),
                             password_hash: hash.to_string(),
                             email: email.map(String::from),
+                            label: None,
                         }),
                         _ => Err(E::custom(format!(
                             "{entry:?} is not name:argon2-hash[:email]"

@@ -15,6 +15,7 @@ pub mod frame;
 pub mod html;
 pub mod limiter;
 pub mod moderation;
+pub mod newsroom;
 pub mod origins;
 pub mod reader;
 pub mod routes;

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, header};
 use comments_api::{CommentStatus, ErrorCode};
 use serde::{Deserialize, Serialize};
 
-fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+pub fn authorize(app: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
     let Some(expected) = app.config.moderation.token.as_deref() else {
         return Err(AppError::new(
             ErrorCode::Unauthorized,
@@ -282,7 +282,7 @@ pub async fn reject_pending_of_reader(
     }
 }
 
-fn comment_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, AppError> {
+pub fn comment_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, AppError> {
     id.map(|Path(id)| id)
         .map_err(|_| AppError::new(ErrorCode::InvalidParameter, "The id must be a number."))
 }

@@ -2,7 +2,7 @@
 
 use crate::http::error::AppError;
 use crate::http::state::AppState;
-use crate::http::{admin, assets, frame, moderation, reader};
+use crate::http::{admin, assets, frame, moderation, newsroom, reader};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Version, header};
@@ -150,6 +150,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/moderation/bans/{id}/lift",
             post(moderation::lift_api),
+        )
+        .route(
+            "/api/v1/moderation/threads/state",
+            post(newsroom::state_api),
+        )
+        .route(
+            "/api/v1/moderation/comments/{id}/feature",
+            post(newsroom::feature_api),
+        )
+        .route(
+            "/api/v1/moderation/comments/{id}/unfeature",
+            post(newsroom::unfeature_api),
+        )
+        .route(
+            "/api/v1/moderation/comments/{id}/reply",
+            post(newsroom::reply_api),
         );
     let admin = Router::new()
         .route("/admin", get(admin::queue))
@@ -164,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/bans", get(admin::bans))
         .route("/admin/bans/lift", post(admin::lift_form))
         .route("/admin/modes", get(admin::modes).post(admin::mode_form))
+        .route("/admin/thread/state", post(admin::thread_state_form))
+        .route("/admin/staff", post(admin::staff_form))
         .route("/admin/api/decide", post(admin::decide_api))
         .route(
             "/admin/mail/{token}",
@@ -293,6 +311,7 @@ mod tests {
                 post_moderated: false,
                 banned: false,
                 parent: None,
+                staff: None,
             })
             .await
             .unwrap()
@@ -344,6 +363,7 @@ mod tests {
                 name: "ana".into(),
                 password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
                 email: None,
+                label: None,
             });
         let (_dir, store, state, app) = hooked_app(config).await;
         let id = pending_in(&store, "t", "").await;

@@ -5,6 +5,7 @@
 
 pub mod privacy;
 pub mod signals;
+pub mod threads;
 pub mod words;
 
 use crate::config::Config;

@@ -404,6 +404,8 @@ mod tests {
             author_rejected: 0,
             words: Vec::new(),
             parent: None,
+            staff: String::new(),
+            featured: false,
         }
     }
 

@@ -76,6 +76,52 @@ pub struct NewPending {
     pub banned: bool,
     /// The published comment of the same thread it replies to.
     pub parent: Option<i64>,
+    /// A moderator's reply from `/admin`, published at once with their
+    /// label (`trusted` is then set too).
+    pub staff: Option<StaffVoice>,
+}
+
+/// Who wrote a staff reply, and the label readers see beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffVoice {
+    pub moderator: String,
+    pub label: String,
+}
+
+/// A moderator's word on a thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    /// No new comments; the published ones still show.
+    Closed,
+    /// Reopened: takes comments, and the automatic rule no longer closes it.
+    Open,
+}
+
+impl ThreadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Open => "open",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "closed" => Some(Self::Closed),
+            "open" => Some(Self::Open),
+            _ => None,
+        }
+    }
+}
+
+/// What decides whether a thread takes comments (see
+/// `moderation::closes_at`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Closing {
+    /// A moderator's word, and when it was said.
+    pub state: Option<(ThreadState, i64)>,
+    /// When the thread's first comment came, in whatever status.
+    pub first_at: Option<i64>,
 }
 
 /// What storing a new comment did.
@@ -160,6 +206,11 @@ pub struct ModerationItem {
     /// store leaves it empty, the moderation pages fill it in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<String>,
+    /// A staff reply's label ("Staff"); empty for a reader's comment.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub staff: String,
+    /// An editor's pick.
+    pub featured: bool,
 }
 
 /// How a thread's new comments are moderated.
@@ -325,6 +376,11 @@ pub struct PublicComment {
     /// On a top-level comment of a page: how many published replies its
     /// conversation has (the page shows the first few). 0 otherwise.
     pub replies: u64,
+    /// The label of the moderator who wrote it from `/admin` ("Staff"),
+    /// empty for a reader's comment.
+    pub staff: String,
+    /// An editor's pick.
+    pub featured: bool,
 }
 
 /// The order of a thread's top-level comments.
@@ -540,6 +596,33 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'a, ()>;
     /// Every rule, by pattern.
     fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>>;
+    /// Closes or reopens a thread (`None`: back to the automatic rule),
+    /// audited under `actor`. Its revision moves, so that open pages learn
+    /// of it on their next poll; returns the new one.
+    fn set_thread_state<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        state: Option<ThreadState>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, u64>;
+    /// Whether a thread takes comments, as far as the store knows.
+    fn closing<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Closing>;
+    /// Features a published comment (an editor's pick), or stops featuring
+    /// one, audited; the thread's revision moves. `None` if it is not
+    /// published, or already so.
+    fn feature<'a>(
+        &'a self,
+        id: i64,
+        featured: bool,
+        actor: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, Option<RevisionChange>>;
+    /// A thread's featured comments, the latest featured first.
+    fn featured<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PublicComment>>;
     /// The mode a thread's rules give it, if any does.
     fn mode_of<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Option<Mode>>;
     /// The pending comments of the reader of comment `comment_id`: by their

@@ -1,10 +1,10 @@
 //! The embedded SQLite store: WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for every write.
 
 use super::{
-    AuditEntry, Ban, Changes, Counts, Cursor, Decided, Decision, Decisions, Disposition, Inserted,
-    Mode, ModeRule, ModerationItem, NewPending, Order, Page, PageQuery, PublicComment, PurgeBefore,
-    Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture, StoreResult,
-    ThreadSnapshot,
+    AuditEntry, Ban, Changes, Closing, Counts, Cursor, Decided, Decision, Decisions, Disposition,
+    Inserted, Mode, ModeRule, ModerationItem, NewPending, Order, Page, PageQuery, PublicComment,
+    PurgeBefore, Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture,
+    StoreResult, ThreadSnapshot, ThreadState,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
@@ -49,12 +49,15 @@ macro_rules! item_columns {
         "c.id, c.thread_key, c.page_title, c.page_url, c.author, \
     c.author_key, c.body, c.status, c.created_at, c.decided_at, c.flags, \
     (SELECT count(*) FROM comments h WHERE h.author_key != '' \
-       AND h.author_key = c.author_key AND h.status = 'approved' AND h.id != c.id), \
+       AND h.author_key = c.author_key AND h.status = 'approved' AND h.id != c.id) \
+       AS author_approved, \
     (SELECT count(*) FROM comments h WHERE h.author_key != '' \
-       AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id), \
+       AND h.author_key = c.author_key AND h.status = 'rejected' AND h.id != c.id) \
+       AS author_rejected, \
     c.parent_id, \
-    (SELECT p.author FROM comments p WHERE p.id = c.parent_id), \
-    (SELECT p.body FROM comments p WHERE p.id = c.parent_id)"
+    (SELECT p.author FROM comments p WHERE p.id = c.parent_id) AS parent_author, \
+    (SELECT p.body FROM comments p WHERE p.id = c.parent_id) AS parent_body, \
+    c.staff, c.featured_at IS NOT NULL AS featured"
     };
 }
 
@@ -90,8 +93,18 @@ const ONE_COMMENT: &str = concat!(
     item_columns!(),
     " FROM comments c WHERE c.id = $1"
 );
-const THREAD_LIST: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
-     WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id";
+/// The columns of a [`PublicRow`]: a comment as a page reads it.
+macro_rules! public_columns {
+    () => {
+        "id, author, body, created_at, parent_id, root_id, status, thread_key, reply_count, \
+         staff, featured_at IS NOT NULL AS featured"
+    };
+}
+const THREAD_LIST: &str = concat!(
+    "SELECT ",
+    public_columns!(),
+    " FROM comments WHERE thread_key = $1 AND status = 'approved' ORDER BY created_at, id"
+);
 /// How many changes a thread's log keeps: between this and twice as many.
 const CHANGE_LOG: i64 = 200;
 /// A page's top-level comments after a cursor (`$2` replies, `$3`
@@ -100,8 +113,9 @@ const CHANGE_LOG: i64 = 200;
 macro_rules! top_sql {
     ($after:literal, $order:literal) => {
         concat!(
-            "SELECT id, author, body, created_at, status, reply_count FROM comments \
-             WHERE thread_key = $1 AND parent_id IS NULL AND ",
+            "SELECT ",
+            public_columns!(),
+            " FROM comments WHERE thread_key = $1 AND parent_id IS NULL AND ",
             $after,
             " AND (status = 'approved' OR reply_count > 0) ORDER BY ",
             $order,
@@ -125,14 +139,29 @@ const TOP_REPLIES: &str = top_sql!(
 const RECOUNT: &str = "UPDATE comments SET reply_count = \
      (SELECT count(*) FROM comments r WHERE r.root_id = $1 AND r.status = 'approved') \
      WHERE id = $1";
-const REPLIES: &str = "SELECT id, author, body, created_at, parent_id FROM comments \
-     WHERE root_id = $1 AND status = 'approved' ORDER BY created_at, id LIMIT $2";
+const REPLIES: &str = concat!(
+    "SELECT ",
+    public_columns!(),
+    " FROM comments WHERE root_id = $1 AND status = 'approved' ORDER BY created_at, id LIMIT $2"
+);
 const LOG_FLOOR: &str = "SELECT revision, log_floor FROM threads WHERE thread_key = $1";
 /// Deduplicated by the caller: the log is small, and a temporary B-tree
 /// would be all the query plan adds.
 const CHANGED: &str = "SELECT comment_id FROM changes WHERE thread_key = $1 AND revision > $2";
-const PUBLIC_ONE: &str = "SELECT id, author, body, created_at, parent_id, root_id, status, \
-     thread_key, reply_count FROM comments WHERE id = $1";
+const PUBLIC_ONE: &str = concat!("SELECT ", public_columns!(), " FROM comments WHERE id = $1");
+/// A thread's featured comments, the latest featured first.
+const FEATURED: &str = concat!(
+    "SELECT ",
+    public_columns!(),
+    " FROM comments WHERE thread_key = $1 AND featured_at IS NOT NULL AND status = 'approved' \
+     ORDER BY featured_at DESC LIMIT $2"
+);
+/// Whether a moderator closed or reopened a thread, and when its first
+/// comment came (the automatic rule counts from it).
+const THREAD_STATE: &str = "SELECT \
+     (SELECT state FROM thread_states WHERE thread_key = $1), \
+     (SELECT set_at FROM thread_states WHERE thread_key = $1), \
+     (SELECT min(created_at) FROM comments WHERE thread_key = $1)";
 /// Removing a comment: what it was, and whether anything answers it.
 macro_rules! to_remove {
     ($where:literal) => {
@@ -350,6 +379,13 @@ const HOT_QUERIES: &[(&str, &str, usize, &[&str])] = &[
     ("one public", PUBLIC_ONE, 1, &[]),
     ("has replies", HAS_REPLIES, 1, &["comments_by_parent"]),
     ("banned", BANNED, 3, &["bans_by_key", "bans_by_network"]),
+    ("featured", FEATURED, 2, &["comments_featured"]),
+    (
+        "thread state",
+        THREAD_STATE,
+        1,
+        &["sqlite_autoindex_thread_states_1", "comments_by_thread"],
+    ),
 ];
 
 /// A comment as a page reads it.
@@ -365,6 +401,8 @@ struct PublicRow {
     thread_key: String,
     /// Its conversation's published replies, kept on a top-level comment.
     reply_count: i64,
+    staff: String,
+    featured: bool,
 }
 
 impl PublicRow {
@@ -379,53 +417,58 @@ impl PublicRow {
             parent: self.parent_id,
             removed,
             replies: 0,
+            staff: if removed { String::new() } else { self.staff },
+            featured: self.featured && !removed,
         }
     }
 }
 
-type ItemRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
+/// A moderation list's row, by the names [`item_columns`] gives.
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    thread_key: String,
+    page_title: String,
+    page_url: String,
+    author: String,
+    author_key: String,
+    body: String,
+    status: String,
+    created_at: i64,
+    decided_at: Option<i64>,
+    flags: String,
+    author_approved: i64,
+    author_rejected: i64,
+    parent_id: Option<i64>,
+    parent_author: Option<String>,
+    parent_body: Option<String>,
+    staff: String,
+    featured: bool,
+}
 
 fn item(row: ItemRow) -> StoreResult<ModerationItem> {
-    let (id, thread, page_title, page_url, author, author_key, body, status, created_at) = (
-        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
-    );
     Ok(ModerationItem {
-        id,
-        thread,
-        page_title,
-        page_url,
-        author,
-        author_key,
-        body,
-        status: status_from_db(&status)?,
-        created_at,
-        decided_at: row.9,
-        flags: super::decode_flags(&row.10),
-        author_approved: u64::try_from(row.11).unwrap_or(0),
-        author_rejected: u64::try_from(row.12).unwrap_or(0),
+        id: row.id,
+        thread: row.thread_key,
+        page_title: row.page_title,
+        page_url: row.page_url,
+        author: row.author,
+        author_key: row.author_key,
+        body: row.body,
+        status: status_from_db(&row.status)?,
+        created_at: row.created_at,
+        decided_at: row.decided_at,
+        flags: super::decode_flags(&row.flags),
+        author_approved: u64::try_from(row.author_approved).unwrap_or(0),
+        author_rejected: u64::try_from(row.author_rejected).unwrap_or(0),
         words: Vec::new(),
-        parent: row.13.map(|id| super::ParentText {
+        parent: row.parent_id.map(|id| super::ParentText {
             id,
-            author: row.14.unwrap_or_default(),
-            body: row.15.unwrap_or_default(),
+            author: row.parent_author.unwrap_or_default(),
+            body: row.parent_body.unwrap_or_default(),
         }),
+        staff: row.staff,
+        featured: row.featured,
     })
 }
 
@@ -666,6 +709,8 @@ impl SqliteStore {
                 parent,
                 removed: true,
                 replies: 0,
+                staff: String::new(),
+                featured: false,
             });
         }
         if added {
@@ -683,7 +728,7 @@ impl SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<PublicComment>> {
         let count = root.reply_count;
-        let replies: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(REPLIES)
+        let replies: Vec<PublicRow> = sqlx::query_as(REPLIES)
             .bind(root.id)
             .bind(i64::from(limit))
             .fetch_all(&mut **tx)
@@ -691,19 +736,7 @@ impl SqliteStore {
         let mut top = root.public();
         top.replies = u64::try_from(count).unwrap_or(0);
         let mut group = vec![top];
-        group.extend(
-            replies
-                .into_iter()
-                .map(|(id, author, body, created_at, parent)| PublicComment {
-                    id,
-                    author,
-                    body,
-                    created_at,
-                    parent,
-                    removed: false,
-                    replies: 0,
-                }),
-        );
+        group.extend(replies.into_iter().map(PublicRow::public));
         Self::add_removed_parents(tx, &mut group).await?;
         Ok(group)
     }
@@ -1123,9 +1156,9 @@ impl Store for SqliteStore {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO comments (thread_key, author, body, status, token_hash, \
                  body_hash, flags, ip_hmac, created_at, decided_at, page_title, page_url, \
-                 author_key, notify_email, parent_id, root_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                 RETURNING id",
+                 author_key, notify_email, parent_id, root_id, staff) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17) RETURNING id",
             )
             .bind(c.thread.as_str())
             .bind(c.author.as_str())
@@ -1143,23 +1176,17 @@ impl Store for SqliteStore {
             .bind(&c.notify_email)
             .bind(c.parent)
             .bind(root)
+            .bind(c.staff.as_ref().map_or("", |s| s.label.as_str()))
             .fetch_one(&mut *tx)
             .await?;
             let revision = if c.trusted {
                 let thread = c.thread.as_str();
-                audit_line(
-                    &mut tx,
-                    if c.post_moderated {
-                        "post-moderation"
-                    } else {
-                        "trust rule"
-                    },
-                    "approved",
-                    Some(id),
-                    thread,
-                    "new -> approved",
-                )
-                .await?;
+                let (actor, action) = match (&c.staff, c.post_moderated) {
+                    (Some(staff), _) => (staff.moderator.as_str(), "staff_reply"),
+                    (None, true) => ("post-moderation", "approved"),
+                    (None, false) => ("trust rule", "approved"),
+                };
+                audit_line(&mut tx, actor, action, Some(id), thread, "new -> approved").await?;
                 Some(Self::bump_revision(&mut tx, thread, &[(id, root)]).await?)
             } else {
                 if c.banned {
@@ -1234,22 +1261,12 @@ impl Store for SqliteStore {
                 .bind(thread.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
-            let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(THREAD_LIST)
+            let rows: Vec<PublicRow> = sqlx::query_as(THREAD_LIST)
                 .bind(thread.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut comments: Vec<PublicComment> = rows
-                .into_iter()
-                .map(|(id, author, body, created_at, parent)| PublicComment {
-                    id,
-                    author,
-                    body,
-                    created_at,
-                    parent,
-                    removed: false,
-                    replies: 0,
-                })
-                .collect();
+            let mut comments: Vec<PublicComment> =
+                rows.into_iter().map(PublicRow::public).collect();
             Self::add_removed_parents(&mut tx, &mut comments).await?;
             tx.commit().await?;
             Ok(ThreadSnapshot {
@@ -1273,7 +1290,7 @@ impl Store for SqliteStore {
             };
             let after = q.after.map_or(start, |c| (c.replies, c.at, c.id));
             // One more than asked: whether there is a next page.
-            let mut tops: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(sql)
+            let mut tops: Vec<PublicRow> = sqlx::query_as(sql)
                 .bind(thread.as_str())
                 .bind(after.0)
                 .bind(after.1)
@@ -1285,26 +1302,15 @@ impl Store for SqliteStore {
             tops.truncate(q.limit as usize);
             let next = if more {
                 tops.last().map(|t| Cursor {
-                    replies: t.5,
-                    at: t.3,
-                    id: t.0,
+                    replies: t.reply_count,
+                    at: t.created_at,
+                    id: t.id,
                 })
             } else {
                 None
             };
             let mut comments = Vec::new();
-            for (id, author, body, created_at, status, reply_count) in tops {
-                let root = PublicRow {
-                    id,
-                    author,
-                    body,
-                    created_at,
-                    parent_id: None,
-                    root_id: None,
-                    status,
-                    thread_key: String::new(),
-                    reply_count,
-                };
+            for root in tops {
                 comments.extend(Self::conversation_in(&mut tx, root, q.replies).await?);
             }
             tx.commit().await?;
@@ -1631,6 +1637,127 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_thread_state<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        state: Option<ThreadState>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let key = thread.as_str();
+            let before: Option<(String,)> =
+                sqlx::query_as("SELECT state FROM thread_states WHERE thread_key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match state {
+                Some(state) => {
+                    sqlx::query(
+                        "INSERT INTO thread_states (thread_key, state, actor, set_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (thread_key) \
+                         DO UPDATE SET state = $2, actor = $3, set_at = $4",
+                    )
+                    .bind(key)
+                    .bind(state.as_str())
+                    .bind(actor)
+                    .bind(crate::clock::now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM thread_states WHERE thread_key = $1")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let from = before.map_or("automatic".to_string(), |(s,)| s);
+            let to = state.map_or("automatic", ThreadState::as_str);
+            let action = match state {
+                Some(ThreadState::Closed) => "close",
+                Some(ThreadState::Open) => "reopen",
+                None => "thread_state",
+            };
+            audit_line(
+                &mut tx,
+                actor,
+                action,
+                None,
+                key,
+                &format!("{from} -> {to}"),
+            )
+            .await?;
+            let revision = Self::bump_revision(&mut tx, key, &[]).await?;
+            tx.commit().await?;
+            Ok(revision)
+        })
+    }
+
+    fn closing<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Closing> {
+        Box::pin(async move {
+            let (state, set_at, first_at): (Option<String>, Option<i64>, Option<i64>) =
+                sqlx::query_as(THREAD_STATE)
+                    .bind(thread.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+            let state = match (state, set_at) {
+                (Some(s), Some(at)) => Some((
+                    ThreadState::parse(&s).ok_or_else(|| {
+                        StoreError::Other(format!("unknown thread state {s:?} in db"))
+                    })?,
+                    at,
+                )),
+                _ => None,
+            };
+            Ok(Closing { state, first_at })
+        })
+    }
+
+    fn feature<'a>(
+        &'a self,
+        id: i64,
+        featured: bool,
+        actor: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, Option<RevisionChange>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let row: Option<(String, Option<i64>)> = sqlx::query_as(
+                "UPDATE comments SET featured_at = $2 WHERE id = $1 AND status = 'approved' \
+                 AND (featured_at IS NULL) = $3 RETURNING thread_key, root_id",
+            )
+            .bind(id)
+            .bind(featured.then_some(now))
+            .bind(featured)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((thread, root)) = row else {
+                return Ok(None);
+            };
+            let action = if featured { "feature" } else { "unfeature" };
+            audit_line(&mut tx, actor, action, Some(id), &thread, "").await?;
+            let revision = Self::bump_revision(&mut tx, &thread, &[(id, root)]).await?;
+            tx.commit().await?;
+            Ok(Some((thread, revision)))
+        })
+    }
+
+    fn featured<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PublicComment>> {
+        Box::pin(async move {
+            let rows: Vec<PublicRow> = sqlx::query_as(FEATURED)
+                .bind(thread.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+            Ok(rows.into_iter().map(PublicRow::public).collect())
+        })
+    }
+
     fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>> {
         Box::pin(async move {
             let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
@@ -1941,6 +2068,7 @@ mod tests {
             post_moderated: false,
             banned: false,
             parent: None,
+            staff: None,
         }
     }
 
@@ -2414,6 +2542,82 @@ mod tests {
             s.revisions_since(rb).await.unwrap(),
             vec![("a".into(), ra2)]
         );
+    }
+
+    #[tokio::test]
+    async fn staff_replies_publish_at_once_and_picks_and_closing_move_the_revision() {
+        let (_dir, s) = store().await;
+        let t = ThreadKey::parse("news/1").unwrap();
+        let top = published_at(&s, "news/1", 10, None).await;
+        let staff = NewPending {
+            trusted: true,
+            parent: Some(top),
+            staff: Some(super::super::StaffVoice {
+                moderator: "ana".into(),
+                label: "Rédaction".into(),
+            }),
+            ..pending("news/1", "Merci", "tok-staff")
+        };
+        let inserted = s.insert_pending(&staff).await.unwrap();
+        assert!(inserted.revision.is_some(), "published at once");
+        let page = s
+            .page(
+                &t,
+                &PageQuery {
+                    order: Order::Oldest,
+                    after: None,
+                    limit: 20,
+                    replies: 3,
+                },
+            )
+            .await
+            .unwrap();
+        let reply = page.comments.iter().find(|c| c.id == inserted.id).unwrap();
+        assert_eq!(reply.staff, "Rédaction");
+        let audit = s.audit(10).await.unwrap();
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.actor == "ana" && e.action == "staff_reply")
+        );
+
+        // An editor's pick, once; a second time changes nothing.
+        let before = page.revision;
+        let (thread, rev) = s.feature(top, true, "ana", 50).await.unwrap().unwrap();
+        assert_eq!(thread, "news/1");
+        assert!(rev > before);
+        assert_eq!(s.feature(top, true, "ana", 60).await.unwrap(), None);
+        let picks = s.featured(&t, 10).await.unwrap();
+        assert_eq!(picks.iter().map(|c| c.id).collect::<Vec<_>>(), vec![top]);
+        assert!(picks[0].featured);
+        let Changes::Since { comments, .. } = s.changes(&t, before).await.unwrap() else {
+            panic!("the log reaches back");
+        };
+        assert!(comments.iter().any(|c| c.id == top && c.featured));
+        s.feature(top, false, "ana", 70).await.unwrap().unwrap();
+        assert!(s.featured(&t, 10).await.unwrap().is_empty());
+
+        // Closed, reopened, back to the rule: each audited, each a revision.
+        assert_eq!(s.closing(&t).await.unwrap().first_at, Some(10));
+        let r1 = s
+            .set_thread_state(&t, Some(ThreadState::Closed), "ana")
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.closing(&t).await.unwrap().state,
+            Some((ThreadState::Closed, _))
+        ));
+        let r2 = s
+            .set_thread_state(&t, Some(ThreadState::Open), "bob")
+            .await
+            .unwrap();
+        assert!(r2 > r1);
+        s.set_thread_state(&t, None, "bob").await.unwrap();
+        assert_eq!(s.closing(&t).await.unwrap().state, None);
+        let audit = s.audit(20).await.unwrap();
+        for action in ["close", "reopen", "thread_state", "feature", "unfeature"] {
+            assert!(audit.iter().any(|e| e.action == action), "{action}");
+        }
     }
 
     #[tokio::test]

@@ -134,6 +134,33 @@ impl Store for Hooked {
     fn modes(&self) -> StoreFuture<'_, Vec<ModeRule>> {
         self.inner.modes()
     }
+    fn set_thread_state<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        state: Option<ThreadState>,
+        actor: &'a str,
+    ) -> StoreFuture<'a, u64> {
+        self.inner.set_thread_state(thread, state, actor)
+    }
+    fn closing<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Closing> {
+        self.inner.closing(thread)
+    }
+    fn feature<'a>(
+        &'a self,
+        id: i64,
+        featured: bool,
+        actor: &'a str,
+        now: i64,
+    ) -> StoreFuture<'a, Option<RevisionChange>> {
+        self.inner.feature(id, featured, actor, now)
+    }
+    fn featured<'a>(
+        &'a self,
+        thread: &'a ThreadKey,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<PublicComment>> {
+        self.inner.featured(thread, limit)
+    }
     fn mode_of<'a>(&'a self, thread: &'a ThreadKey) -> StoreFuture<'a, Option<Mode>> {
         self.inner.mode_of(thread)
     }

@@ -233,6 +233,7 @@ mod tests {
             name: "ana".into(),
             password_hash: hash,
             email: None,
+            label: None,
         }];
         let permits = Arc::new(Semaphore::new(1));
         assert_eq!(

@@ -6,11 +6,13 @@ use crate::clock;
 use crate::http::error::AppError;
 use crate::http::html::{ADMIN_CSP, SanitizedHtml, admin_page, age, iso_utc};
 use crate::http::limiter::Client;
-use crate::http::moderation;
 use crate::http::state::AppState;
+use crate::http::{moderation, newsroom};
+use crate::moderation::threads;
 use crate::notify::links::{Link, LinkError, query_value};
 use crate::store::{
     AuditEntry, Change, Counts, Decided, Decisions, Disposition, Mode, ModerationItem, QueueQuery,
+    ThreadState,
 };
 use auth::Moderator;
 use axum::Json;
@@ -323,6 +325,27 @@ fn row_form(item: &ModerationItem, acts: RowActions) -> Markup {
                 input type="hidden" name="id" value=(item.id);
                 input type="hidden" name="back" value=(back);
                 (row_buttons(item.status))
+            }
+            // A published comment: feature it, or answer it as staff.
+            @if item.status == Disposition::Approved {
+                form method="post" action="/admin/staff" class="staff-acts" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="id" value=(item.id);
+                    input type="hidden" name="back" value=(back);
+                    @if item.featured {
+                        span class="featured" { "Editor's pick" } " "
+                        button name="act" value="unfeature" { "Unfeature" }
+                    } @else {
+                        button name="act" value="feature" { "Feature" }
+                    }
+                    details class="staff-reply" {
+                        summary { "Reply as staff" }
+                        label { "Your reply, published at once with your label"
+                            textarea name="body" rows="3" maxlength=(comments_api::limits::BODY_MAX_CHARS) {}
+                        }
+                        button name="act" value="reply" { "Publish reply" }
+                    }
+                }
             }
             // The reader, rather than the comment: ban them, or reject
             // everything of theirs that waits.
@@ -672,9 +695,43 @@ pub async fn thread(
         .into_iter()
         .find(|r| r.pattern == q.key)
         .map(|r| r.mode);
+    let closing = match comments_api::ThreadKey::parse(&q.key) {
+        Ok(key) => Some(app.store.closing(&key).await?),
+        Err(_) => None,
+    };
+    let days = app.config.moderation.auto_close_days;
+    let now = clock::now_ms();
+    let state_line = closing.map(|c| {
+        let at = threads::closes_at(&c, days);
+        let word = match (c.state.map(|(s, _)| s), at) {
+            (Some(ThreadState::Closed), _) => "closed by a moderator".to_string(),
+            (Some(ThreadState::Open), _) => "open (reopened by a moderator)".to_string(),
+            (None, Some(at)) if now >= at => {
+                format!("closed automatically, {days} days after its first comment")
+            }
+            (None, Some(at)) => format!("open; closes automatically on {}", iso_utc(at)),
+            (None, None) => "open".to_string(),
+        };
+        (word, c.state.map(|(s, _)| s))
+    });
     let main = html! {
         (toolbar())
         p class="thread-key" { "Thread " code { (q.key) } }
+        @if let Some((word, state)) = &state_line {
+            form method="post" action="/admin/thread/state" class="search" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="key" value=(q.key);
+                span class="thread-state" { "Comments: " strong { (word) } } " "
+                label { "Set to "
+                    select name="state" {
+                        @for (value, label) in [("automatic", "automatic"), ("closed", "closed"), ("open", "open")] {
+                            option value=(value) selected[state.map_or("automatic", ThreadState::as_str) == value] { (label) }
+                        }
+                    }
+                }
+                " " button { "Set" }
+            }
+        }
         form method="post" action="/admin/modes" class="search" {
             input type="hidden" name="csrf" value=(who.csrf);
             input type="hidden" name="pattern" value=(q.key);
@@ -912,6 +969,74 @@ pub async fn mode_form(
         back_to(&form.back)
     };
     Ok(see_other(back))
+}
+
+#[derive(Deserialize)]
+pub struct ThreadStateForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+    state: String,
+}
+
+/// `POST /admin/thread/state`: closes, reopens, or hands a thread back to the rule.
+pub async fn thread_state_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<ThreadStateForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    let thread = comments_api::ThreadKey::parse(&form.key).map_err(AppError::from)?;
+    let state = newsroom::state_named(&form.state)?;
+    newsroom::set_state(&app, &thread, state, &who.name).await?;
+    Ok(see_other(&format!(
+        "/admin/thread?key={}",
+        query_value(thread.as_str())
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct StaffForm {
+    #[serde(default)]
+    csrf: String,
+    id: i64,
+    act: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /admin/staff`: feature or unfeature a published comment, or
+/// publish a staff reply to it under the moderator's label.
+pub async fn staff_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<StaffForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    match form.act.as_str() {
+        "feature" => newsroom::feature(&app, form.id, true, &who.name).await?,
+        "unfeature" => newsroom::feature(&app, form.id, false, &who.name).await?,
+        "reply" => {
+            let label = app.config.staff_label(&who.name);
+            newsroom::staff_reply(&app, form.id, &form.body, &who.name, label).await?;
+        }
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::InvalidParameter,
+                "act must be feature, unfeature or reply.",
+            )
+            .into());
+        }
+    }
+    Ok(see_other(back_to(&form.back)))
 }
 
 #[derive(Deserialize)]
@@ -1196,6 +1321,8 @@ mod tests {
             author_rejected: 2,
             words: Vec::new(),
             parent: None,
+            staff: String::new(),
+            featured: false,
         }
     }
 

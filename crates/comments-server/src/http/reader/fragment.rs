@@ -78,6 +78,7 @@ impl<'a> Layout<'a> {
                     data-depth=(self.depth[i]) data-to=[self.to[i]] data-replies=[self.replies(i)] {
                     header class="cw-meta" {
                         span class="cw-author" { (c.author) }
+                        @if !c.staff.is_empty() { span class="cw-staff" { (c.staff) } }
                         time class="cw-date" datetime=(iso_utc(c.created_at)) data-ms=(c.created_at) {}
                     }
                     div class="cw-body" { (SanitizedHtml::comment(c.id, &c.body)) }
@@ -116,6 +117,8 @@ mod tests {
             parent: None,
             removed: false,
             replies: 0,
+            staff: String::new(),
+            featured: false,
         }]);
         assert!(html.starts_with(
             "<li class=\"cw-item\" data-key=\"a7\" data-comment-id=\"7\" data-depth=\"1\">"
@@ -135,6 +138,8 @@ mod tests {
             parent,
             removed,
             replies: 0,
+            staff: String::new(),
+            featured: false,
         }
     }
 

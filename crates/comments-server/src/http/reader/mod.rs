@@ -16,9 +16,9 @@ use crate::http::origins::AllowedSite;
 use crate::http::reader::answers::Encoded;
 use crate::http::reader::pages::{Ask, ListQuery, Read};
 use crate::http::state::AppState;
-use crate::moderation::signals;
+use crate::moderation::{signals, threads};
 use crate::store::revisions::{etag, if_none_match_hits};
-use crate::store::{Mode, NewPending};
+use crate::store::{Mode, NewPending, PublicComment};
 use crate::{clock, token};
 use axum::Json;
 use axum::body::Bytes;
@@ -26,7 +26,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use comments_api::limits::STATUS_MAX_TOKENS;
+use comments_api::limits::{FEATURED_MAX, STATUS_MAX_TOKENS};
 use comments_api::{
     Accepted, Author, Comment, CommentBody, CommentStatus, Email, ErrorCode, NewComment,
     OwnComment, PageContext, StatusEntry, StatusRequest, StatusResponse, ThreadKey, ThreadPage,
@@ -147,6 +147,7 @@ async fn thread_answer(
             let empty = Read {
                 revision,
                 changes: matches!(ask, Ask::Since(_)),
+                closes_at: closes_at(&app, &thread).await?,
                 ..Read::default()
             };
             Arc::new(encode(&app, &thread, empty, format)?)
@@ -190,13 +191,26 @@ async fn load(
     ask: Ask,
     format: Format,
 ) -> Result<Encoded, AppError> {
-    let snapshot = pages::read(app.store.as_ref(), thread, ask).await?;
+    let mut snapshot = pages::read(app.store.as_ref(), thread, ask).await?;
+    if !snapshot.changes {
+        snapshot.featured = app.store.featured(thread, FEATURED_MAX).await?;
+    }
+    snapshot.closes_at = closes_at(app, thread).await?;
     // The database may be ahead of what this process has heard of.
     if snapshot.revision > known {
         app.revisions
             .apply([(thread.as_str().to_string(), snapshot.revision)]);
     }
     encode(app, thread, snapshot, format)
+}
+
+/// When `thread` closes to new comments, if anything closes it.
+async fn closes_at(app: &AppState, thread: &ThreadKey) -> Result<Option<i64>, AppError> {
+    let closing = app.store.closing(thread).await?;
+    Ok(threads::closes_at(
+        &closing,
+        app.config.moderation.auto_close_days,
+    ))
 }
 
 fn encode(
@@ -213,32 +227,37 @@ fn encode(
     Ok(Encoded::new(revision, bytes))
 }
 
+/// A comment as the wire carries it, its text rendered.
+fn wire_comment(c: PublicComment) -> Comment {
+    Comment {
+        id: c.id,
+        html: if c.removed {
+            String::new()
+        } else {
+            SanitizedHtml::comment(c.id, &c.body).as_str().into()
+        },
+        author: c.author,
+        created_at: c.created_at,
+        parent: c.parent,
+        removed: c.removed,
+        replies: c.replies,
+        staff: c.staff,
+        featured: c.featured,
+    }
+}
+
 fn page_json(app: &AppState, thread: &ThreadKey, read: Read) -> Result<Vec<u8>, AppError> {
     let page = ThreadPage {
         thread: thread.as_str().to_string(),
         revision: read.revision,
-        comments: read
-            .comments
-            .into_iter()
-            .map(|c| Comment {
-                id: c.id,
-                html: if c.removed {
-                    String::new()
-                } else {
-                    SanitizedHtml::comment(c.id, &c.body).as_str().into()
-                },
-                author: c.author,
-                created_at: c.created_at,
-                parent: c.parent,
-                removed: c.removed,
-                replies: c.replies,
-            })
-            .collect(),
+        comments: read.comments.into_iter().map(wire_comment).collect(),
         mail: app.config.mail_enabled(),
         next: read.next,
         changes: read.changes,
         removed: read.removed,
         reset: read.reset,
+        featured: read.featured.into_iter().map(wire_comment).collect(),
+        closes_at: read.closes_at,
     };
     serde_json::to_vec(&page).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a thread");
@@ -283,6 +302,11 @@ pub async fn post(
             }),
         ));
     }
+    let closing = app.store.closing(&thread).await?;
+    let now = clock::now_ms();
+    if threads::is_closed(&closing, app.config.moderation.auto_close_days, now) {
+        return Err(ErrorCode::ThreadClosed.into());
+    }
     let (in_thread, total) = app.store.pending_counts(&thread).await?;
     if in_thread >= limits.pending_per_thread || total >= limits.pending_total {
         tracing::warn!(thread = %thread, in_thread, total, "moderation queue full");
@@ -292,7 +316,6 @@ pub async fn post(
         tracing::error!(error = %e, "OS random generator failed");
         AppError::from(ErrorCode::Internal)
     })?;
-    let now = clock::now_ms();
     let author_key = reader_key(&new.reader);
     let ip_hmac = app.ip_hasher.hash(client.ip);
     let from = signals::Reader {
@@ -358,6 +381,7 @@ pub async fn post(
         post_moderated,
         banned,
         parent: new.parent,
+        staff: None,
     };
     let body = comment.body.as_str().to_string();
     let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;

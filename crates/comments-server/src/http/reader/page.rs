@@ -152,6 +152,8 @@ mod tests {
                 parent: (i % 2 == 1).then_some(i as i64 - 1),
                 removed: false,
                 replies: 0,
+                staff: String::new(),
+                featured: false,
             })
             .collect()
     }

@@ -1840,3 +1840,112 @@ async fn a_french_conversation_on_the_demo_article_nests_names_and_offers_the_re
     }
     c.close().await.ok();
 }
+
+#[tokio::test]
+async fn staff_replies_carry_their_badge_and_a_closed_thread_keeps_the_readers_text() {
+    let host = HostPages::bind();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &host.base)]);
+    let pages = host.serve(vec![("/article.html", article_page(&server, "newsroom"))]);
+    let mut driver = Driver::start();
+    let a = driver.session().await;
+    a.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&a, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    write_comment(&a, 0, Some("Ana"), "A question for the newsroom").await;
+    let mine = items(
+        &wait_js(
+            &a,
+            Duration::from_secs(10),
+            "pending item",
+            &format!("const r = (function(){{{ITEMS}}})(); return r && r.length ? r : null;"),
+        )
+        .await,
+    );
+    let (ok, out) = server.moderate(&["approve", &mine[0].0.to_string()]);
+    assert!(ok, "{out}");
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    let bearer = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let reply = server.request(
+        "POST",
+        &format!("/api/v1/moderation/comments/{}/reply", mine[0].0),
+        &bearer,
+        br#"{"body":"Thank you, we corrected it."}"#,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    const ROOT: &str = "const root = document.querySelector('[data-comments]').shadowRoot;";
+    let badge = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "staff badge",
+        &format!("{ROOT} const b = root.querySelector('.cw-replies .cw-staff'); return b ? b.textContent : null;"),
+    )
+    .await;
+    assert_eq!(badge, "Staff");
+
+    // The reader is typing when a moderator closes the thread.
+    in_widget(&a, 0, ".cw-textarea")
+        .await
+        .send_keys("Typed before the close")
+        .await
+        .unwrap();
+    let close = server.request(
+        "POST",
+        "/api/v1/moderation/threads/state",
+        &bearer,
+        br#"{"thread":"newsroom","state":"closed"}"#,
+    );
+    assert_eq!(close.status, 200, "{}", close.text());
+    let shown = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "closed notice",
+        &format!("{ROOT} const p = root.querySelector('.cw-closed'); return p && !p.hidden ? p.textContent : null;"),
+    )
+    .await;
+    assert_eq!(shown, "Comments are closed.");
+    let state = a
+        .execute(
+            &format!(
+                "{ROOT} const shown = (s) => getComputedStyle(root.querySelector(s)).display !== 'none'; \
+                 return [shown('.cw-form'), shown('.cw-reply')];"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        serde_json::json!([true, false]),
+        "the form holds text; no Reply"
+    );
+    in_widget(&a, 0, ".cw-submit").await.click().await.unwrap();
+    let kept = wait_js(
+        &a,
+        Duration::from_secs(10),
+        "refused post",
+        &format!(
+            "{ROOT} const s = root.querySelector('[role=status]').textContent; \
+             return s.includes('closed') ? [s, root.querySelector('.cw-textarea').value] : null;"
+        ),
+    )
+    .await;
+    assert_eq!(
+        kept,
+        serde_json::json!(["Comments are closed.", "Typed before the close"])
+    );
+    // Emptied, the form gives way to the notice.
+    let hidden = a
+        .execute(
+            &format!(
+                "{ROOT} const t = root.querySelector('.cw-textarea'); t.value = ''; \
+                 return getComputedStyle(root.querySelector('.cw-form')).display;"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(hidden, "none");
+    a.close().await.ok();
+}

@@ -61,9 +61,6 @@ pub struct Comments {
     /// Whether the thread has answered once. Until then a pending reply
     /// waits for the comment it answers rather than showing out of place.
     pub loaded: bool,
-    /// The comment a `#comment-ID` link points to,
-    /// until it is shown.
-    pub target: Option<i64>,
 }
 
 /// How an answer joins the list.
@@ -224,19 +221,17 @@ impl ThreadState {
         });
     }
 
-    /// Marks the comment a permalink points to, and scrolls to it;
-    /// whether the list holds it.
-    pub fn point_at(&self, id: i64) -> bool {
+    /// Marks the comment a permalink points to, and scrolls to it.
+    pub fn point_at(&self, id: i64) {
         let item = self.list.get_untracked().and_then(|l| {
             l.query_selector(&format!("[data-comment-id=\"{id}\"]"))
                 .ok()
                 .flatten()
         });
-        if let Some(item) = &item {
+        if let Some(item) = item {
             let _ = item.class_list().add_1("cw-target");
             item.scroll_into_view();
         }
-        item.is_some()
     }
 
     /// Shows an error; `code` marks the field at fault.
@@ -307,6 +302,8 @@ struct Poller {
     state: ThreadState,
     etag: RefCell<Option<String>>,
     first: RefCell<Option<js_sys::Promise>>,
+    /// The comment a `#comment-ID` link points to, until it is shown.
+    target: std::cell::Cell<Option<i64>>,
 }
 
 impl Poller {
@@ -315,7 +312,6 @@ impl Poller {
         // What the reader has kept shows at once, whatever the network does.
         self.state.show();
         let mut ok = true;
-        let target = self.state.comments.with_value(|c| c.target);
         // What the reader asked for first: Load more, Show more replies.
         while let Some((query, how)) = self
             .state
@@ -331,6 +327,7 @@ impl Poller {
         }
         let (mut mail, mut closes_at) = self.state.poll.with_untracked(|p| (p.mail, p.closes_at));
         let first = self.first.borrow_mut().take();
+        let target = self.target.get();
         // Then the poll: what changed since the list's revision (304 from
         // memory when nothing did), or a first page: a permalink's, the
         // one embed.js asked for, or one asked for now.
@@ -361,7 +358,7 @@ impl Poller {
             Err(_) => ok = false,
         }
         if let Some(id) = target.filter(|_| ok) {
-            self.state.comments.update_value(|c| c.target = None);
+            self.target.set(None);
             self.state.point_at(id);
         }
         let asked = self.state.comments.with_value(|c| c.mine.clone());
@@ -380,13 +377,8 @@ impl Poller {
             mail,
             closes_at,
         });
-        if let Some(section) = self
-            .state
-            .list
-            .get_untracked()
-            .and_then(|l| l.parent_element())
-        {
-            list::dates(&section, self.state.lang, now);
+        if let Some(list) = self.state.list.get_untracked() {
+            list::dates(&list, self.state.lang, now);
         }
         ok
     }
@@ -415,7 +407,6 @@ fn copy(text: &str) {
 pub fn App(options: Options) -> impl IntoView {
     let own = OwnComments::new(&options.api_base, &options.thread);
     let state = ThreadState::new(own.load(), options.lang);
-    state.comments.update_value(|c| c.target = permalink());
     let client = Client::new(&options.api_base);
     let text = options.lang.text();
 
@@ -426,6 +417,7 @@ pub fn App(options: Options) -> impl IntoView {
         state,
         etag: RefCell::new(None),
         first: RefCell::new(options.first.clone()),
+        target: std::cell::Cell::new(permalink()),
     });
     let wake = poll::Wake::default();
     poll::run(
@@ -458,8 +450,7 @@ pub fn App(options: Options) -> impl IntoView {
             }
             if let Some((_, id)) = list::clicked(&ev, ".cw-link") {
                 copy(&format!("{page_url}#comment-{id}"));
-                state.point_at(id);
-                return;
+                return state.point_at(id);
             }
             if let Some((button, id)) = list::clicked(&ev, ".cw-more-replies") {
                 button.remove();

@@ -10,7 +10,6 @@
 use crate::app::Comments;
 use crate::i18n::Lang;
 use crate::reltime;
-use comments_api::Comment;
 use comments_api::limits::MAX_DEPTH;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -30,26 +29,6 @@ struct Item<'a> {
     replies: u32,
     /// A moderator's label, on a staff reply.
     staff: &'a str,
-}
-
-/// A published comment (or its placeholder) as an item.
-fn approved(c: &Comment) -> Item<'_> {
-    Item {
-        key: if c.removed {
-            format!("r{}", c.id)
-        } else {
-            format!("a{}", c.id)
-        },
-        id: c.id,
-        author: &c.author,
-        html: &c.html,
-        created_at: c.created_at,
-        pending: false,
-        removed: c.removed,
-        parent: c.parent,
-        replies: c.replies as u32,
-        staff: &c.staff,
-    }
 }
 
 fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
@@ -237,7 +216,22 @@ pub fn show(
     let Some(doc) = list.owner_document() else {
         return;
     };
-    let approved = comments.approved.iter().map(approved);
+    let approved = comments.approved.iter().map(|c| Item {
+        key: if c.removed {
+            format!("r{}", c.id)
+        } else {
+            format!("a{}", c.id)
+        },
+        id: c.id,
+        author: &c.author,
+        html: &c.html,
+        created_at: c.created_at,
+        pending: false,
+        removed: c.removed,
+        parent: c.parent,
+        replies: c.replies as u32,
+        staff: &c.staff,
+    });
     let mine = comments
         .mine
         .iter()

@@ -185,6 +185,6 @@ pub async fn reply_api(
 ) -> Result<Json<ReplyAnswer>, AppError> {
     authorize(&app, &headers)?;
     let label = app.config.moderation.staff_label.trim().to_string();
-    let id = staff_reply(&app, comment_id(id)?, &req.body, &label.clone(), label).await?;
+    let id = staff_reply(&app, comment_id(id)?, &req.body, &label, label.clone()).await?;
     Ok(Json(ReplyAnswer { id }))
 }

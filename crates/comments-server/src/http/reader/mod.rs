@@ -139,32 +139,32 @@ async fn thread_answer(
             HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("\"r0\""));
         return Ok((StatusCode::NOT_MODIFIED, etag_headers(tag)).into_response());
     }
-    let nothing_new = matches!(ask, Ask::Since(since) if since == revision);
-    let answer =
-        if nothing_new || (revision == 0 && matches!(ask, Ask::Page { .. } | Ask::Since(_))) {
-            // Nothing was ever published here, or nothing changed since: an
-            // empty answer, not worth a slot.
-            let empty = Read {
-                revision,
-                changes: matches!(ask, Ask::Since(_)),
-                closes_at: closes_at(&app, &thread).await?,
-                ..Read::default()
-            };
-            Arc::new(encode(&app, &thread, empty, format)?)
-        } else {
-            // Formats and questions are cached apart; a key cannot hold a NUL.
-            let key = format!(
-                "{}\0{}{}",
-                thread.as_str(),
-                if format == Format::Html { "h" } else { "j" },
-                ask.cache_key()
-            );
-            app.answers
-                .get_or_load(&key, revision, || {
-                    load(&app, &thread, revision, ask, format)
-                })
-                .await?
+    let answer = if revision == 0 && matches!(ask, Ask::Page { .. } | Ask::Since(_)) {
+        // Nothing was ever published here: an empty answer, not worth a
+        // slot or a database read. Nothing has closed it either: a
+        // moderator's close moves the revision, and the automatic rule
+        // (counted from a comment still pending) answers the post with
+        // `thread_closed`, which the widget heeds.
+        let empty = Read {
+            revision,
+            changes: matches!(ask, Ask::Since(_)),
+            ..Read::default()
         };
+        Arc::new(encode(&app, &thread, empty, format)?)
+    } else {
+        // Formats and questions are cached apart; a key cannot hold a NUL.
+        let key = format!(
+            "{}\0{}{}",
+            thread.as_str(),
+            if format == Format::Html { "h" } else { "j" },
+            ask.cache_key()
+        );
+        app.answers
+            .get_or_load(&key, revision, || {
+                load(&app, &thread, revision, ask, format)
+            })
+            .await?
+    };
     let coding = Encoding::negotiate(&headers);
     let mime = match format {
         Format::Json => "application/json",

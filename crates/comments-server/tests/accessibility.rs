@@ -157,8 +157,19 @@ async fn the_widget_and_the_moderation_pages_have_no_accessibility_violations() 
         c.goto(&server.url(&path)).await.unwrap();
         check(&c, what).await;
     }
+    // A reader's history and private note, by the link on the comment the
+    // widget posted above.
+    c.goto(&server.url("/admin")).await.unwrap();
+    let reader = c
+        .execute("return document.querySelector('.reader a').href", vec![])
+        .await
+        .unwrap();
+    c.goto(reader.as_str().expect("a reader's link"))
+        .await
+        .unwrap();
+    check(&c, "moderation: reader").await;
     c.close().await.ok();
     let failing: Vec<_> = all.iter().filter(|(_, v)| !v.is_empty()).collect();
     assert!(failing.is_empty(), "violations: {failing:#?}");
-    assert_eq!(all.len(), 11, "every page was checked");
+    assert_eq!(all.len(), 12, "every page was checked");
 }

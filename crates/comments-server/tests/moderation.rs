@@ -42,6 +42,7 @@ fn every_moderation_endpoint_needs_a_session() {
         "/admin/comments?status=approved",
         "/admin/thread?key=t",
         "/admin/audit",
+        "/admin/reader?key=x",
     ] {
         let r = s.get(path);
         assert_eq!(r.status, 401, "GET {path}");
@@ -55,6 +56,7 @@ fn every_moderation_endpoint_needs_a_session() {
     for (path, body) in [
         ("/admin/decide", format!("id={id}&to=approved&csrf=x")),
         ("/admin/logout", "csrf=x".to_string()),
+        ("/admin/reader/note", "key=x&note=y&csrf=x".to_string()),
     ] {
         assert_eq!(form_post(&s, path, &[], &body).status, 401, "POST {path}");
     }
@@ -688,6 +690,140 @@ fn moderators_ban_a_reader_from_the_queue_list_and_lift_it() {
         queue.contains(&format!("id=\"c-{after}\"")),
         "posting as before"
     );
+}
+
+#[test]
+fn a_private_note_on_a_reader_shows_in_the_queue_and_their_history_only() {
+    let s = server(&[]);
+    let session = s.sign_in("ana");
+    let own = format!("http://{}", s.addr);
+    let reader = "n".repeat(24);
+    let key = sha256_hex(&reader);
+    let first = post_as(&s, &reader);
+    let second = post_as(&s, &reader);
+    let stranger = post_as(&s, &"z".repeat(24));
+    let cookie = [("Cookie", session.cookie.as_str())];
+    let note = |key: &str, note: &str, csrf: &str| {
+        form_post(
+            &s,
+            "/admin/reader/note",
+            &[("Cookie", &session.cookie), ("Origin", &own)],
+            &format!(
+                "key={key}&note={}&csrf={csrf}",
+                comments_server::notify::links::query_value(note)
+            ),
+        )
+    };
+    // The queue links each reader to their history page.
+    let queue = s.request("GET", "/admin", &cookie, b"").text();
+    let history = format!("/admin/reader?key={key}");
+    assert!(queue.contains(&format!("href=\"{history}\"")), "{queue}");
+    assert_eq!(note(&key, "warned", "forged").status, 403);
+    let r = note(&key, "  warned on 12 Nov <b>  ", &session.csrf);
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some(history.as_str()))
+    );
+    let queue = s.request("GET", "/admin", &cookie, b"").text();
+    let shown = "Note: warned on 12 Nov &lt;b&gt;</span>";
+    assert_eq!(queue.matches(shown).count(), 2, "beside both: {queue}");
+    let page = s.request("GET", &history, &cookie, b"");
+    assert_eq!(page.status, 200);
+    let page = page.text();
+    for id in [first, second] {
+        assert!(page.contains(&format!("id=\"c-{id}\"")), "{page}");
+    }
+    assert!(!page.contains(&format!("id=\"c-{stranger}\"")), "{page}");
+    assert!(
+        page.contains(">warned on 12 Nov &lt;b&gt;</textarea>"),
+        "{page}"
+    );
+    assert!(page.contains("Last written by ana"), "{page}");
+    // Readers never see it: not in the thread's answers, nor its page.
+    assert_eq!(
+        s.bearer_decide(first, "approve").status,
+        200,
+        "published, note and all"
+    );
+    for path in [
+        "/api/v1/threads/t/comments",
+        "/threads/t",
+        "/api/v1/threads/t/comments.html",
+    ] {
+        let public = s.get(path).text();
+        assert!(!public.contains("warned"), "{path}: {public}");
+    }
+    // Bad notes change nothing.
+    let long = "x".repeat(501);
+    for (bad, status, code) in [
+        (long.as_str(), 400, "invalid_parameter"),
+        ("bell \u{7}", 422, "control_character"),
+    ] {
+        let r = note(&key, bad, &session.csrf);
+        assert_eq!(r.status, status, "{bad:?}: {}", r.text());
+        assert!(r.text().contains(code), "{}", r.text());
+    }
+    assert_eq!(note("0123abcd", "who?", &session.csrf).status, 404);
+    assert_eq!(
+        s.request("GET", "/admin/reader?key=0123abcd", &cookie, b"")
+            .status,
+        404
+    );
+    assert_eq!(s.request("GET", "/admin/reader", &cookie, b"").status, 400);
+    let queue = s.request("GET", "/admin", &cookie, b"").text();
+    assert!(queue.contains(shown), "still the first note");
+    // The bearer API: the same checks, and an empty note removes it.
+    let api = |body: String, token: &str| {
+        s.request(
+            "POST",
+            "/api/v1/moderation/readers/note",
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", &format!("Bearer {token}")),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let body =
+        |key: &str, note: &str| serde_json::json!({ "reader": key, "note": note }).to_string();
+    for (r, status, code) in [
+        (api(body(&key, "x"), "wrong"), 401, "unauthorized"),
+        (api("{".into(), MOD_TOKEN), 400, "invalid_json"),
+        (
+            api(r#"{"reader":"a"}"#.into(), MOD_TOKEN),
+            400,
+            "invalid_json",
+        ),
+        (api(body(&key, &long), MOD_TOKEN), 400, "invalid_parameter"),
+        (
+            api(body(&key, "\u{1b}[31m"), MOD_TOKEN),
+            422,
+            "control_character",
+        ),
+        (api(body("", "x"), MOD_TOKEN), 404, "not_found"),
+    ] {
+        assert_eq!(
+            (r.status, r.code()),
+            (status, code.to_string()),
+            "{}",
+            r.text()
+        );
+    }
+    let r = api(body(&key, "escalated"), MOD_TOKEN);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = api(body(&key, ""), MOD_TOKEN);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let queue = s.request("GET", "/admin", &cookie, b"").text();
+    assert!(!queue.contains("Note: "), "removed: {queue}");
+    let audit = s.request("GET", "/admin/audit", &cookie, b"").text();
+    let short = &key[..8];
+    for line in [
+        format!("note on reader {short}: warned on 12 Nov &lt;b&gt;"),
+        format!("note on reader {short}: escalated"),
+        format!("note on reader {short} removed"),
+    ] {
+        assert!(audit.contains(&line), "{line} in {audit}");
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The newsroom's actions on threads and published comments, for the moderation pages and the bearer-token API: close and reopen a thread, feature a comment (an editor's pick), reply as staff.
+//! The newsroom's actions on threads, published comments and readers, for the moderation pages and the bearer-token API: close and reopen a thread, feature a comment (an editor's pick), reply as staff, keep a private note on a reader.
 
 use crate::http::error::AppError;
 use crate::http::moderation::{authorize, comment_id};
@@ -187,4 +187,61 @@ pub async fn reply_api(
     let label = app.config.moderation.staff_label.trim().to_string();
     let id = staff_reply(&app, comment_id(id)?, &req.body, &label, label.clone()).await?;
     Ok(Json(ReplyAnswer { id }))
+}
+
+/// Longest private note on a reader, in characters.
+pub const NOTE_MAX_CHARS: usize = 500;
+
+/// Sets the moderators' private note on a reader (by their key's hash),
+/// checked: trimmed, at most [`NOTE_MAX_CHARS`], no control character but
+/// line breaks; an empty note removes it. Audited.
+pub async fn set_note(
+    app: &AppState,
+    reader: &str,
+    note: &str,
+    actor: &str,
+) -> Result<(), AppError> {
+    let note = note.trim();
+    if note.chars().count() > NOTE_MAX_CHARS {
+        return Err(AppError::new(
+            ErrorCode::InvalidParameter,
+            format!("A note has at most {NOTE_MAX_CHARS} characters."),
+        ));
+    }
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(AppError::new(
+            ErrorCode::ControlCharacter,
+            "A note cannot hold control characters.",
+        ));
+    }
+    if reader.is_empty() || !app.store.set_note(reader, note, actor).await? {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "No comment here has this reader key.",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// The reader key's hash, as moderation lists give it (`author_key`).
+    reader: String,
+    /// The note; empty removes it.
+    note: String,
+}
+
+/// `POST /api/v1/moderation/readers/note` with `{"reader":"…","note":"…"}`.
+pub async fn note_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NoteRequest>,
+) -> Result<Json<Done>, AppError> {
+    authorize(&app, &headers)?;
+    set_note(&app, &req.reader, &req.note, "api token").await?;
+    Ok(Json(Done { ok: true }))
 }

@@ -166,7 +166,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/moderation/comments/{id}/reply",
             post(newsroom::reply_api),
-        );
+        )
+        .route("/api/v1/moderation/readers/note", post(newsroom::note_api));
     let admin = Router::new()
         .route("/admin", get(admin::queue))
         .route("/admin/", get(admin::queue))
@@ -176,7 +177,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/thread", get(admin::thread))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/decide", post(admin::decide_form))
-        .route("/admin/reader", post(admin::reader_form))
+        .route(
+            "/admin/reader",
+            get(admin::reader_page).post(admin::reader_form),
+        )
+        .route("/admin/reader/note", post(admin::note_form))
         .route("/admin/bans", get(admin::bans))
         .route("/admin/bans/lift", post(admin::lift_form))
         .route("/admin/modes", get(admin::modes).post(admin::mode_form))

@@ -406,6 +406,7 @@ mod tests {
             parent: None,
             staff: String::new(),
             featured: false,
+            note: String::new(),
         }
     }
 

@@ -211,6 +211,18 @@ pub struct ModerationItem {
     pub staff: String,
     /// An editor's pick.
     pub featured: bool,
+    /// The moderators' private note on its reader; empty when there is none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A moderator's private note on a reader, by their key's hash.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReaderNote {
+    pub note: String,
+    /// The moderator who wrote it last, and when.
+    pub actor: String,
+    pub updated_at: i64,
 }
 
 /// How a thread's new comments are moderated.
@@ -640,6 +652,22 @@ pub trait Store: Send + Sync + 'static {
         ip_hmac: &'a str,
         now: i64,
     ) -> StoreFuture<'a, bool>;
+    /// Sets the private note on a reader key's hash (an empty one removes
+    /// it), audited; false when the reader has no comment here.
+    fn set_note<'a>(
+        &'a self,
+        author_key: &'a str,
+        note: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, bool>;
+    /// The private note on a reader key's hash, if any.
+    fn note<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, Option<ReaderNote>>;
+    /// A reader's comments of every status, newest first, at most `limit`.
+    fn reader_history<'a>(
+        &'a self,
+        author_key: &'a str,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<ModerationItem>>;
     /// The highest comment id so far (0 for none).
     fn last_comment_id(&self) -> StoreFuture<'_, i64>;
     /// Blanks address hashes, removes moderator deletions, link nonces and

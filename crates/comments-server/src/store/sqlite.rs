@@ -3,8 +3,8 @@
 use super::{
     AuditEntry, Ban, Changes, Closing, Counts, Cursor, Decided, Decision, Decisions, Disposition,
     Inserted, Mode, ModeRule, ModerationItem, NewPending, Order, Page, PageQuery, PublicComment,
-    PurgeBefore, Purged, QueueQuery, RevisionChange, Session, Store, StoreError, StoreFuture,
-    StoreResult, ThreadSnapshot, ThreadState,
+    PurgeBefore, Purged, QueueQuery, ReaderNote, RevisionChange, Session, Store, StoreError,
+    StoreFuture, StoreResult, ThreadSnapshot, ThreadState,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::sqlite::{
@@ -57,7 +57,9 @@ macro_rules! item_columns {
     c.parent_id, \
     (SELECT p.author FROM comments p WHERE p.id = c.parent_id) AS parent_author, \
     (SELECT p.body FROM comments p WHERE p.id = c.parent_id) AS parent_body, \
-    c.staff, c.featured_at IS NOT NULL AS featured"
+    c.staff, c.featured_at IS NOT NULL AS featured, \
+    coalesce((SELECT n.note FROM reader_notes n WHERE c.author_key != '' \
+       AND n.author_key = c.author_key), '') AS note"
     };
 }
 
@@ -88,6 +90,14 @@ const QUEUE_ASC: &str = queue_sql!("AND $2 IS NULL", "ASC");
 const QUEUE_DESC: &str = queue_sql!("AND $2 IS NULL", "DESC");
 const QUEUE_THREAD_ASC: &str = queue_sql!("AND c.thread_key = $2", "ASC");
 const QUEUE_THREAD_DESC: &str = queue_sql!("AND c.thread_key = $2", "DESC");
+/// A reader's comments of every status, newest first (found by the
+/// `comments_by_author_key` index, then sorted: one reader's comments).
+const READER_HISTORY: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM comments c WHERE c.author_key = $1 AND c.author_key != '' \
+     ORDER BY c.created_at DESC, c.id DESC LIMIT $2"
+);
 const ONE_COMMENT: &str = concat!(
     "SELECT ",
     item_columns!(),
@@ -444,6 +454,7 @@ struct ItemRow {
     parent_body: Option<String>,
     staff: String,
     featured: bool,
+    note: String,
 }
 
 fn item(row: ItemRow) -> StoreResult<ModerationItem> {
@@ -469,6 +480,7 @@ fn item(row: ItemRow) -> StoreResult<ModerationItem> {
         }),
         staff: row.staff,
         featured: row.featured,
+        note: row.note,
     })
 }
 
@@ -1829,6 +1841,82 @@ impl Store for SqliteStore {
         })
     }
 
+    fn set_note<'a>(
+        &'a self,
+        author_key: &'a str,
+        note: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let known: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM comments WHERE author_key = $1 AND author_key != '' LIMIT 1",
+            )
+            .bind(author_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if known.is_none() {
+                return Ok(false);
+            }
+            let short = author_key.get(..8).unwrap_or(author_key);
+            let detail = if note.is_empty() {
+                sqlx::query("DELETE FROM reader_notes WHERE author_key = $1")
+                    .bind(author_key)
+                    .execute(&mut *tx)
+                    .await?;
+                format!("note on reader {short} removed")
+            } else {
+                sqlx::query(
+                    "INSERT INTO reader_notes (author_key, note, actor, updated_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (author_key) DO UPDATE \
+                     SET note = excluded.note, actor = excluded.actor, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(author_key)
+                .bind(note)
+                .bind(actor)
+                .bind(crate::clock::now_ms())
+                .execute(&mut *tx)
+                .await?;
+                format!("note on reader {short}: {note}")
+            };
+            audit_line(&mut tx, actor, "note", None, "", &detail).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    fn note<'a>(&'a self, author_key: &'a str) -> StoreFuture<'a, Option<ReaderNote>> {
+        Box::pin(async move {
+            let row: Option<(String, String, i64)> = sqlx::query_as(
+                "SELECT note, actor, updated_at FROM reader_notes WHERE author_key = $1",
+            )
+            .bind(author_key)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|(note, actor, updated_at)| ReaderNote {
+                note,
+                actor,
+                updated_at,
+            }))
+        })
+    }
+
+    fn reader_history<'a>(
+        &'a self,
+        author_key: &'a str,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<ModerationItem>> {
+        Box::pin(async move {
+            let rows: Vec<ItemRow> = sqlx::query_as(READER_HISTORY)
+                .bind(author_key)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+            rows.into_iter().map(item).collect()
+        })
+    }
+
     fn bans(&self, now: i64) -> StoreFuture<'_, Vec<Ban>> {
         Box::pin(async move {
             let rows: Vec<BanRow> = sqlx::query_as(BANS).bind(now).fetch_all(&self.pool).await?;
@@ -2658,6 +2746,76 @@ mod tests {
         assert_eq!(actions, ["unban", "ban"]);
         // Nothing to know the reader by: no ban.
         assert_eq!(s.ban(999, None, "ana").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_note_on_a_reader_shows_beside_each_of_their_comments_until_removed() {
+        let (_d, s) = store().await;
+        let mine = NewPending {
+            author_key: "key-a".into(),
+            ..pending("t", "first", "tok-1")
+        };
+        let first = ins(&s, &mine).await.unwrap();
+        let second = ins(
+            &s,
+            &NewPending {
+                author_key: "key-a".into(),
+                ..pending("u", "second", "tok-2")
+            },
+        )
+        .await
+        .unwrap();
+        let other = ins(&s, &pending("t", "someone else", "tok-3"))
+            .await
+            .unwrap();
+        assert!(!s.set_note("key-nobody", "x", "ana").await.unwrap());
+        assert!(
+            !s.set_note("", "x", "ana").await.unwrap(),
+            "no key, no reader"
+        );
+        assert!(
+            s.set_note("key-a", "warned on 12 Nov", "ana")
+                .await
+                .unwrap()
+        );
+        assert!(s.set_note("key-a", "warned twice", "bob").await.unwrap());
+        let note = s.note("key-a").await.unwrap().unwrap();
+        assert_eq!(
+            (note.note.as_str(), note.actor.as_str()),
+            ("warned twice", "bob")
+        );
+        let queue = s.queue(&pending_queue()).await.unwrap();
+        let note_of = |id: i64| {
+            queue
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.note.clone())
+                .unwrap()
+        };
+        assert_eq!(note_of(first), "warned twice");
+        assert_eq!(note_of(second), "warned twice");
+        assert_eq!(note_of(other), "", "another reader's comment");
+        let history = s.reader_history("key-a", 10).await.unwrap();
+        assert_eq!(
+            history.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![second, first],
+            "newest first, every thread"
+        );
+        assert!(s.reader_history("", 10).await.unwrap().is_empty());
+        assert!(s.set_note("key-a", "", "ana").await.unwrap());
+        assert_eq!(s.note("key-a").await.unwrap(), None);
+        assert_eq!(s.comment(first).await.unwrap().unwrap().note, "");
+        let audit = s.audit(3).await.unwrap();
+        let details: Vec<&str> = audit.iter().map(|e| e.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            [
+                "note on reader key-a removed",
+                "note on reader key-a: warned twice",
+                "note on reader key-a: warned on 12 Nov"
+            ]
+        );
+        assert!(audit.iter().all(|e| e.action == "note"));
     }
 
     #[tokio::test]

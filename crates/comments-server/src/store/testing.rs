@@ -170,6 +170,24 @@ impl Store for Hooked {
     fn lift_ban<'a>(&'a self, id: i64, actor: &'a str) -> StoreFuture<'a, bool> {
         self.inner.lift_ban(id, actor)
     }
+    fn set_note<'a>(
+        &'a self,
+        key: &'a str,
+        note: &'a str,
+        actor: &'a str,
+    ) -> StoreFuture<'a, bool> {
+        self.inner.set_note(key, note, actor)
+    }
+    fn note<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<ReaderNote>> {
+        self.inner.note(key)
+    }
+    fn reader_history<'a>(
+        &'a self,
+        key: &'a str,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<ModerationItem>> {
+        self.inner.reader_history(key, limit)
+    }
     fn bans(&self, now: i64) -> StoreFuture<'_, Vec<Ban>> {
         self.inner.bans(now)
     }

@@ -300,7 +300,13 @@ fn row_history(item: &ModerationItem) -> Markup {
         " "
         span class="reader"
             title={ "Reader key, for `comments-server moderate purge-author`: " (key) } {
-            "reader " (short)
+            a href={ "/admin/reader?key=" (query_value(key)) } { "reader " (short) }
+        }
+        @if !item.note.is_empty() {
+            " "
+            span class="note" title="The moderators' private note on this reader" {
+                "Note: " (item.note)
+            }
         }
     }
 }
@@ -831,6 +837,90 @@ pub async fn reader_form(
     Ok(see_other(back_to(&form.back)))
 }
 
+#[derive(Deserialize)]
+pub struct ReaderQuery {
+    key: String,
+}
+
+/// `GET /admin/reader?key=…`: one reader's comments, every status, newest
+/// first, and the moderators' private note on them, which they edit here.
+pub async fn reader_page(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    query: Result<Query<ReaderQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(q) = query.map_err(|e| AppError::new(ErrorCode::InvalidParameter, e.body_text()))?;
+    let items = app.store.reader_history(&q.key, VIEW_LIMIT).await?;
+    if q.key.is_empty() || items.is_empty() {
+        return Err(
+            AppError::new(ErrorCode::NotFound, "No comment here has this reader key.").into(),
+        );
+    }
+    let note = app.store.note(&q.key).await?;
+    let now = clock::now_ms();
+    let back = format!("/admin/reader?key={}", query_value(&q.key));
+    let short = q.key.get(..8).unwrap_or(&q.key);
+    let main = html! {
+        section class="note-edit" aria-labelledby="note-h" {
+            h2 id="note-h" { "Private note" }
+            p class="hint" { "Moderators see it beside this reader's comments; readers never do." }
+            @if let Some(n) = &note {
+                p class="noted" { "Last written by " (n.actor) ", "
+                    time datetime=(iso_utc(n.updated_at)) { (age(n.updated_at, now)) } "." }
+            }
+            form method="post" action="/admin/reader/note" {
+                input type="hidden" name="csrf" value=(who.csrf);
+                input type="hidden" name="key" value=(q.key);
+                label { "Note (empty removes it)"
+                    textarea name="note" rows="2" maxlength=(newsroom::NOTE_MAX_CHARS) {
+                        (note.as_ref().map_or("", |n| n.note.as_str()))
+                    }
+                }
+                button { "Save note" }
+            }
+        }
+        h2 { "Comments" }
+        (toolbar())
+        (rows(&items, &who.csrf, &back, ""))
+    };
+    Ok(page(
+        StatusCode::OK,
+        admin_page(
+            &format!("Reader {short}"),
+            Some(("", &who.name)),
+            &who.csrf,
+            main,
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    key: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/reader/note`: writes, or with an empty one removes, the
+/// private note; back to the reader's page.
+pub async fn note_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<NoteForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    newsroom::set_note(&app, &form.key, &form.note, &who.name).await?;
+    Ok(see_other(&format!(
+        "/admin/reader?key={}",
+        query_value(&form.key)
+    )))
+}
+
 /// `GET /admin/bans`: the bans in force, each with its Lift button.
 pub async fn bans(State(app): State<AppState>, Signed(who): Signed) -> Result<Response, PageError> {
     let now = clock::now_ms();
@@ -1323,6 +1413,7 @@ mod tests {
             parent: None,
             staff: String::new(),
             featured: false,
+            note: format!("warned {XSS}"),
         }
     }
 
@@ -1374,7 +1465,16 @@ mod tests {
                 format!("name=\"csrf-token\" content=\"c{escaped}\""),
             ),
             ("csrf field", format!("name=\"csrf\" value=\"c{escaped}\"")),
-            ("reader key", "reader &lt;script&gt;</span>".to_string()),
+            (
+                "reader key",
+                "\">reader &lt;script&gt;</a></span>".to_string(),
+            ),
+            (
+                "note",
+                format!(
+                    "<span class=\"note\" title=\"The moderators' private note on this reader\">Note: warned {escaped}</span>"
+                ),
+            ),
             // The body is rendered Markdown (ammonia leaves quotes as they
             // are in text), its source escaped text one click away.
             (

@@ -217,7 +217,7 @@ pub async fn set_note(
             "A note cannot hold control characters.",
         ));
     }
-    if reader.is_empty() || !app.store.set_note(reader, note, actor).await? {
+    if !app.store.set_note(reader, note, actor).await? {
         return Err(AppError::new(
             ErrorCode::NotFound,
             "No comment here has this reader key.",

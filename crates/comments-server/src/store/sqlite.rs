@@ -1128,6 +1128,11 @@ impl SqliteStore {
             let rev = Self::bump_revision(&mut tx, &thread, &changed).await?;
             changes.push((thread, rev));
         }
+        // The moderators' note on them goes with everything else.
+        sqlx::query("DELETE FROM reader_notes WHERE author_key = $1")
+            .bind(author_key)
+            .execute(&mut *tx)
+            .await?;
         let count = u64::try_from(rows.len()).unwrap_or(u64::MAX);
         let detail = format!("{count} comment(s) of reader {author_key}");
         audit_line(&mut tx, actor, "purge_author", None, "", &detail).await?;
@@ -2806,6 +2811,17 @@ mod tests {
         assert_eq!(s.note("key-a").await.unwrap(), None);
         assert_eq!(s.comment(first).await.unwrap().unwrap().note, "");
         let audit = s.audit(3).await.unwrap();
+        // Purging a reader erases the note on them too.
+        let keep = NewPending {
+            author_key: "key-b".into(),
+            ..pending("t", "kept", "tok-4")
+        };
+        ins(&s, &keep).await.unwrap();
+        assert!(s.set_note("key-a", "again", "ana").await.unwrap());
+        assert!(s.set_note("key-b", "another", "ana").await.unwrap());
+        s.purge_author("key-a", "ana").await.unwrap();
+        assert_eq!(s.note("key-a").await.unwrap(), None);
+        assert!(s.note("key-b").await.unwrap().is_some(), "only theirs");
         let details: Vec<&str> = audit.iter().map(|e| e.detail.as_str()).collect();
         assert_eq!(
             details,

@@ -285,6 +285,11 @@ fn row_title(item: &ModerationItem) -> Markup {
     }
 }
 
+/// A reader key's hash as rows show it: its first 8 characters.
+fn short_key(key: &str) -> &str {
+    key.get(..8).unwrap_or(key)
+}
+
 /// What moderators know of the author: their earlier decisions and reader
 /// key, or that they are new.
 fn row_history(item: &ModerationItem) -> Markup {
@@ -292,7 +297,7 @@ fn row_history(item: &ModerationItem) -> Markup {
         return html! { span class="history" { "first seen" } };
     }
     let key = &item.author_key;
-    let short = key.get(..8).unwrap_or(key);
+    let short = short_key(key);
     html! {
         span class="history" title="This reader's other comments" {
             (item.author_approved) " approved · " (item.author_rejected) " rejected before"
@@ -851,7 +856,7 @@ pub async fn reader_page(
 ) -> Result<Response, PageError> {
     let Query(q) = query.map_err(|e| AppError::new(ErrorCode::InvalidParameter, e.body_text()))?;
     let items = app.store.reader_history(&q.key, VIEW_LIMIT).await?;
-    if q.key.is_empty() || items.is_empty() {
+    if items.is_empty() {
         return Err(
             AppError::new(ErrorCode::NotFound, "No comment here has this reader key.").into(),
         );
@@ -859,7 +864,7 @@ pub async fn reader_page(
     let note = app.store.note(&q.key).await?;
     let now = clock::now_ms();
     let back = format!("/admin/reader?key={}", query_value(&q.key));
-    let short = q.key.get(..8).unwrap_or(&q.key);
+    let short = short_key(&q.key);
     let main = html! {
         section class="note-edit" aria-labelledby="note-h" {
             h2 id="note-h" { "Private note" }

@@ -28,7 +28,8 @@ pub const STYLESHEET: &str = "body{font:17px/1.6 system-ui,sans-serif;max-width:
 @media(prefers-color-scheme:dark){body{color:#eee;background:#161616}a{color:#8ab4f8}}\
 ol{list-style:none;padding:0}li{border-top:1px solid #8884;padding:.8rem 0}\
 .who{font-size:.9rem;opacity:.8}.body p{margin:.3rem 0}blockquote{border-left:3px solid #8888;margin:.3rem 0;padding-left:.7rem}\
-pre{overflow:auto}nav{display:flex;gap:1rem;margin:1rem 0}";
+pre{overflow:auto}nav{display:flex;gap:1rem;margin:1rem 0}\
+.staff,.pick{font-size:.8rem;font-weight:650;border:1px solid currentColor;border-radius:999px;padding:0 .5em}";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +46,10 @@ fn comment(c: &PublicComment, answers: Option<&str>) -> Markup {
                 p class="who" { "Comment removed." }
             } @else {
                 div class="who" {
-                    strong { (c.author) } " · "
+                    strong { (c.author) }
+                    @if !c.staff.is_empty() { " " span class="staff" { (c.staff) } }
+                    @if c.featured { " " span class="pick" { "Editor's pick" } }
+                    " · "
                     time datetime=(iso_utc(c.created_at)) { (iso_utc(c.created_at).get(..10).unwrap_or("")) }
                     @if let Some(to) = answers { " · in reply to " (to) }
                 }
@@ -176,6 +180,21 @@ mod tests {
         assert!(last.contains("page 3 of 3") && last.contains("id=\"comment-120\""));
         assert!(!last.contains("noindex") && !last.contains("rel=\"next\""));
         assert!(!first.contains("<script") && !last.contains("<script"));
+        assert!(!first.contains("class=\"staff\"") && !first.contains("Editor's pick"));
+        let mut newsroom = comments(2);
+        newsroom[1].staff = "Rédaction <b>".into();
+        newsroom[0].featured = true;
+        let staff = render(&thread, &newsroom, 1, false).into_string();
+        assert!(
+            staff.contains("<strong>&lt;b&gt;Reader 2&lt;/b&gt;</strong> <span class=\"staff\">Rédaction &lt;b&gt;</span> · "),
+            "{staff}"
+        );
+        assert_eq!(
+            staff
+                .matches("<span class=\"pick\">Editor's pick</span>")
+                .count(),
+            1
+        );
         let empty = render(&thread, &[], 1, false).into_string();
         assert!(empty.contains("No comments yet.") && empty.contains("page 1 of 1"));
     }

@@ -1,12 +1,12 @@
 // Finishing the wasm-bindgen glue for the shipped widget, with acorn (terser's own parser).
 //
 //   node glue.mjs NPM_DIR prune GLUE
-//     removes the classes that dependencies export to JavaScript (the widget
-//     exports only `mount`; server_fn's wasm-streams exports three stream
-//     classes nobody calls) and `initSync` (the loader calls the default
-//     export), shortens wasm-bindgen's warnings and its debug printing of
-//     JS values (which only panic messages use), and prints, one per line,
-//     the wasm exports the glue still uses.
+//     refuses a glue that exports a class (the widget exports only `mount`;
+//     a dependency's class keeps its code in the wasm even once its exports
+//     are gone: see vendor/wasm_streams/PATCHED.md), removes `initSync` (the
+//     loader calls the default export), shortens wasm-bindgen's warnings
+//     and its debug printing of JS values (which only panic messages use),
+//     and prints, one per line, the wasm exports the glue still uses.
 //   node glue.mjs NPM_DIR css FILE
 //     minifies our own stylesheet in place: comments and the white space
 //     around punctuation go (never before a colon, which would join a
@@ -82,13 +82,15 @@ function exportUses(ast) {
 function prune() {
   const source = readFileSync(gluePath, "utf8");
   const ast = parse(source);
+  // A class a dependency exports (wasm-streams' did) cannot be removed
+  // here: its methods' futures stay in the wasm's function table after
+  // their exports go. The dependency itself must lose it.
   const classes = ast.body
     .filter((s) => s.type === "ExportNamedDeclaration" && s.declaration?.type === "ClassDeclaration")
     .map((s) => s.declaration.id.name);
-  // The class, its Symbol.dispose line and its FinalizationRegistry all name it.
-  const edits = ast.body
-    .filter((s) => classes.some((c) => source.slice(s.start, s.end).includes(c)))
-    .map((s) => [s.start, s.end, ""]);
+  if (classes.length)
+    fail(`the glue exports ${classes.join(", ")}: is vendor/wasm_streams still patched in? (see its PATCHED.md)`);
+  const edits = [];
   // `initSync`: the loader only ever calls the asynchronous default export.
   for (const s of ast.body) {
     if (s.type === "FunctionDeclaration" && s.id.name === "initSync") edits.push([s.start, s.end, ""]);
@@ -121,7 +123,6 @@ function prune() {
   if (/\binitSync\b/.test(pruned)) fail("initSync is still named in the glue");
   writeFileSync(gluePath, pruned);
   const used = new Set(exportUses(parse(pruned)).map((p) => p.name));
-  console.error(`glue.mjs: removed ${classes.length} exported classes (${classes.join(", ")})`);
   process.stdout.write([...used].sort().join("\n") + "\n");
 }
 

@@ -1,8 +1,9 @@
 //! Finishing the trunk-built widget for readers: what trunk cannot do.
 //!
-//! 1. `glue.mjs prune` removes the JavaScript classes dependencies export
-//!    (server_fn's wasm-streams brings three that nothing calls) and lists
-//!    the wasm exports the glue still uses.
+//! 1. `glue.mjs prune` refuses a glue that exports JavaScript classes
+//!    (server_fn's wasm-streams brought three that nothing calls: the
+//!    patched copy in `vendor/wasm_streams` has none), trims the glue and
+//!    lists the wasm exports it still uses.
 //! 2. wasm-opt removes every other export, optimises for size (`-Os`: it
 //!    compresses 0.3 KB smaller than `-Oz`; either drops the code and imports
 //!    only those exports needed; then `--flatten --rereloop -Os --converge`,

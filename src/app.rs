@@ -28,6 +28,8 @@ pub struct Options {
     /// The thread's first answer, which `embed.js` asked for while the
     /// widget downloaded; the first poll reads it instead of asking again.
     pub first: Option<js_sys::Promise>,
+    /// `data-theme`: `light`, `dark`, or empty for the reader's system's.
+    pub theme: &'static str,
 }
 
 /// A message in the status region (`aria-live`).
@@ -61,6 +63,9 @@ pub struct Comments {
     /// Whether the thread has answered once. Until then a pending reply
     /// waits for the comment it answers rather than showing out of place.
     pub loaded: bool,
+    /// The comment to go to once the list holds it: a `#comment-ID`
+    /// address, or a link to a comment the list had not loaded.
+    pub target: Option<i64>,
 }
 
 /// How an answer joins the list.
@@ -195,6 +200,11 @@ impl ThreadState {
     /// parent the list holds; its new top-level comment waits while pages
     /// remain unread.
     pub fn take(&self, page: crate::json::ThreadAnswer, how: Take) {
+        // Every answer carries the picks as they are now.
+        if let Some(thread) = self.list.get_untracked().and_then(|l| l.parent_element()) {
+            let now = self.poll.with_untracked(|p| p.now);
+            list::featured(&thread, &page.featured, self.lang, now);
+        }
         self.change(|c| {
             if page.changes {
                 c.revision = page.revision;
@@ -221,16 +231,34 @@ impl ThreadState {
         });
     }
 
-    /// Marks the comment a permalink points to, and scrolls to it.
-    pub fn point_at(&self, id: i64) {
+    /// Marks the comment a permalink points to, and scrolls to it;
+    /// whether the list holds it.
+    pub fn point_at(&self, id: i64) -> bool {
         let item = self.list.get_untracked().and_then(|l| {
             l.query_selector(&format!("[data-comment-id=\"{id}\"]"))
                 .ok()
                 .flatten()
         });
-        if let Some(item) = item {
-            let _ = item.class_list().add_1("cw-target");
-            item.scroll_into_view();
+        let Some(item) = item else {
+            return false;
+        };
+        let _ = item.class_list().add_1("cw-target");
+        item.scroll_into_view();
+        true
+    }
+
+    /// Opens the report dialog (made on first use, by `list::dialog`) on
+    /// the server's report page at `url` (`http/reader/reports.rs`).
+    pub fn report(&self, url: &str) {
+        let thread = self.list.get_untracked().and_then(|l| l.parent_element());
+        let Some(dialog) = thread.and_then(|t| list::dialog(&t, self.lang)) else {
+            return;
+        };
+        if let Some(frame) = dialog.first_element_child() {
+            let _ = frame.set_attribute("src", url);
+        }
+        if let Ok(dialog) = dialog.dyn_into::<web_sys::HtmlDialogElement>() {
+            let _ = dialog.show_modal();
         }
     }
 
@@ -302,8 +330,6 @@ struct Poller {
     state: ThreadState,
     etag: RefCell<Option<String>>,
     first: RefCell<Option<js_sys::Promise>>,
-    /// The comment a `#comment-ID` link points to, until it is shown.
-    target: std::cell::Cell<Option<i64>>,
 }
 
 impl Poller {
@@ -327,7 +353,7 @@ impl Poller {
         }
         let (mut mail, mut closes_at) = self.state.poll.with_untracked(|p| (p.mail, p.closes_at));
         let first = self.first.borrow_mut().take();
-        let target = self.target.get();
+        let target = self.state.comments.with_value(|c| c.target);
         // Then the poll: what changed since the list's revision (304 from
         // memory when nothing did), or a first page: a permalink's, the
         // one embed.js asked for, or one asked for now.
@@ -358,7 +384,7 @@ impl Poller {
             Err(_) => ok = false,
         }
         if let Some(id) = target.filter(|_| ok) {
-            self.target.set(None);
+            self.state.comments.update_value(|c| c.target = None);
             self.state.point_at(id);
         }
         let asked = self.state.comments.with_value(|c| c.mine.clone());
@@ -377,8 +403,14 @@ impl Poller {
             mail,
             closes_at,
         });
-        if let Some(list) = self.state.list.get_untracked() {
-            list::dates(&list, self.state.lang, now);
+        // The list's dates and the picks' alike.
+        if let Some(thread) = self
+            .state
+            .list
+            .get_untracked()
+            .and_then(|l| l.parent_element())
+        {
+            list::dates(&thread, self.state.lang, now);
         }
         ok
     }
@@ -407,6 +439,7 @@ fn copy(text: &str) {
 pub fn App(options: Options) -> impl IntoView {
     let own = OwnComments::new(&options.api_base, &options.thread);
     let state = ThreadState::new(own.load(), options.lang);
+    state.comments.update_value(|c| c.target = permalink());
     let client = Client::new(&options.api_base);
     let text = options.lang.text();
 
@@ -417,7 +450,6 @@ pub fn App(options: Options) -> impl IntoView {
         state,
         etag: RefCell::new(None),
         first: RefCell::new(options.first.clone()),
-        target: std::cell::Cell::new(permalink()),
     });
     let wake = poll::Wake::default();
     poll::run(
@@ -434,6 +466,15 @@ pub fn App(options: Options) -> impl IntoView {
         wake.wake();
     };
     let page_url = options.page.url.clone();
+    // The report page's query: our language, this reader (who counts
+    // once), and the widget's theme.
+    let api = options.api_base.clone();
+    let report_query = format!(
+        "?lang={}&reader={}&theme={}",
+        options.lang.tag(),
+        OwnComments::reader_key(),
+        options.theme
+    );
 
     // One listener for every button of the thread: Reply opens the form
     // under its comment (whose Cancel lands here too), Link copies the
@@ -450,7 +491,15 @@ pub fn App(options: Options) -> impl IntoView {
             }
             if let Some((_, id)) = list::clicked(&ev, ".cw-link") {
                 copy(&format!("{page_url}#comment-{id}"));
-                return state.point_at(id);
+                // Not on the pages read so far: the page around it.
+                if !state.point_at(id) {
+                    state.comments.update_value(|c| c.target = Some(id));
+                    ask(format!("?around={id}"), Take::Replace);
+                }
+                return;
+            }
+            if let Some((_, id)) = list::clicked(&ev, ".cw-report") {
+                return state.report(&format!("{api}report/{id}{report_query}"));
             }
             if let Some((button, id)) = list::clicked(&ev, ".cw-more-replies") {
                 button.remove();

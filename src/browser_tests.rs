@@ -52,6 +52,7 @@ fn options(thread: &str, lang: Lang) -> Options {
         poll_seconds: 60,
         page: Default::default(),
         first: None,
+        theme: "light",
     }
 }
 

@@ -76,6 +76,7 @@ pub fn CommentForm(
     // Bots fill every field and post at once; people do neither.
     let trap_input = NodeRef::<html::Input>::new();
     let email_input = NodeRef::<html::Input>::new();
+    let replies_input = NodeRef::<html::Input>::new();
     let shown_at = js_sys::Date::now();
     let counter = NodeRef::<html::Span>::new();
     let sending = RwSignal::new(false);
@@ -139,6 +140,9 @@ pub fn CommentForm(
                 page_title: page.title,
                 page_url: page.url,
                 reader: OwnComments::reader_key(),
+                // Replies by mail need the address.
+                notify_replies: !email.is_empty()
+                    && replies_input.get_untracked().is_some_and(|i| i.checked()),
                 email,
                 parent: state.replying_to(),
             };
@@ -245,6 +249,10 @@ pub fn CommentForm(
                     node_ref=email_input
                     on:input=input
                 />
+            </label>
+            <label class="cw-check" hidden=hidden_unless(state, |p| p.mail)>
+                <input type="checkbox" node_ref=replies_input />
+                {text.notify_replies}
             </label>
             <div class="cw-actions">
                 <span id="cw-counter" class="cw-counter" node_ref=counter>

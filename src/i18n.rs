@@ -110,6 +110,14 @@ texts! {
     link,
     /// In place of the form, once the thread is closed.
     closed,
+    /// A published comment's button that opens the report dialog.
+    report,
+    /// The report dialog's button that closes it.
+    close,
+    /// The heading over the newsroom's featured comments.
+    featured,
+    /// The form's checkbox: mail me the replies to my comment.
+    notify_replies,
 }
 
 fn string(file: &JsValue, key: &str) -> Option<&'static str> {
@@ -218,7 +226,8 @@ mod tests {
             for key in file.as_object().map(|o| o.keys()).into_iter().flatten() {
                 assert!(
                     KEYS.contains(&key.as_str())
-                        || ["rate_limited", "count", "more_replies"].contains(&key.as_str()),
+                        || ["rate_limited", "count", "more_replies", "pages"]
+                            .contains(&key.as_str()),
                     "{name}.json has {key}, which nothing reads"
                 );
             }

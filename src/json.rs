@@ -61,8 +61,7 @@ fn comment(v: &JsValue) -> Option<Comment> {
         removed: field(v, "removed").is_truthy(),
         replies: int(v, "replies").map_or(0, |n| n as u64),
         staff: string(v, "staff").unwrap_or_default(),
-        // The widget does not show editors' picks yet.
-        featured: false,
+        featured: field(v, "featured").is_truthy(),
     })
 }
 
@@ -76,20 +75,29 @@ pub struct ThreadAnswer {
     pub changes: bool,
     pub removed: Vec<i64>,
     pub closes_at: Option<i64>,
+    /// The editors' picks, in every answer.
+    pub featured: Vec<Comment>,
+}
+
+/// The comments of `obj[key]`, `None` if one does not read; an absent
+/// list is empty when `optional`.
+fn comments(obj: &JsValue, key: &str, optional: bool) -> Option<Vec<Comment>> {
+    match array(obj, key) {
+        Some(list) => list.iter().map(|c| comment(&c)).collect(),
+        None => optional.then(Vec::new),
+    }
 }
 
 pub fn thread_answer(text: &str) -> Option<ThreadAnswer> {
     let page = parse(text)?;
-    let comments = array(&page, "comments")?
-        .iter()
-        .map(|c| comment(&c))
-        .collect::<Option<Vec<_>>>()?;
+    let comments_read = comments(&page, "comments", false)?;
     let removed = array(&page, "removed")
         .map(|a| a.iter().filter_map(|v| int(&v, "")).collect())
         .unwrap_or_default();
     Some(ThreadAnswer {
         revision: int(&page, "revision").map_or(0, |r| r as u64),
-        comments,
+        featured: comments(&page, "featured", true)?,
+        comments: comments_read,
         mail: field(&page, "mail").is_truthy(),
         next: string(&page, "next"),
         changes: field(&page, "changes").is_truthy(),
@@ -138,6 +146,7 @@ pub fn new_comment(c: &NewComment) -> String {
         ("reader", c.reader.as_str().into()),
         ("email", c.email.as_str().into()),
         ("parent", parent(c.parent)),
+        ("notify_replies", JsValue::from_bool(c.notify_replies)),
     ]))
 }
 
@@ -254,11 +263,21 @@ mod wire_tests {
                 false,
             ),
         ] {
-            // Editors' picks are on the wire; the widget does not read them yet.
-            let featured = vec![Comment {
-                featured: true,
-                ..comment(8)
-            }];
+            let featured = if mail {
+                vec![
+                    Comment {
+                        featured: true,
+                        ..comment(8)
+                    },
+                    Comment {
+                        featured: true,
+                        staff: "Staff".into(),
+                        ..reply(10, 8)
+                    },
+                ]
+            } else {
+                vec![]
+            };
             let closes_at = mail.then_some(1_764_000_000_000);
             let page = ThreadPage {
                 thread: "t/1".into(),
@@ -269,7 +288,7 @@ mod wire_tests {
                 changes: false,
                 removed: vec![],
                 reset: false,
-                featured,
+                featured: featured.clone(),
                 closes_at,
             };
             let read = thread_answer(&serde_json::to_string(&page).unwrap()).expect("reads");
@@ -281,6 +300,7 @@ mod wire_tests {
                     mail,
                     next: page.next.clone(),
                     closes_at,
+                    featured,
                     ..ThreadAnswer::default()
                 }
             );
@@ -296,10 +316,14 @@ mod wire_tests {
             changes: true,
             removed: vec![3, 9_007_199_254],
             reset: false,
-            featured: vec![],
+            featured: vec![Comment {
+                featured: true,
+                ..comment(1)
+            }],
             closes_at: Some(0),
         };
         let read = thread_answer(&serde_json::to_string(&changes).unwrap()).expect("reads");
+        assert_eq!(read.featured, changes.featured, "a poll brings the picks");
         assert_eq!((read.changes, read.removed), (true, vec![3, 9_007_199_254]));
         assert_eq!(read.closes_at, Some(0));
         assert_eq!(read.comments, changes.comments);
@@ -317,6 +341,10 @@ mod wire_tests {
             "an incomplete comment"
         );
         assert!(thread_answer("{\"featured\":[]}").is_none(), "no comments");
+        assert!(
+            thread_answer("{\"comments\":[],\"featured\":[{\"id\":1}]}").is_none(),
+            "an incomplete pick"
+        );
     }
 
     #[wasm_bindgen_test]
@@ -373,11 +401,13 @@ mod wire_tests {
             reader: "k".repeat(32),
             email: "z@example.org".into(),
             parent: None,
+            notify_replies: false,
         };
         let read: NewComment = serde_json::from_str(&new_comment(&new)).unwrap();
         assert_eq!(read, new);
         let reply = NewComment {
             parent: Some(9_007_199_254),
+            notify_replies: true,
             ..new
         };
         let read: NewComment = serde_json::from_str(&new_comment(&reply)).unwrap();

@@ -10,6 +10,7 @@
 use crate::app::Comments;
 use crate::i18n::Lang;
 use crate::reltime;
+use comments_api::Comment;
 use comments_api::limits::MAX_DEPTH;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element};
@@ -93,8 +94,7 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     if item.pending {
         let note = text_element(doc, "p", "cw-pending-note", text.pending)?;
         li.append_child(&note).ok()?;
-        let withdraw = text_element(doc, "button", "cw-withdraw", text.withdraw)?;
-        withdraw.set_attribute("type", "button").ok()?;
+        let withdraw = button(doc, "cw-withdraw", text.withdraw)?;
         li.append_child(&withdraw).ok()?;
     }
     Some(li)
@@ -102,9 +102,8 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
 
 /// Adds, once, what an item shows in the reader's language: "comment
 /// removed" in place of a removed one's text, "in reply to NAME" over a
-/// reply shown beside the comment it answers, the Reply button and the
-/// permalink of a published one, and "Show N more replies" under a
-/// conversation the page shows only the start of.
+/// reply shown beside the comment it answers, and the Reply button, the
+/// permalink and the Report button of a published one.
 fn complete(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
     if li.has_attribute("data-w") {
         return Some(());
@@ -124,16 +123,130 @@ fn complete(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
         body.insert_adjacent_element("beforebegin", &p).ok()?;
     }
     if !is(".cw-pending") {
-        // Reply, then the permalink: both right after the text.
-        let link = text_element(doc, "a", "cw-link", text.link)?;
-        let id = li.get_attribute("data-comment-id")?;
-        link.set_attribute("href", &format!("#comment-{id}")).ok()?;
-        body.insert_adjacent_element("afterend", &link).ok()?;
-        let reply = text_element(doc, "button", "cw-reply", text.reply)?;
-        reply.set_attribute("type", "button").ok()?;
+        // Reply, the permalink, then Report: right after the text.
+        let report = button(doc, "cw-report", text.report)?;
+        body.insert_adjacent_element("afterend", &report).ok()?;
+        body.insert_adjacent_element("afterend", &permalink(doc, li, lang)?)
+            .ok()?;
+        let reply = button(doc, "cw-reply", text.reply)?;
         body.insert_adjacent_element("afterend", &reply).ok()?;
     }
     Some(())
+}
+
+fn button(doc: &Document, class: &str, text: &str) -> Option<Element> {
+    let b = text_element(doc, "button", class, text)?;
+    b.set_attribute("type", "button").ok()?;
+    Some(b)
+}
+
+/// The permalink of item `li`: a click copies it and goes to the comment.
+fn permalink(doc: &Document, li: &Element, lang: Lang) -> Option<Element> {
+    let link = text_element(doc, "a", "cw-link", lang.text().link)?;
+    let id = li.get_attribute("data-comment-id")?;
+    link.set_attribute("href", &format!("#comment-{id}")).ok()?;
+    Some(link)
+}
+
+/// `class`'s element in `thread`, or `make`'s, put in place by it.
+fn part(
+    thread: &Element,
+    class: &str,
+    make: impl FnOnce(&Document) -> Option<Element>,
+) -> Option<Element> {
+    match thread.query_selector(class).ok().flatten() {
+        Some(el) => Some(el),
+        None => make(&thread.owner_document()?),
+    }
+}
+
+/// Shows the editors' picks in their section of `thread`, under its
+/// heading: copies of the comments, each with the link to its place in
+/// the thread. Made when the first pick comes, rebuilt from each answer
+/// (ten items at most), hidden while there are none. Built by hand like
+/// the list: a view of its own would cost wasm.
+pub fn featured(thread: &Element, picks: &[Comment], lang: Lang, now: f64) {
+    if picks.is_empty()
+        && thread
+            .query_selector(".cw-featured")
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        return;
+    }
+    let Some(ol) = part(thread, ".cw-featured-list", |doc| {
+        let section = element(doc, "section", "cw-featured")?;
+        let heading = text_element(doc, "h3", "cw-featured-heading", lang.text().featured)?;
+        section.append_child(&heading).ok()?;
+        let ol = element(doc, "ol", "cw-featured-list")?;
+        section.append_child(&ol).ok()?;
+        thread
+            .first_element_child()?
+            .insert_adjacent_element("afterend", &section)
+            .ok()?;
+        Some(ol)
+    }) else {
+        return;
+    };
+    let Some(doc) = ol.owner_document() else {
+        return;
+    };
+    ol.set_text_content(None);
+    for c in picks {
+        let Some(li) = build(&doc, &approved(c), lang) else {
+            continue;
+        };
+        if let Some(link) = permalink(&doc, &li, lang) {
+            let _ = li.append_child(&link);
+        }
+        let _ = ol.append_child(&li);
+    }
+    if let Some(section) = ol.parent_element() {
+        let _ = section.toggle_attribute_with_force("hidden", picks.is_empty());
+    }
+    dates(&ol, lang, now);
+}
+
+/// The report dialog of `thread`, made on first use: a frame for the
+/// server's report page, and a button that closes the dialog without
+/// script (`method="dialog"`).
+pub fn dialog(thread: &Element, lang: Lang) -> Option<Element> {
+    part(thread, ".cw-dialog", |doc| {
+        let text = lang.text();
+        let dialog = element(doc, "dialog", "cw-dialog")?;
+        dialog.set_attribute("aria-label", text.report).ok()?;
+        let frame = element(doc, "iframe", "cw-frame")?;
+        frame.set_attribute("title", text.report).ok()?;
+        dialog.append_child(&frame).ok()?;
+        let form = element(doc, "form", "")?;
+        form.set_attribute("method", "dialog").ok()?;
+        let close = text_element(doc, "button", "cw-close", text.close)?;
+        form.append_child(&close).ok()?;
+        dialog.append_child(&form).ok()?;
+        thread.append_child(&dialog).ok()?;
+        Some(dialog)
+    })
+}
+
+/// A published comment (or the placeholder of a removed one) as an item.
+fn approved(c: &Comment) -> Item<'_> {
+    Item {
+        key: if c.removed {
+            format!("r{}", c.id)
+        } else {
+            format!("a{}", c.id)
+        },
+        id: c.id,
+        author: &c.author,
+        html: &c.html,
+        created_at: c.created_at,
+        pending: false,
+        removed: c.removed,
+        parent: c.parent,
+        replies: c.replies as u32,
+        staff: &c.staff,
+    }
 }
 
 /// "Show N more replies" under a top-level comment whose conversation has
@@ -148,9 +261,8 @@ fn more_replies(doc: &Document, li: &Element, lang: Lang) -> Option<()> {
     let hidden = total.checked_sub(shown).filter(|n| *n > 0)?;
     let text = lang.text();
     let words = text.plural(&text.more_replies, hidden);
-    let button = text_element(doc, "button", "cw-more-replies", &words)?;
-    button.set_attribute("type", "button").ok()?;
-    li.append_child(&button).ok()?;
+    let more = button(doc, "cw-more-replies", &words)?;
+    li.append_child(&more).ok()?;
     Some(())
 }
 
@@ -216,22 +328,7 @@ pub fn show(
     let Some(doc) = list.owner_document() else {
         return;
     };
-    let approved = comments.approved.iter().map(|c| Item {
-        key: if c.removed {
-            format!("r{}", c.id)
-        } else {
-            format!("a{}", c.id)
-        },
-        id: c.id,
-        author: &c.author,
-        html: &c.html,
-        created_at: c.created_at,
-        pending: false,
-        removed: c.removed,
-        parent: c.parent,
-        replies: c.replies as u32,
-        staff: &c.staff,
-    });
+    let published = comments.approved.iter().map(approved);
     let mine = comments
         .mine
         .iter()
@@ -263,7 +360,7 @@ pub fn show(
     // Each item placed so far, by id; the last item placed in each container.
     let mut placed: Vec<(i64, Element)> = Vec::new();
     let mut lasts: Vec<(Element, Element)> = Vec::new();
-    for item in approved.chain(mine) {
+    for item in published.chain(mine) {
         let parent = item
             .parent
             .and_then(|p| placed.iter().find(|(id, _)| *id == p))

@@ -52,6 +52,11 @@ pub fn mount(
             url: field(&opts, "url").as_string().unwrap_or_default(),
         },
         first: field(&opts, "first").dyn_into().ok(),
+        theme: match host.get_attribute("data-theme").as_deref() {
+            Some("dark") => "dark",
+            Some("auto") => "",
+            _ => "light",
+        },
     };
     // `embed.js` may have shown the thread's comments already, in a shadow
     // root of its own: the widget takes their items over (by key, in
@@ -75,9 +80,9 @@ pub fn mount(
     shadow.append_child(&style)?;
     let root: HtmlElement = doc.create_element("div")?.unchecked_into();
     // data-theme: light (default), dark, or auto (the reader's system setting).
-    root.set_class_name(match host.get_attribute("data-theme").as_deref() {
-        Some("dark") => "cw cw-dark",
-        Some("auto") => "cw cw-auto",
+    root.set_class_name(match options.theme {
+        "dark" => "cw cw-dark",
+        "" => "cw cw-auto",
         _ => "cw",
     });
     shadow.append_child(&root)?;

@@ -1,4 +1,4 @@
-//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-compressed (brotli and gzip, at their best).
+//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-compressed (brotli and gzip, at their best), and the language files (`i18n/`) for the server's own pages.
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -64,6 +64,26 @@ fn main() {
         .unwrap_or_else(|| manifest.join("../../dist"));
     println!("cargo:rerun-if-env-changed=WIDGET_DIST");
     println!("cargo:rerun-if-changed={}", dist.display());
+
+    // The language files, always (the server's own pages use their
+    // `pages` strings, with or without a built widget).
+    let i18n = manifest.join("../../i18n");
+    println!("cargo:rerun-if-changed={}", i18n.display());
+    let mut languages = Vec::new();
+    files_under(&i18n, &i18n, &mut languages);
+    let mut table = String::from("pub static LANGUAGES: &[(&str, &str)] = &[\n");
+    for (name, path) in &languages {
+        if let Some(tag) = name.strip_suffix(".json") {
+            writeln!(
+                table,
+                "    ({tag:?}, include_str!({:?})),",
+                path.display().to_string()
+            )
+            .expect("write to string");
+        }
+    }
+    table.push_str("];\n");
+    write(&out.join("languages.rs"), table.as_bytes());
 
     let mut files = Vec::new();
     files_under(&dist, &dist, &mut files);

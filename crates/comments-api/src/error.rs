@@ -34,6 +34,11 @@ pub enum ErrorCode {
     InvalidParent,
     /// The thread is closed to new comments (its comments still show).
     ThreadClosed,
+    /// A report of illegal content came without its explanation.
+    ExplanationRequired,
+    /// A report's explanation is longer than
+    /// [`crate::limits::REPORT_EXPLANATION_MAX_CHARS`].
+    ExplanationTooLong,
     /// The client sends too many requests; see `Retry-After`.
     RateLimited,
     /// No such route or resource.
@@ -61,7 +66,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for clients that map names without serde.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::InvalidJson,
         Self::UnsupportedMediaType,
         Self::PayloadTooLarge,
@@ -76,6 +81,8 @@ impl ErrorCode {
         Self::InvalidParameter,
         Self::InvalidParent,
         Self::ThreadClosed,
+        Self::ExplanationRequired,
+        Self::ExplanationTooLong,
         Self::RateLimited,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -106,6 +113,8 @@ impl ErrorCode {
             Self::InvalidParameter => "invalid_parameter",
             Self::InvalidParent => "invalid_parent",
             Self::ThreadClosed => "thread_closed",
+            Self::ExplanationRequired => "explanation_required",
+            Self::ExplanationTooLong => "explanation_too_long",
             Self::RateLimited => "rate_limited",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -143,6 +152,8 @@ impl ErrorCode {
             | Self::ControlCharacter
             | Self::InvalidEmail
             | Self::InvalidParent
+            | Self::ExplanationRequired
+            | Self::ExplanationTooLong
             | Self::TooManyTokens => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
@@ -171,6 +182,10 @@ impl ErrorCode {
                 "The comment you reply to is not published in this thread (any more)."
             }
             Self::ThreadClosed => "Comments are closed on this article.",
+            Self::ExplanationRequired => {
+                "Say why the content is illegal: a report of illegal content needs an explanation."
+            }
+            Self::ExplanationTooLong => "The explanation must be at most 2000 characters.",
             Self::RateLimited => "Too many requests; please wait before trying again.",
             Self::NotFound => "Not found.",
             Self::MethodNotAllowed => "This method is not allowed here.",
@@ -249,6 +264,10 @@ mod tests {
         assert!(has(ErrorCode::BodyTooLong, BODY_MAX_CHARS));
         assert!(has(ErrorCode::InvalidThread, THREAD_KEY_MAX_BYTES));
         assert!(has(ErrorCode::TooManyTokens, STATUS_MAX_TOKENS));
+        assert!(has(
+            ErrorCode::ExplanationTooLong,
+            REPORT_EXPLANATION_MAX_CHARS
+        ));
     }
 
     #[test]

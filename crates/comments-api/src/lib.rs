@@ -13,8 +13,9 @@ mod text;
 mod wire;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
-pub use text::{Author, CommentBody, Email, PageContext, ThreadKey};
+pub use text::{Author, CommentBody, Email, PageContext, ReportExplanation, ThreadKey};
 pub use wire::{
-    Accepted, Comment, CommentStatus, Counts, NewComment, OwnComment, PendingComment, StatusChange,
-    StatusEntry, StatusRequest, StatusResponse, ThreadPage, TokenRequest,
+    Accepted, Comment, CommentStatus, Counts, NewComment, OwnComment, PendingComment, ReportReason,
+    ReportRequest, StatusChange, StatusEntry, StatusRequest, StatusResponse, ThreadPage,
+    TokenRequest,
 };

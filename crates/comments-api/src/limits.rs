@@ -9,6 +9,8 @@ pub const THREAD_KEY_MAX_BYTES: usize = 512;
 /// Largest JSON request body the server reads. A 5000-character body of
 /// 4-byte characters, JSON-escaped, still fits.
 pub const REQUEST_MAX_BYTES: usize = 64 * 1024;
+/// Longest explanation a reader's report may carry, in Unicode scalar values.
+pub const REPORT_EXPLANATION_MAX_CHARS: usize = 2000;
 /// Most tokens one status request may ask about.
 pub const STATUS_MAX_TOKENS: usize = 50;
 /// Most threads one count request may ask about.

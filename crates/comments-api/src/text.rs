@@ -3,8 +3,9 @@
 use crate::error::ErrorCode;
 use crate::limits::{
     AUTHOR_MAX_CHARS, BODY_MAX_CHARS, EMAIL_MAX_BYTES, PAGE_TITLE_MAX_CHARS, PAGE_URL_MAX_BYTES,
-    THREAD_KEY_MAX_BYTES,
+    REPORT_EXPLANATION_MAX_CHARS, THREAD_KEY_MAX_BYTES,
 };
+use crate::wire::ReportReason;
 
 /// Normalises to NFC. Without the `nfc` feature the caller has already
 /// normalised (the widget uses the browser's `normalize("NFC")`).
@@ -108,6 +109,22 @@ text_newtype!(
     /// The key of a comment thread (usually an article slug or path): 1 to 512 bytes.
     ThreadKey
 );
+text_newtype!(
+    /// What a reader says of the comment they report: up to 2000
+    /// characters, newlines allowed; required for illegal content.
+    ReportExplanation
+);
+
+impl ReportExplanation {
+    pub fn parse(reason: ReportReason, raw: &str) -> Result<Self, ErrorCode> {
+        let s = clean(raw, true)?;
+        match s.chars().count() {
+            0 if reason == ReportReason::Illegal => Err(ErrorCode::ExplanationRequired),
+            n if n > REPORT_EXPLANATION_MAX_CHARS => Err(ErrorCode::ExplanationTooLong),
+            _ => Ok(Self(s)),
+        }
+    }
+}
 
 impl Author {
     pub fn parse(raw: &str) -> Result<Self, ErrorCode> {
@@ -323,5 +340,33 @@ mod tests {
         );
         assert_eq!(ThreadKey::parse(""), Err(ErrorCode::InvalidThread));
         assert_eq!(ThreadKey::parse("a\u{1}"), Err(ErrorCode::InvalidThread));
+    }
+
+    #[test]
+    fn a_report_explains_illegal_content_within_its_limit() {
+        use crate::limits::REPORT_EXPLANATION_MAX_CHARS;
+        let illegal = ReportReason::Illegal;
+        assert_eq!(
+            ReportExplanation::parse(illegal, " \n "),
+            Err(ErrorCode::ExplanationRequired)
+        );
+        assert_eq!(
+            ReportExplanation::parse(ReportReason::Spam, "")
+                .unwrap()
+                .as_str(),
+            ""
+        );
+        let why = ReportExplanation::parse(illegal, " Défamation :\r\nvoir l'article 29 ").unwrap();
+        assert_eq!(why.as_str(), "Défamation :\nvoir l'article 29");
+        let long = "é".repeat(REPORT_EXPLANATION_MAX_CHARS);
+        assert!(ReportExplanation::parse(illegal, &long).is_ok());
+        assert_eq!(
+            ReportExplanation::parse(illegal, &format!("{long}e")),
+            Err(ErrorCode::ExplanationTooLong)
+        );
+        assert_eq!(
+            ReportExplanation::parse(ReportReason::Abuse, "a\u{202E}b"),
+            Err(ErrorCode::ControlCharacter)
+        );
     }
 }

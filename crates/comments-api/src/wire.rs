@@ -32,6 +32,56 @@ pub struct NewComment {
     /// The published comment of the same thread this one replies to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<i64>,
+    /// With `email`: also mail that address each reply to this comment,
+    /// once published, until the reader unsubscribes (one click in each
+    /// mail) or the server's keeping time is over.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub notify_replies: bool,
+}
+
+/// Why a reader reports a published comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    Spam,
+    Abuse,
+    OffTopic,
+    /// Illegal content: the report must explain why (the EU Digital
+    /// Services Act asks this of a notice).
+    Illegal,
+}
+
+impl ReportReason {
+    pub const ALL: [ReportReason; 4] = [Self::Spam, Self::Abuse, Self::OffTopic, Self::Illegal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spam => "spam",
+            Self::Abuse => "abuse",
+            Self::OffTopic => "off_topic",
+            Self::Illegal => "illegal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// `POST /api/v1/comments/{id}/report` request body. The answer is the
+/// same `202` however many others reported the comment before.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub reason: ReportReason,
+    /// Why the content is illegal (required for `illegal`), or anything the
+    /// reader wants the moderators to know; parsed by
+    /// [`crate::ReportExplanation::parse`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub explanation: String,
+    /// The widget's per-reader key: a reader counts once per comment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reader: String,
 }
 
 /// Where a comment stands in moderation.
@@ -136,10 +186,9 @@ pub struct ThreadPage {
     /// again from.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
-    /// On a full page (not an answer to `since`): the thread's featured
-    /// comments, the latest featured first, wherever they are in it. A
-    /// poll's changes carry a comment featured or no longer featured with
-    /// its `featured` flag.
+    /// The thread's featured comments (editor's picks), the latest
+    /// featured first, wherever they are in it; in every answer, a poll's
+    /// changes too, so that the widget's section follows each pick.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub featured: Vec<Comment>,
     /// When the thread closes (or closed) to new comments, in Unix epoch
@@ -220,6 +269,9 @@ pub struct OwnComment {
     pub flags: Vec<String>,
     /// The address given for the publication mail, until it is sent (empty after).
     pub email: String,
+    /// The address replies are mailed to, while that subscription lasts.
+    #[serde(default)]
+    pub replies_email: String,
     /// The keyed hash of the client address, blanked after 30 days.
     pub address_hash: String,
     /// The SHA-256 of the widget's reader key (empty when none was sent).

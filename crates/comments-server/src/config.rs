@@ -105,6 +105,12 @@ pub struct ModerationConfig {
     /// The label readers see on moderators' replies, unless a moderator
     /// has a `label` of their own.
     pub staff_label: String,
+    /// Hide a published comment at once, pending review, when this many
+    /// readers have reported it. 0: never (reports only list it).
+    pub hide_after_reports: u32,
+    /// Days a reader's address is kept for reply notifications, counted
+    /// from their comment; unsubscribing erases it sooner.
+    pub notify_keep_days: u64,
 }
 
 /// One moderator: a name for the audit log, an Argon2id hash made by
@@ -177,6 +183,8 @@ impl Default for ModerationConfig {
             suspect_words_file: None,
             auto_close_days: 0,
             staff_label: "Staff".into(),
+            hide_after_reports: 0,
+            notify_keep_days: 90,
         }
     }
 }
@@ -215,6 +223,10 @@ pub struct LimitsConfig {
     pub post_burst: u32,
     /// Seconds until a client network may post one more comment.
     pub post_refill_seconds: u64,
+    /// Reports one client network may send in a burst.
+    pub report_burst: u32,
+    /// Seconds until a client network may send one more report.
+    pub report_refill_seconds: u64,
     /// Reads (thread polls, status checks) one client network may burst.
     pub read_burst: u32,
     /// Reads per second one client network may sustain after its burst.
@@ -276,6 +288,8 @@ impl Default for LimitsConfig {
         Self {
             post_burst: 3,
             post_refill_seconds: 20,
+            report_burst: 5,
+            report_refill_seconds: 60,
             read_burst: 20,
             read_per_second: 10,
             pending_per_thread: 200,
@@ -333,9 +347,13 @@ pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("SUSPECT_WORDS_FILE", "moderation.suspect_words_file"),
     ("AUTO_CLOSE_DAYS", "moderation.auto_close_days"),
     ("STAFF_LABEL", "moderation.staff_label"),
+    ("HIDE_AFTER_REPORTS", "moderation.hide_after_reports"),
+    ("NOTIFY_KEEP_DAYS", "moderation.notify_keep_days"),
     ("ALLOWED_ORIGINS", "sites.allowed_origins"),
     ("POST_BURST", "limits.post_burst"),
     ("POST_REFILL_SECONDS", "limits.post_refill_seconds"),
+    ("REPORT_BURST", "limits.report_burst"),
+    ("REPORT_REFILL_SECONDS", "limits.report_refill_seconds"),
     ("READ_BURST", "limits.read_burst"),
     ("READ_PER_SECOND", "limits.read_per_second"),
     ("PENDING_PER_THREAD", "limits.pending_per_thread"),

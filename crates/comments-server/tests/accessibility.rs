@@ -136,6 +136,29 @@ async fn the_widget_and_the_moderation_pages_have_no_accessibility_violations() 
     wait_js(&c, Duration::from_secs(10), "pending", "return document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-pending') && true || null").await;
     in_widget(&c, 0, ".cw-reply").await.click().await.unwrap();
     check(&c, "widget, pending, replying").await;
+    // An editor's pick over the thread, and the report dialog open on a comment.
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    let featured = server.request(
+        "POST",
+        &format!("/api/v1/moderation/comments/{reply}/feature"),
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(featured.status, 200);
+    c.goto(&pages.url("/talk.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "the picks", "const r = document.querySelector('[data-comments]').shadowRoot; return r && r.querySelector('.cw-featured:not([hidden])') && true || null").await;
+    in_widget(&c, 0, ".cw-list .cw-report")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_js(&c, Duration::from_secs(10), "the report dialog", "return document.querySelector('[data-comments]').shadowRoot.querySelector('.cw-dialog[open]') && true || null").await;
+    check(&c, "widget, picks, report dialog").await;
+    // The report page itself, as the dialog frames it.
+    c.goto(&server.url(&format!("/report/{root}?lang=en")))
+        .await
+        .unwrap();
+    check(&c, "report page").await;
 
     // The moderation pages, signed in (and the sign-in page before).
     c.goto(&server.url("/admin/login")).await.unwrap();
@@ -168,8 +191,18 @@ async fn the_widget_and_the_moderation_pages_have_no_accessibility_violations() 
         .await
         .unwrap();
     check(&c, "moderation: reader").await;
+    // Reported comments, after a reader's report.
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/comments/{root}/report"),
+        &[("Content-Type", "application/json"), ("Origin", &origin)],
+        br#"{"reason":"illegal","explanation":"It names a private person."}"#,
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    c.goto(&server.url("/admin/reported")).await.unwrap();
+    check(&c, "moderation: reported").await;
     c.close().await.ok();
     let failing: Vec<_> = all.iter().filter(|(_, v)| !v.is_empty()).collect();
     assert!(failing.is_empty(), "violations: {failing:#?}");
-    assert_eq!(all.len(), 12, "every page was checked");
+    assert_eq!(all.len(), 15, "every page was checked");
 }

@@ -1883,6 +1883,15 @@ async fn staff_replies_carry_their_badge_and_a_closed_thread_keeps_the_readers_t
     )
     .await;
     assert_eq!(badge, "Staff");
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        a.set_window_size(1000, 900).await.unwrap();
+        let png = in_widget(&a, 0, ".cw-thread")
+            .await
+            .screenshot()
+            .await
+            .expect("screenshot");
+        std::fs::write(format!("{dir}/widget-staff.png"), png).expect("write screenshot");
+    }
 
     // The reader is typing when a moderator closes the thread.
     in_widget(&a, 0, ".cw-textarea")
@@ -1948,4 +1957,240 @@ async fn staff_replies_carry_their_badge_and_a_closed_thread_keeps_the_readers_t
         .unwrap();
     assert_eq!(hidden, "none");
     a.close().await.ok();
+}
+
+#[tokio::test]
+async fn readers_see_editors_picks_report_a_comment_and_ask_for_replies_by_mail() {
+    let host = HostPages::bind();
+    let smtp = support::sinks::SmtpSink::start();
+    let smtp_url = smtp.url();
+    let moderators = support::moderators_env();
+    let server = Server::start(&[
+        ("COMMENTS_ALLOWED_ORIGINS", &host.base),
+        ("COMMENTS_MODERATORS", &moderators),
+        ("COMMENTS_HIDE_AFTER_REPORTS", "2"),
+        ("COMMENTS_SMTP_URL", &smtp_url),
+        ("COMMENTS_MAIL_FROM", "Comments <comments@news.example>"),
+    ]);
+    let origin = host.base.clone();
+    let pages = host.serve(vec![("/article.html", article_page(&server, "picks"))]);
+    let first = published(&server, &origin, "picks", "Ana", "A first view", None);
+    let second = published(
+        &server,
+        &origin,
+        "picks",
+        "Bob",
+        "The best comment here",
+        None,
+    );
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/article.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    const ROOT: &str = "const root = document.querySelector('[data-comments]').shadowRoot;";
+    let picks = &format!(
+        "{ROOT} const s = root.querySelector('.cw-featured'); \
+         return s && !s.hidden ? [s.querySelector('h3').textContent, \
+           [...s.querySelectorAll('.cw-item')].map(li => Number(li.dataset.commentId))] : null;"
+    );
+    let none = c.execute(picks, vec![]).await.unwrap();
+    assert_eq!(none, serde_json::Value::Null, "no heading without picks");
+
+    // A moderator features Bob's comment: it shows first, under its heading.
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    let bearer = [("Authorization", auth.as_str())];
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/moderation/comments/{second}/feature"),
+        &bearer,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let shown = wait_js(&c, Duration::from_secs(10), "the editors' picks", picks).await;
+    assert_eq!(shown, serde_json::json!(["Editors' picks", [second]]));
+    let above = c
+        .execute(
+            &format!(
+                "{ROOT} return !!(root.querySelector('.cw-featured').compareDocumentPosition(\
+                 root.querySelector('.cw-list')) & Node.DOCUMENT_POSITION_FOLLOWING);"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(above, true, "over the thread");
+    // Its link goes to its place in the thread.
+    in_widget(&c, 0, ".cw-featured .cw-link")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let target = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the pick's place in the thread",
+        &format!("{ROOT} const t = root.querySelector('.cw-list .cw-target'); return t ? Number(t.dataset.commentId) : null;"),
+    )
+    .await;
+    assert_eq!(target, second);
+
+    // Report Ana's comment from its own button: a dialog with the server's form.
+    let report_button = format!(".cw-list [data-comment-id=\"{first}\"] .cw-report");
+    in_widget(&c, 0, &report_button)
+        .await
+        .click()
+        .await
+        .unwrap();
+    let open = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the report dialog",
+        &format!("{ROOT} const d = root.querySelector('.cw-dialog'); return d && d.open ? d.querySelector('iframe').src : null;"),
+    )
+    .await;
+    let src = open.as_str().unwrap_or("");
+    assert!(
+        src.contains(&format!("/report/{first}?lang=en&reader=")),
+        "{src}"
+    );
+    let frame = in_widget(&c, 0, ".cw-dialog iframe").await;
+    frame.enter_frame().await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the report form",
+        "return document.querySelector('form') && document.title == 'Report a comment' || null",
+    )
+    .await;
+    let quoted = c
+        .execute(
+            "return document.querySelector('.reported').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        quoted.as_str().unwrap_or("").contains("A first view"),
+        "{quoted}"
+    );
+    c.find(Locator::Css("input[value=spam]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let thanks = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the thanks",
+        "const p = document.querySelector('.done'); return p ? p.textContent : null;",
+    )
+    .await;
+    assert_eq!(
+        thanks,
+        "Thank you. The moderators will review this comment."
+    );
+    c.enter_parent_frame().await.unwrap();
+    in_widget(&c, 0, ".cw-close").await.click().await.unwrap();
+    let closed = c
+        .execute(
+            &format!("{ROOT} return root.querySelector('.cw-dialog').open;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed, false, "Close closes it");
+    let reported = server
+        .request("GET", "/api/v1/moderation/reported", &bearer, b"")
+        .json();
+    assert_eq!(reported[0]["comment"]["id"], first);
+    assert_eq!(reported[0]["reports"][0]["reason"], "spam");
+    // The moderators' Reported view lists it (and pictures it for the README).
+    let moderator = driver.session().await;
+    support::browser::sign_in(&moderator, &server.url(""), "ana", support::PASSWORD).await;
+    moderator
+        .goto(&server.url("/admin/reported"))
+        .await
+        .unwrap();
+    let listed = wait_js(
+        &moderator,
+        Duration::from_secs(10),
+        "the Reported view",
+        "const r = document.querySelector('.reported .reports'); return r ? r.textContent : null;",
+    )
+    .await;
+    let listed = listed.as_str().unwrap_or("");
+    assert!(
+        listed.contains("1 report") && listed.contains("spam"),
+        "{listed}"
+    );
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        moderator.set_window_size(1000, 760).await.unwrap();
+        let png = moderator.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/moderation-reported.png"), png).expect("write screenshot");
+    }
+    moderator.close().await.ok();
+
+    // A second reader's report hides the comment: it goes from the page.
+    let r = server.request(
+        "POST",
+        &format!("/api/v1/comments/{first}/report"),
+        &[("Content-Type", "application/json"), ("Origin", &origin)],
+        br#"{"reason":"abuse","reader":"bbbbbbbbbbbbbbbbbbbbbbbb"}"#,
+    );
+    assert_eq!(r.status, 202, "{}", r.text());
+    let left = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the hidden comment gone",
+        &format!(
+            "{ROOT} const ids = [...root.querySelectorAll('.cw-list .cw-item')].map(li => Number(li.dataset.commentId)); \
+             return ids.length == 1 ? ids : null;"
+        ),
+    )
+    .await;
+    assert_eq!(left, serde_json::json!([second]));
+
+    // With mail on, the form offers replies by mail, with the address.
+    let offered = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the replies box",
+        &format!("{ROOT} const b = root.querySelector('.cw-check'); return b && !b.hidden ? b.textContent.trim() : null;"),
+    )
+    .await;
+    assert_eq!(offered, "Also email me the replies to my comment");
+    in_widget(&c, 0, "input[type=email]")
+        .await
+        .send_keys("reader@example.org")
+        .await
+        .unwrap();
+    in_widget(&c, 0, ".cw-check input")
+        .await
+        .click()
+        .await
+        .unwrap();
+    write_comment(&c, 0, Some("Zoé"), "Tell me when someone answers").await;
+    let token = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the pending comment kept",
+        "for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); \
+         if (k.endsWith(':picks')) return JSON.parse(localStorage.getItem(k))[0].token; } return null;",
+    )
+    .await;
+    let export = server.request(
+        "POST",
+        "/api/v1/comments/export",
+        &[("Content-Type", "application/json"), ("Origin", &origin)],
+        serde_json::json!({ "token": token }).to_string().as_bytes(),
+    );
+    assert_eq!(export.json()["replies_email"], "reader@example.org");
+    c.close().await.ok();
 }

@@ -26,11 +26,13 @@ pub async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), Stri
     }
     let refresh = Duration::from_millis(config.database.refresh_ms.max(50));
     let header_timeout = Duration::from_millis(config.limits.header_timeout_ms.max(1));
+    let keep_days = config.moderation.notify_keep_days;
     let state = state::AppState::new(config, Arc::clone(&store)).await?;
     let notifier = Arc::clone(&state.notifier);
     let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
-    let purger = crate::moderation::privacy::spawn_purger(store, Duration::from_secs(3600));
+    let purger =
+        crate::moderation::privacy::spawn_purger(store, Duration::from_secs(3600), keep_days);
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
     if state_allows_any_origin {

@@ -54,9 +54,21 @@ impl Render for SanitizedHtml {
 /// The frame of every page the server renders: doctype, language, charset,
 /// viewport and title; `head` adds the page's own links, `body` is its content.
 pub fn page(title: &str, head: Markup, body: Markup) -> Markup {
+    page_in(("en", "ltr"), None, title, head, body)
+}
+
+/// [`page`] in another language than English and its direction (`("ar",
+/// "rtl")`), with a class on the root element (a theme) if given.
+pub fn page_in(
+    (lang, dir): (&str, &str),
+    class: Option<&str>,
+    title: &str,
+    head: Markup,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang) dir=(dir) class=[class] {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -88,8 +100,9 @@ pub const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 's
     frame-ancestors 'none'";
 
 /// The moderation pages' links, each with the key that marks it current.
-const NAV_LINKS: [(&str, &str, &str); 6] = [
+const NAV_LINKS: [(&str, &str, &str); 7] = [
     ("/admin", "Queue", "queue"),
+    ("/admin/reported", "Reported", "reported"),
     ("/admin/comments?status=approved", "Published", "approved"),
     ("/admin/comments?status=rejected", "Rejected", "rejected"),
     ("/admin/bans", "Bans", "bans"),
@@ -151,9 +164,9 @@ mod tests {
         assert!(!page.contains("<b>"), "{page}");
         assert!(page.contains("<title>&lt;img src=x onerror=&quot;a('b')&quot;&gt;"));
         assert!(page.contains("<a href=\"https://a.example/?q=\""), "{page}");
-        assert!(
-            page.starts_with("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-        );
+        assert!(page.starts_with(
+            "<!DOCTYPE html><html lang=\"en\" dir=\"ltr\"><head><meta charset=\"utf-8\">"
+        ));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The newsroom's actions on threads, published comments and readers, for the moderation pages and the bearer-token API: close and reopen a thread, feature a comment (an editor's pick), reply as staff, keep a private note on a reader.
+//! The newsroom's actions on threads, published comments and readers, for the moderation pages and the bearer-token API: close and reopen a thread, feature a comment (an editor's pick), reply as staff, keep a private note on a reader, review readers' reports.
 
 use crate::http::error::AppError;
 use crate::http::moderation::{authorize, comment_id};
@@ -106,11 +106,13 @@ pub async fn staff_reply(
             moderator: moderator.to_string(),
             label,
         }),
+        replies_email: String::new(),
     };
     let inserted = app.store.insert_pending(&comment).await?;
     if let Some(revision) = inserted.revision {
         app.revisions
             .apply([(thread.as_str().to_string(), revision)]);
+        app.notifier.reply_published(inserted.id);
     }
     tracing::info!(id = inserted.id, parent, thread = %thread, moderator, "staff reply");
     Ok(inserted.id)
@@ -243,5 +245,51 @@ pub async fn note_api(
 ) -> Result<Json<Done>, AppError> {
     authorize(&app, &headers)?;
     set_note(&app, &req.reader, &req.note, "api token").await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// Most comments the Reported view lists.
+pub const REPORTED_LIMIT: u32 = 200;
+
+/// Dismisses comment `id`'s open reports as `actor`; a comment they hid
+/// is published again, and its readers see it on their next poll.
+pub async fn dismiss_reports(app: &AppState, id: i64, actor: &str) -> Result<(), AppError> {
+    match app.store.dismiss_reports(id, actor).await? {
+        None => Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("Comment {id} has no open report."),
+        )),
+        Some(republished) => {
+            if let Some((thread, revision)) = republished {
+                app.revisions.apply([(thread, revision)]);
+            }
+            tracing::info!(id, actor, "reports dismissed");
+            Ok(())
+        }
+    }
+}
+
+/// `GET /api/v1/moderation/reported`: comments with open reports, the
+/// oldest report first, each with its reports.
+pub async fn reported_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<crate::store::ReportedItem>>, AppError> {
+    authorize(&app, &headers)?;
+    let mut items = app.store.reported(REPORTED_LIMIT).await?;
+    for r in &mut items {
+        app.words.annotate(std::slice::from_mut(&mut r.comment));
+    }
+    Ok(Json(items))
+}
+
+/// `POST /api/v1/moderation/comments/{id}/dismiss-reports`
+pub async fn dismiss_api(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Done>, AppError> {
+    authorize(&app, &headers)?;
+    dismiss_reports(&app, comment_id(id)?, "api token").await?;
     Ok(Json(Done { ok: true }))
 }

@@ -114,6 +114,16 @@ pub fn router(state: AppState) -> Router {
             get(reader::list_html),
         )
         .route("/threads/{thread}", get(reader::page::thread_page))
+        .route(
+            "/report/{id}",
+            get(reader::reports::report_page)
+                .merge(post(reader::reports::report_form).layer(deadline())),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(reader::unsubscribe::ask)
+                .merge(post(reader::unsubscribe::confirm).layer(deadline())),
+        )
         .route("/threads.css", get(reader::page::stylesheet))
         // A few bytes per thread: compressed as it goes.
         .route(
@@ -123,7 +133,11 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .route("/api/v1/comments/status", post(reader::status))
         .route("/api/v1/comments/export", post(reader::export))
-        .route("/api/v1/comments/delete", post(reader::delete));
+        .route("/api/v1/comments/delete", post(reader::delete))
+        .route(
+            "/api/v1/comments/{id}/report",
+            post(reader::reports::report_api),
+        );
     let moderation = Router::new()
         .route("/api/v1/moderation/comments", get(moderation::list))
         .route(
@@ -167,7 +181,12 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/moderation/comments/{id}/reply",
             post(newsroom::reply_api),
         )
-        .route("/api/v1/moderation/readers/note", post(newsroom::note_api));
+        .route("/api/v1/moderation/readers/note", post(newsroom::note_api))
+        .route("/api/v1/moderation/reported", get(newsroom::reported_api))
+        .route(
+            "/api/v1/moderation/comments/{id}/dismiss-reports",
+            post(newsroom::dismiss_api),
+        );
     let admin = Router::new()
         .route("/admin", get(admin::queue))
         .route("/admin/", get(admin::queue))
@@ -187,6 +206,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/modes", get(admin::modes).post(admin::mode_form))
         .route("/admin/thread/state", post(admin::thread_state_form))
         .route("/admin/staff", post(admin::staff_form))
+        .route(
+            "/admin/reported",
+            get(admin::reported).post(admin::reported_form),
+        )
         .route("/admin/api/decide", post(admin::decide_api))
         .route(
             "/admin/mail/{token}",
@@ -317,6 +340,7 @@ mod tests {
                 banned: false,
                 parent: None,
                 staff: None,
+                replies_email: String::new(),
             })
             .await
             .unwrap()

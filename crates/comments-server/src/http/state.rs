@@ -46,6 +46,8 @@ pub struct Shared {
     pub answers: Arc<Answers>,
     pub config: Arc<Config>,
     pub post_limiter: Arc<Limiter>,
+    /// Readers' reports on comments, per network.
+    pub report_limiter: Arc<Limiter>,
     pub read_limiter: Arc<Limiter>,
     pub login_limiter: Arc<Limiter>,
     /// Permits for running password checks.
@@ -88,6 +90,11 @@ impl AppState {
             Duration::from_secs(limits.post_refill_seconds),
             limits.tracked_clients,
         ));
+        let report_limiter = Arc::new(Limiter::new(
+            limits.report_burst,
+            Duration::from_secs(limits.report_refill_seconds),
+            limits.tracked_clients,
+        ));
         let read_limiter = Arc::new(Limiter::new(
             limits.read_burst,
             Duration::from_secs(1) / limits.read_per_second,
@@ -110,6 +117,7 @@ impl AppState {
             revisions,
             answers: Arc::new(Answers::new(ANSWER_CACHE_BYTES)),
             post_limiter,
+            report_limiter,
             read_limiter,
             login_limiter,
             sign_ins: Arc::new(Semaphore::new(SIGN_IN_CHECKS)),

@@ -13,11 +13,12 @@ use crate::notify::Notifier;
 use crate::notify::links::LinkSigner;
 use crate::store::keys::Keys;
 use crate::store::revisions::Revisions;
-use crate::store::{Decided, Store};
+use crate::store::{Decided, Disposition, Store};
 use std::sync::Arc;
 
-/// What follows a committed decision: pollers learn the new revisions, and
-/// authors of newly published comments get their one mail.
+/// What follows a committed decision: pollers learn the new revisions,
+/// authors of newly published comments get their one mail, and the
+/// authors newly published replies answer get theirs, if they asked.
 pub fn follow_up(
     revisions: &Revisions,
     notifier: Option<&Notifier>,
@@ -33,6 +34,12 @@ pub fn follow_up(
         }
         if let (Some(address), Some(notifier)) = (&d.mail_to, notifier) {
             notifier.comment_published(d.id, address.clone());
+        }
+        // A reply newly published: its parent's author may have asked.
+        if let Some(notifier) = notifier
+            .filter(|_| d.is_reply && d.status == Disposition::Approved && d.previous != d.status)
+        {
+            notifier.reply_published(d.id);
         }
         if d.previous != d.status {
             tracing::info!(id = d.id, status = d.status.as_str(), actor, thread = %d.thread, "moderation decision");

@@ -42,9 +42,15 @@ impl IpHasher {
 pub const DELETED_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Blanks address hashes older than [`IP_RETENTION_MS`], removes moderator
-/// deletions older than a day and expired sessions, now and then every
-/// `every`, until the task is aborted.
-pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// deletions older than a day, expired sessions and reply subscriptions
+/// older than `keep_days`, now and then every `every`, until the task is
+/// aborted.
+pub fn spawn_purger(
+    store: Arc<dyn Store>,
+    every: Duration,
+    keep_days: u64,
+) -> tokio::task::JoinHandle<()> {
+    let keep_ms = i64::try_from(keep_days.saturating_mul(86_400_000)).unwrap_or(i64::MAX);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -57,6 +63,7 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
                     // Nonces outlive the links they belong to by a day.
                     link_nonces: now - crate::notify::links::LINK_VALIDITY_MS - 86_400_000,
                     sessions: now,
+                    subscriptions: now.saturating_sub(keep_ms),
                 })
                 .await
             {
@@ -66,6 +73,7 @@ pub fn spawn_purger(store: Arc<dyn Store>, every: Duration) -> tokio::task::Join
                     deleted_comments = p.deleted_comments,
                     sessions = p.sessions,
                     links = p.links,
+                    subscriptions = p.subscriptions,
                     "purged old data"
                 ),
                 Err(e) => tracing::warn!(error = %e, "purge failed; will retry"),

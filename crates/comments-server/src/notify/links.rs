@@ -1,4 +1,4 @@
-//! Signed, single-use, expiring links in moderators' mail: approve or reject one comment after a confirmation page.
+//! Signed links: single-use, expiring ones in moderators' mail (approve or reject one comment after a confirmation page), and readers' tokens for one purpose (unsubscribing from replies, sending a report).
 
 use crate::store::Disposition;
 use crate::token;
@@ -111,6 +111,24 @@ impl LinkSigner {
     }
 }
 
+impl LinkSigner {
+    /// A token that proves this server issued `value` for `purpose` (a
+    /// reader's unsubscribe link, a report form): `value.mac`, the MAC
+    /// last, so `value` may hold dots of its own.
+    pub fn sign_for(&self, purpose: &str, value: &str) -> String {
+        format!("{value}.{}", self.mac(&format!("{purpose}:{value}")))
+    }
+
+    /// The value a token of [`Self::sign_for`] carries, if this server
+    /// signed it for `purpose`.
+    pub fn verify_for<'t>(&self, purpose: &str, token: &'t str) -> Option<&'t str> {
+        let (value, mac) = token.rsplit_once('.')?;
+        let expected = self.mac(&format!("{purpose}:{value}"));
+        (!expected.is_empty() && token::constant_time_eq(expected.as_bytes(), mac.as_bytes()))
+            .then_some(value)
+    }
+}
+
 /// Percent-encodes a query-string value, for the links we send (mail,
 /// webhooks) and the moderation pages' own: all but `A-Z a-z 0-9 - _ . ~`.
 pub fn query_value(s: &str) -> String {
@@ -170,5 +188,19 @@ mod tests {
         for junk in ["", ".", "a.b", "x.y.z.w.v.u"] {
             assert_eq!(signer().verify(junk, 0), Err(LinkError::Forged));
         }
+    }
+
+    #[test]
+    fn purpose_tokens_carry_their_value_for_their_purpose_only() {
+        let s = signer();
+        let t = s.sign_for("unsubscribe", "42");
+        assert_eq!(s.verify_for("unsubscribe", &t), Some("42"));
+        assert_eq!(s.verify_for("report", &t), None, "another purpose");
+        assert_eq!(LinkSigner::new("other").verify_for("unsubscribe", &t), None);
+        let forged = t.replacen("42", "43", 1);
+        assert_eq!(s.verify_for("unsubscribe", &forged), None);
+        assert_eq!(s.verify_for("unsubscribe", "42"), None, "no MAC");
+        let dotted = s.sign_for("report", "7.1700000000000");
+        assert_eq!(s.verify_for("report", &dotted), Some("7.1700000000000"));
     }
 }

@@ -1,4 +1,4 @@
-//! Announcing comments: a webhook and moderators' mail (with one-click links) for each new pending comment, and the author's opt-in mail on approval. Deliveries run in the background with retries; none delays a reader.
+//! Announcing comments: a webhook and moderators' mail (with one-click links) for each new pending comment, the author's opt-in mail on approval, and, to readers who asked, a mail for each published reply to their comment (with one-click unsubscribe). Deliveries run in the background with retries; none delays a reader.
 //!
 //! It may use `store` (and the foundations), nothing above.
 
@@ -6,11 +6,13 @@ pub mod links;
 
 use crate::config::{Config, WebhookFormat};
 use crate::notify::links::{LINK_VALIDITY_MS, Link, LinkSigner, query_value};
-use crate::store::{Disposition, ModerationItem, Store};
+use crate::store::{Disposition, ModerationItem, ReplyMail, Store};
 use crate::{clock, token};
 use lettre::message::Body;
 use lettre::message::Mailbox;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
+};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::future::Future;
 use std::sync::Arc;
@@ -32,6 +34,14 @@ struct Webhook {
 struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+}
+
+/// What a mail written in the background may need.
+struct Writer {
+    store: Arc<dyn Store>,
+    from: Mailbox,
+    links: LinkSigner,
+    public_url: String,
 }
 
 /// Sends notifications; cheap to share.
@@ -157,40 +167,80 @@ impl Notifier {
         }
     }
 
-    /// A comment was published and its author left `address` (already
-    /// erased from the database): mail them, once, in the background.
-    pub fn comment_published(&self, id: i64, address: String) {
+    /// Writes a mail with `write`, which may read the store, and sends it
+    /// with retries, all in the background; `write` gives `None` (having
+    /// logged why) when there is nothing to send.
+    fn mail_later<F, Fut>(&self, what: &'static str, write: F)
+    where
+        F: FnOnce(Writer) -> Fut + Send + 'static,
+        Fut: Future<Output = Option<Message>> + Send,
+    {
         let Some(mailer) = &self.mailer else {
             return;
         };
         let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
-            tracing::warn!("too many notifications in flight; dropped an author's mail");
+            tracing::warn!(what, "too many notifications in flight; dropped a mail");
             return;
         };
-        let (store, transport, from) = (
-            Arc::clone(&self.store),
-            mailer.transport.clone(),
-            mailer.from.clone(),
-        );
-        let base = self.retry_base;
+        let writer = Writer {
+            store: Arc::clone(&self.store),
+            from: mailer.from.clone(),
+            links: self.links.clone(),
+            public_url: self.public_url.clone(),
+        };
+        let (transport, base) = (mailer.transport.clone(), self.retry_base);
         tokio::spawn(async move {
             let _permit = permit;
-            let item = match store.comment(id).await {
+            if let Some(message) = write(writer).await {
+                retry("mail", base, send(transport, message)).await;
+            }
+        });
+    }
+
+    /// A comment was published and its author left `address` (already
+    /// erased from the database): mail them, once, in the background.
+    pub fn comment_published(&self, id: i64, address: String) {
+        self.mail_later("an author's mail", move |w| async move {
+            let item = match w.store.comment(id).await {
                 Ok(Some(item)) => item,
-                Ok(None) => return,
+                Ok(None) => return None,
                 Err(e) => {
                     tracing::error!(error = %e, id, "cannot read a published comment to mail its author");
-                    return;
+                    return None;
                 }
             };
-            let message = match author_mail(&from, &address, &item) {
-                Ok(m) => m,
+            let unsubscribe = match w.store.subscribed(id).await {
+                Ok(true) => Some(unsubscribe_url(&w.links, &w.public_url, id)),
+                Ok(false) => None,
                 Err(e) => {
-                    tracing::warn!(error = %e, id, "cannot write the author's mail");
-                    return;
+                    tracing::warn!(error = %e, id, "cannot read a reply subscription");
+                    None
                 }
             };
-            retry("mail", base, send(transport, message)).await;
+            author_mail(&w.from, &address, &item, unsubscribe.as_deref())
+                .inspect_err(|e| tracing::warn!(error = %e, id, "cannot write the author's mail"))
+                .ok()
+        });
+    }
+
+    /// Reply `reply_id` was published: if its parent's author asked to
+    /// hear of replies, mail them its text, once, in the background.
+    pub fn reply_published(&self, reply_id: i64) {
+        self.mail_later("a reply's mail", move |w| async move {
+            let mail = match w.store.claim_reply_mail(reply_id).await {
+                Ok(Some(mail)) => mail,
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::error!(error = %e, reply_id, "cannot look up a reply's subscriber");
+                    return None;
+                }
+            };
+            let unsubscribe = unsubscribe_url(&w.links, &w.public_url, mail.parent_id);
+            reply_mail(&w.from, &mail, &unsubscribe)
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, reply_id, "cannot write a reply's mail"),
+                )
+                .ok()
         });
     }
 
@@ -276,17 +326,112 @@ where
     }
 }
 
-fn author_mail(from: &Mailbox, address: &str, item: &ModerationItem) -> Result<Message, String> {
+/// `List-Unsubscribe` (RFC 2369): where a mail reader's own unsubscribe
+/// button goes.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): that
+/// button unsubscribes with one POST, no page in between.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
+}
+
+/// The signed link that ends comment `id`'s reply subscription.
+pub fn unsubscribe_url(links: &LinkSigner, public_url: &str, id: i64) -> String {
+    let token = links.sign_for(UNSUBSCRIBE, &id.to_string());
+    format!("{public_url}/unsubscribe/{token}")
+}
+
+/// What an unsubscribe token is signed for.
+pub const UNSUBSCRIBE: &str = "unsubscribe";
+
+/// A published reply, to the author of the comment it answers: its text as
+/// the replier wrote it (plain text), a link to it, and how to stop.
+fn reply_mail(from: &Mailbox, mail: &ReplyMail, unsubscribe: &str) -> Result<Message, String> {
+    let to: Mailbox = mail.to.parse().map_err(|e| format!("{e}"))?;
+    let place = if mail.page_title.is_empty() {
+        format!("\"{}\"", mail.thread)
+    } else {
+        format!("\"{}\"", mail.page_title)
+    };
+    let link = if mail.page_url.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Read it there: {}#comment-{}\n\n",
+            mail.page_url, mail.reply_id
+        )
+    };
+    let text = format!(
+        "{} replied to your comment on {place}:\n\n----\n{}\n----\n\n{link}\
+         You asked to hear of replies to your comment. To stop, and have your \
+         address erased, follow this link:\n{unsubscribe}\n",
+        mail.author, mail.body
+    );
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(one_line(
+            &format!("{} replied to your comment on {place}", mail.author),
+            150,
+        ))
+        .header(ContentType::TEXT_PLAIN)
+        .header(ListUnsubscribe(format!("<{unsubscribe}>")))
+        .header(ListUnsubscribePost)
+        .body(plain_body(text))
+        .map_err(|e| e.to_string())
+}
+
+fn author_mail(
+    from: &Mailbox,
+    address: &str,
+    item: &ModerationItem,
+    unsubscribe: Option<&str>,
+) -> Result<Message, String> {
     let to: Mailbox = address.parse().map_err(|e| format!("{e}"))?;
     let place = if item.page_url.is_empty() {
         String::new()
     } else {
         format!("\nRead it there: {}\n", item.page_url)
     };
+    let ending = match unsubscribe {
+        None => "You asked for this one mail; your address has now been erased.\n".to_string(),
+        Some(link) => format!(
+            "You also asked to hear of replies to it: each one will come by mail. \
+             To stop, and have your address erased, follow this link:\n{link}\n"
+        ),
+    };
     let text = format!(
         "Hello {},\n\nYour comment on {} is now published.\n{place}\n\
-         ----\n{}\n----\n\n\
-         You asked for this one mail; your address has now been erased.\n",
+         ----\n{}\n----\n\n{ending}",
         item.author,
         where_posted(item),
         item.body

@@ -79,6 +79,66 @@ pub struct NewPending {
     /// A moderator's reply from `/admin`, published at once with their
     /// label (`trusted` is then set too).
     pub staff: Option<StaffVoice>,
+    /// Where to mail the replies to this comment once they are published;
+    /// empty: nowhere. Kept apart from `notify_email`, while the
+    /// subscription lasts.
+    pub replies_email: String,
+}
+
+/// A reader's report on a published comment, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReport {
+    pub comment_id: i64,
+    /// Who reports, so that each counts once per comment: the SHA-256 of
+    /// their reader key, or `net:` and their network's keyed hash.
+    pub reporter: String,
+    pub reason: comments_api::ReportReason,
+    pub explanation: String,
+    pub created_at: i64,
+    /// With this many open reports the comment is hidden at once, pending
+    /// review (`moderation.hide_after_reports`; 0: never).
+    pub hide_after: u32,
+}
+
+/// What a report did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportOutcome {
+    /// The comment reached `hide_after` open reports and was hidden: its
+    /// thread's new revision.
+    pub hidden: Option<RevisionChange>,
+}
+
+/// One open report, as the moderators read it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReportEntry {
+    pub reason: String,
+    pub explanation: String,
+    pub created_at: i64,
+}
+
+/// A comment with open reports, for the Reported view.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReportedItem {
+    pub comment: ModerationItem,
+    /// Its open reports, oldest first.
+    pub reports: Vec<ReportEntry>,
+    /// Hidden after `hide_after` reports, pending review.
+    pub hidden: bool,
+}
+
+/// A published reply whose parent's author asked to be mailed replies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyMail {
+    /// The subscriber's address.
+    pub to: String,
+    /// The comment they subscribed with.
+    pub parent_id: i64,
+    pub reply_id: i64,
+    pub author: String,
+    pub body: String,
+    pub thread: String,
+    pub page_title: String,
+    pub page_url: String,
 }
 
 /// Who wrote a staff reply, and the label readers see beside it.
@@ -362,6 +422,8 @@ pub struct Decision {
     /// The author's address, erased in the same transaction, to tell them
     /// now that their comment is published.
     pub mail_to: Option<String>,
+    /// Whether it is a reply (its parent's author may want to hear of it).
+    pub is_reply: bool,
 }
 
 /// What a batch of changes did.
@@ -469,6 +531,8 @@ pub struct Counts {
     pub pending: u64,
     pub approved_since: u64,
     pub rejected_since: u64,
+    /// Comments with open reports.
+    pub reported: u64,
 }
 
 /// A moderator's signed-in session (looked up by the hash of its cookie).
@@ -504,6 +568,9 @@ pub struct PurgeBefore {
     pub link_nonces: i64,
     /// Sessions expired by this instant: now.
     pub sessions: i64,
+    /// Reply subscriptions of comments posted before this
+    /// (`moderation.notify_keep_days`).
+    pub subscriptions: i64,
 }
 
 /// The stored form of a comment's flags: names joined by commas.
@@ -527,6 +594,7 @@ pub struct Purged {
     pub deleted_comments: u64,
     pub sessions: u64,
     pub links: u64,
+    pub subscriptions: u64,
 }
 
 /// One thread whose public list changed: its key and new revision.
@@ -668,6 +736,31 @@ pub trait Store: Send + Sync + 'static {
         author_key: &'a str,
         limit: u32,
     ) -> StoreFuture<'a, Vec<ModerationItem>>;
+    /// Records a reader's report on a published comment (once per
+    /// reporter and comment: a second one changes nothing) and hides the
+    /// comment if it reached `hide_after` open reports, audited. `None` if
+    /// the comment is not published.
+    fn report<'a>(&'a self, report: &'a NewReport) -> StoreFuture<'a, Option<ReportOutcome>>;
+    /// Comments with open reports, the oldest report first, at most `limit`.
+    fn reported(&self, limit: u32) -> StoreFuture<'_, Vec<ReportedItem>>;
+    /// Resolves a comment's open reports as unfounded, audited; a comment
+    /// they hid is published again (its thread's new revision is
+    /// returned). `None` if it had no open report.
+    fn dismiss_reports<'a>(
+        &'a self,
+        id: i64,
+        actor: &'a str,
+    ) -> StoreFuture<'a, Option<Option<RevisionChange>>>;
+    /// The mail a published reply owes its parent's subscriber, claimed
+    /// once and for all: `None` if it is no published reply, its parent's
+    /// author asked for nothing, wrote it themselves, or it was claimed
+    /// before.
+    fn claim_reply_mail(&self, reply_id: i64) -> StoreFuture<'_, Option<ReplyMail>>;
+    /// Whether comment `id` has a reply subscription.
+    fn subscribed(&self, id: i64) -> StoreFuture<'_, bool>;
+    /// Ends the reply subscription of comment `id`, erasing its address;
+    /// whether there was one.
+    fn unsubscribe(&self, id: i64) -> StoreFuture<'_, bool>;
     /// The highest comment id so far (0 for none).
     fn last_comment_id(&self) -> StoreFuture<'_, i64>;
     /// Blanks address hashes, removes moderator deletions, link nonces and

@@ -199,6 +199,28 @@ impl Store for Hooked {
     ) -> StoreFuture<'a, bool> {
         self.inner.is_banned(author_key, ip_hmac, now)
     }
+    fn report<'a>(&'a self, r: &'a NewReport) -> StoreFuture<'a, Option<ReportOutcome>> {
+        self.inner.report(r)
+    }
+    fn reported(&self, limit: u32) -> StoreFuture<'_, Vec<ReportedItem>> {
+        self.inner.reported(limit)
+    }
+    fn dismiss_reports<'a>(
+        &'a self,
+        id: i64,
+        actor: &'a str,
+    ) -> StoreFuture<'a, Option<Option<RevisionChange>>> {
+        self.inner.dismiss_reports(id, actor)
+    }
+    fn claim_reply_mail(&self, reply_id: i64) -> StoreFuture<'_, Option<ReplyMail>> {
+        self.inner.claim_reply_mail(reply_id)
+    }
+    fn subscribed(&self, id: i64) -> StoreFuture<'_, bool> {
+        self.inner.subscribed(id)
+    }
+    fn unsubscribe(&self, id: i64) -> StoreFuture<'_, bool> {
+        self.inner.unsubscribe(id)
+    }
     fn last_comment_id(&self) -> StoreFuture<'_, i64> {
         self.inner.last_comment_id()
     }

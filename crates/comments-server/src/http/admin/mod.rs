@@ -12,7 +12,7 @@ use crate::moderation::threads;
 use crate::notify::links::{Link, LinkError, query_value};
 use crate::store::{
     AuditEntry, Change, Counts, Decided, Decisions, Disposition, Mode, ModerationItem, QueueQuery,
-    ThreadState,
+    ReportedItem, ThreadState,
 };
 use auth::Moderator;
 use axum::Json;
@@ -489,6 +489,9 @@ fn counts_line(counts: &Counts) -> Markup {
             span class="n-approved" { (counts.approved_since) " approved today" } " · "
             span class="n-rejected" { (counts.rejected_since) " rejected today" } " "
             small { "(UTC)" }
+            @if counts.reported > 0 {
+                " · " a class="n-reported" href="/admin/reported" { (counts.reported) " reported" }
+            }
         }
     }
 }
@@ -1134,6 +1137,105 @@ pub async fn staff_form(
     Ok(see_other(back_to(&form.back)))
 }
 
+/// A reason as moderators read it.
+fn reason_words(reason: &str) -> &'static str {
+    match comments_api::ReportReason::parse(reason) {
+        Some(comments_api::ReportReason::Spam) => "spam",
+        Some(comments_api::ReportReason::Abuse) => "abuse",
+        Some(comments_api::ReportReason::OffTopic) => "off-topic",
+        Some(comments_api::ReportReason::Illegal) => "illegal content",
+        None => "other",
+    }
+}
+
+/// One reported comment: its reports (count, reasons, explanations), the
+/// comment as a row with its usual buttons, and "dismiss the reports".
+fn reported_item(r: &ReportedItem, now: i64, csrf: &str) -> Markup {
+    let n = r.reports.len();
+    html! {
+        section class="reported" aria-label={ "Reports on comment " (r.comment.id) } {
+            div class="reports" {
+                strong { (n) " report" @if n != 1 { "s" } }
+                @if r.hidden { " · " span class="flag" { "hidden pending review" } }
+                ul {
+                    @for e in &r.reports {
+                        li {
+                            span class="reason" { (reason_words(&e.reason)) } " · "
+                            time datetime=(iso_utc(e.created_at)) { (age(e.created_at, now)) }
+                            @if !e.explanation.is_empty() {
+                                blockquote class="explanation" { (e.explanation) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action="/admin/reported" class="dismiss" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="id" value=(r.comment.id);
+                    button name="act" value="dismiss" {
+                        @if r.hidden { "Dismiss the reports and publish again" }
+                        @else { "Dismiss the reports (keep it published)" }
+                    }
+                }
+            }
+            (row(&r.comment, now, RowActions::Form { csrf, back: "/admin/reported" }))
+        }
+    }
+}
+
+/// `GET /admin/reported`: comments readers reported, the oldest report
+/// first: unpublish one with its row's button, or dismiss its reports.
+pub async fn reported(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+) -> Result<Response, PageError> {
+    let mut items = app.store.reported(newsroom::REPORTED_LIMIT).await?;
+    for r in &mut items {
+        app.words.annotate(std::slice::from_mut(&mut r.comment));
+    }
+    let now = clock::now_ms();
+    let main = html! {
+        @if items.is_empty() {
+            p class="empty" { "No comment awaits review after readers' reports." }
+        } @else {
+            div class="items" { @for r in &items { (reported_item(r, now, &who.csrf)) } }
+        }
+    };
+    Ok(page(
+        StatusCode::OK,
+        admin_page(
+            "Reported comments",
+            Some(("reported", &who.name)),
+            &who.csrf,
+            main,
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ReportedForm {
+    #[serde(default)]
+    csrf: String,
+    id: i64,
+    act: String,
+}
+
+/// `POST /admin/reported`: dismiss a comment's reports.
+pub async fn reported_form(
+    State(app): State<AppState>,
+    Signed(who): Signed,
+    headers: HeaderMap,
+    form: Result<Form<ReportedForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let Form(form) =
+        form.map_err(|_| AppError::new(ErrorCode::InvalidParameter, "Incomplete form."))?;
+    who.check(&app, &headers, Some(&form.csrf))?;
+    if form.act != "dismiss" {
+        return Err(AppError::new(ErrorCode::InvalidParameter, "act must be dismiss.").into());
+    }
+    newsroom::dismiss_reports(&app, form.id, &who.name).await?;
+    Ok(see_other("/admin/reported"))
+}
+
 #[derive(Deserialize)]
 pub struct LiftForm {
     #[serde(default)]
@@ -1433,6 +1535,7 @@ mod tests {
             pending: 1,
             approved_since: 0,
             rejected_since: 0,
+            reported: 0,
         };
         let page =
             queue_page(&who, &counts, &[item()], "/admin", queue_filter(None, None)).into_string();

@@ -5,7 +5,10 @@ pub mod counts;
 pub mod fragment;
 pub mod page;
 pub mod pages;
+pub mod reports;
+pub mod texts;
 pub mod traps;
+pub mod unsubscribe;
 
 use crate::http::detached;
 use crate::http::encoding::Encoding;
@@ -192,9 +195,9 @@ async fn load(
     format: Format,
 ) -> Result<Encoded, AppError> {
     let mut snapshot = pages::read(app.store.as_ref(), thread, ask).await?;
-    if !snapshot.changes {
-        snapshot.featured = app.store.featured(thread, FEATURED_MAX).await?;
-    }
+    // Every answer, a poll's changes too: a pick made or undone reaches
+    // open pages on their next poll.
+    snapshot.featured = app.store.featured(thread, FEATURED_MAX).await?;
     snapshot.closes_at = closes_at(app, thread).await?;
     // The database may be ahead of what this process has heard of.
     if snapshot.revision > known {
@@ -382,6 +385,12 @@ pub async fn post(
         banned,
         parent: new.parent,
         staff: None,
+        // Kept apart, for as long as the subscription lasts.
+        replies_email: if new.notify_replies {
+            address.clone()
+        } else {
+            String::new()
+        },
     };
     let body = comment.body.as_str().to_string();
     let (id, status) = detached::run(store_new(app.clone(), comment, address)).await?;
@@ -414,6 +423,9 @@ async fn store_new(
         if !address.is_empty() {
             app.notifier.comment_published(id, address);
         }
+        if comment.parent.is_some() {
+            app.notifier.reply_published(id);
+        }
         return Ok((id, CommentStatus::Approved));
     }
     if comment.banned {
@@ -438,7 +450,7 @@ async fn store_new(
 /// The stored form of the widget's per-reader key: its SHA-256, or empty
 /// when the key is missing or not the widget's kind (16 to 128 letters and
 /// digits).
-fn reader_key(raw: &str) -> String {
+pub fn reader_key(raw: &str) -> String {
     let plausible =
         (16..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric());
     if plausible {

@@ -29,7 +29,14 @@ pub const STYLESHEET: &str = "body{font:17px/1.6 system-ui,sans-serif;max-width:
 ol{list-style:none;padding:0}li{border-top:1px solid #8884;padding:.8rem 0}\
 .who{font-size:.9rem;opacity:.8}.body p{margin:.3rem 0}blockquote{border-left:3px solid #8888;margin:.3rem 0;padding-left:.7rem}\
 pre{overflow:auto}nav{display:flex;gap:1rem;margin:1rem 0}\
-.staff,.pick{font-size:.8rem;font-weight:650;border:1px solid currentColor;border-radius:999px;padding:0 .5em}";
+.staff,.pick{font-size:.8rem;font-weight:650;border:1px solid currentColor;border-radius:999px;padding:0 .5em}\
+.report-link{font-size:.85rem}\
+fieldset{border:0;padding:0;margin:1rem 0}legend{font-weight:650;margin-bottom:.3rem}.choice{display:block;padding:.15rem 0}\
+textarea{display:block;width:100%;box-sizing:border-box;font:inherit;margin:.3rem 0}button{font:inherit;padding:.35rem 1rem}\
+.error{color:#b3261e;font-weight:600}.done{font-weight:600}.reported{margin:0 0 1rem}\
+html.dark body{color:#eee;background:#161616}html.dark a{color:#8ab4f8}html.dark .error{color:#ff8a80}\
+html.light body{color:#222;background:#fff}html.light a{color:revert}\
+@media(prefers-color-scheme:dark){.error{color:#ff8a80}html.light .error{color:#b3261e}}";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +61,7 @@ fn comment(c: &PublicComment, answers: Option<&str>) -> Markup {
                     @if let Some(to) = answers { " · in reply to " (to) }
                 }
                 div class="body" { (SanitizedHtml::comment(c.id, &c.body)) }
+                a class="report-link" href={ "/report/" (c.id) } rel="nofollow" { "Report" }
             }
         }
     }

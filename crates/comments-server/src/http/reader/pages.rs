@@ -138,7 +138,7 @@ pub struct Read {
     pub removed: Vec<i64>,
     /// `since` is older than the change log: this is the first page instead.
     pub reset: bool,
-    /// On a full page: the thread's featured comments.
+    /// The thread's featured comments, in every answer.
     pub featured: Vec<PublicComment>,
     /// When the thread closes to new comments (see `moderation::threads`).
     pub closes_at: Option<i64>,

@@ -30,6 +30,8 @@ pub struct Options {
     pub first: Option<js_sys::Promise>,
     /// `data-theme`: `light`, `dark`, or empty for the reader's system's.
     pub theme: &'static str,
+    /// Wakes the poller: unmounting (`mount.rs`) stops it at once.
+    pub wake: poll::Wake,
 }
 
 /// A message in the status region (`aria-live`).
@@ -173,6 +175,29 @@ impl ThreadState {
             .ok()
     }
 
+    /// Whether the widget was unmounted: its state is gone, and what was
+    /// under way (a poll, a post) must touch nothing after its `await`.
+    pub fn gone(&self) -> bool {
+        self.comments.try_with_value(|_| ()).is_none()
+    }
+
+    /// Tells the page what happened, for its analytics: a `name` event
+    /// (`comments:loaded`, `comments:posted`, `comments:approved`) with
+    /// `{id}` as its detail, which bubbles out of the shadow root to the
+    /// widget's container.
+    pub fn announce(&self, name: &str, id: Option<i64>) {
+        let Some(list) = self.list.get_untracked() else {
+            return;
+        };
+        let init = web_sys::CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&crate::json::detail(id));
+        if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = list.dispatch_event(&event);
+        }
+    }
+
     /// Changes the comments, then the list.
     pub fn change(&self, f: impl FnOnce(&mut Comments)) {
         self.comments.update_value(f);
@@ -205,6 +230,7 @@ impl ThreadState {
             let now = self.poll.with_untracked(|p| p.now);
             list::featured(&thread, &page.featured, self.lang, now);
         }
+        let first = how == Take::Replace && !self.comments.with_value(|c| c.loaded);
         self.change(|c| {
             if page.changes {
                 c.revision = page.revision;
@@ -229,6 +255,9 @@ impl ThreadState {
                 }
             }
         });
+        if first {
+            self.announce("comments:loaded", None);
+        }
     }
 
     /// Marks the comment a permalink points to, and scrolls to it;
@@ -273,11 +302,13 @@ impl ThreadState {
     pub fn reconcile(&self, asked: &[PendingComment], answer: &StatusResponse, own: &OwnComments) {
         let mut rejected = false;
         let mut changed = false;
+        let mut published = Vec::new();
         self.change(|c| {
             for (mine, entry) in asked.iter().zip(&answer.statuses) {
                 match entry.status {
                     Some(CommentStatus::Pending) => continue,
                     Some(CommentStatus::Approved) => {
+                        published.push(mine.id);
                         // Last: after its parent, and the newest anyway.
                         if !c.approved.iter().any(|a| a.id == mine.id) {
                             c.approved.push(Comment {
@@ -302,6 +333,9 @@ impl ThreadState {
                 own.save(&c.mine);
             }
         });
+        for id in published {
+            self.announce("comments:approved", Some(id));
+        }
         if rejected {
             self.notice.set(Some(Notice::Rejected));
         } else if changed
@@ -333,8 +367,12 @@ struct Poller {
 }
 
 impl Poller {
-    /// One poll: the thread (conditional GET), then the reader's pending comments.
-    async fn tick(&self) -> bool {
+    /// One poll: the thread (conditional GET), then the reader's pending
+    /// comments; whether it worked, or `None` once the widget is gone.
+    async fn tick(&self) -> Option<bool> {
+        if self.state.gone() {
+            return None;
+        }
         // What the reader has kept shows at once, whatever the network does.
         self.state.show();
         let mut ok = true;
@@ -345,7 +383,11 @@ impl Poller {
             .try_update_value(|c| c.ask.take())
             .flatten()
         {
-            match self.client.thread(&self.thread, &query, None).await {
+            let answer = self.client.thread(&self.thread, &query, None).await;
+            if self.state.gone() {
+                return None;
+            }
+            match answer {
                 Ok(Some((page, _))) => self.state.take(page, how),
                 Ok(None) => {}
                 Err(_) => ok = false,
@@ -371,6 +413,9 @@ impl Poller {
                     .await
             }
         };
+        if self.state.gone() {
+            return None;
+        }
         // The server answers a permalink to a comment that is gone, and a
         // poll older than its change log, with the first page.
         match answer {
@@ -391,7 +436,11 @@ impl Poller {
         // The server answers at most 50 tokens a request.
         for batch in asked.chunks(STATUS_MAX_TOKENS) {
             let tokens: Vec<String> = batch.iter().map(|c| c.token.clone()).collect();
-            match self.client.statuses(&tokens).await {
+            let answer = self.client.statuses(&tokens).await;
+            if self.state.gone() {
+                return None;
+            }
+            match answer {
                 Ok(answer) => self.state.reconcile(batch, &answer, &self.own),
                 Err(_) => ok = false,
             }
@@ -412,7 +461,7 @@ impl Poller {
         {
             list::dates(&thread, self.state.lang, now);
         }
-        ok
+        Some(ok)
     }
 }
 
@@ -451,7 +500,7 @@ pub fn App(options: Options) -> impl IntoView {
         etag: RefCell::new(None),
         first: RefCell::new(options.first.clone()),
     });
-    let wake = poll::Wake::default();
+    let wake = options.wake.clone();
     poll::run(
         f64::from(options.poll_seconds) * 1000.0,
         wake.clone(),
@@ -522,7 +571,11 @@ pub fn App(options: Options) -> impl IntoView {
                 return;
             };
             leptos::task::spawn_local(async move {
-                match client.delete(&token).await {
+                let deleted = client.delete(&token).await;
+                if state.gone() {
+                    return;
+                }
+                match deleted {
                     Ok(()) => state.change(|c| {
                         c.mine.retain(|m| m.id != id);
                         own.save(&c.mine);

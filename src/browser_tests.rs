@@ -53,6 +53,7 @@ fn options(thread: &str, lang: Lang) -> Options {
         page: Default::default(),
         first: None,
         theme: "light",
+        wake: Default::default(),
     }
 }
 

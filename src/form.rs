@@ -146,8 +146,13 @@ pub fn CommentForm(
                 email,
                 parent: state.replying_to(),
             };
-            match client.post(&thread, &comment).await {
+            let posted = client.post(&thread, &comment).await;
+            if state.gone() {
+                return;
+            }
+            match posted {
                 Ok(accepted) => {
+                    state.announce("comments:posted", Some(accepted.id));
                     OwnComments::remember_name(&comment.author);
                     state.change(|c| {
                         c.mine.push(PendingComment {

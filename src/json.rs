@@ -150,6 +150,11 @@ pub fn new_comment(c: &NewComment) -> String {
     ]))
 }
 
+/// An event's detail: `{id}`, or `{}` without one.
+pub fn detail(id: Option<i64>) -> JsValue {
+    object(&[("id", parent(id))])
+}
+
 /// An optional id: absent (`undefined`, which `JSON.stringify` leaves out) when `None`.
 fn parent(id: Option<i64>) -> JsValue {
     id.map_or(JsValue::UNDEFINED, |id| JsValue::from_f64(id as f64))

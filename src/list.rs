@@ -12,7 +12,8 @@ use crate::i18n::Lang;
 use crate::reltime;
 use comments_api::Comment;
 use comments_api::limits::MAX_DEPTH;
-use wasm_bindgen::JsCast;
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 /// One item to show.
@@ -30,6 +31,32 @@ struct Item<'a> {
     replies: u32,
     /// A moderator's label, on a staff reply.
     staff: &'a str,
+}
+
+thread_local! {
+    /// How the comments' HTML goes in: the loader's `html`, which passes it
+    /// through the page's Trusted Types policy for us ("comments"), where
+    /// the browser has Trusted Types.
+    static POLICY: std::cell::RefCell<Option<js_sys::Function>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the loader's `html` function (see `mount`).
+pub fn use_policy(html: Option<js_sys::Function>) {
+    POLICY.with(|p| *p.borrow_mut() = html);
+}
+
+/// The one place the widget inserts HTML: the server's rendering of a
+/// comment, through the Trusted Types policy where there is one.
+fn set_html(el: &Element, html: &str) {
+    let value = POLICY
+        .with(|p| {
+            p.borrow()
+                .as_ref()
+                .and_then(|f| f.call1(&JsValue::NULL, &html.into()).ok())
+        })
+        .unwrap_or_else(|| html.into());
+    let _ = Reflect::set(el, &"innerHTML".into(), &value);
 }
 
 fn element(doc: &Document, tag: &str, class: &str) -> Option<Element> {
@@ -89,7 +116,7 @@ fn build(doc: &Document, item: &Item, lang: Lang) -> Option<Element> {
     }
     let body = element(doc, "div", "cw-body")?;
     // The server's rendering: escaped text and safe links (comments_api::render).
-    body.set_inner_html(item.html);
+    set_html(&body, item.html);
     li.append_child(&body).ok()?;
     if item.pending {
         let note = text_element(doc, "p", "cw-pending-note", text.pending)?;

@@ -23,23 +23,28 @@ fn field(opts: &JsValue, key: &str) -> JsValue {
 /// Mounts the widget into `host`, inside a new open shadow root that holds
 /// `css`. Called by `embed.js` once per `[data-comments]` element, with
 /// what it worked out for that element in `opts`:
-/// `{texts, thread, url, first}`: the parsed language file, the thread key
-/// (`data-thread`, else the canonical path), the article's canonical URL,
-/// and the promise of the thread's first answer, asked for while the
-/// widget was still downloading. Fails if the widget is mounted there
-/// already.
+/// `{texts, thread, url, first, html}`: the parsed language file, the
+/// thread key (`data-thread`, else the canonical path), the article's
+/// canonical URL, the promise of the thread's first answer, asked for while
+/// the widget was still downloading, and the page's Trusted Types policy
+/// for HTML (its `createHTML`, or `String`). Fails if the widget is mounted there
+/// already. Returns what unmounts it (`window.Comments.unmount`): its view
+/// and reactive state go, its poller stops at once and stops listening to
+/// the page, and the shadow root is left empty for a later mount.
 #[wasm_bindgen]
 pub fn mount(
     host: HtmlElement,
     api_base: String,
     css: String,
     opts: JsValue,
-) -> Result<(), JsValue> {
+) -> Result<JsValue, JsValue> {
+    crate::list::use_policy(field(&opts, "html").dyn_into().ok());
     let lang = Text::from_js(&field(&opts, "texts"))
         .ok_or_else(|| JsValue::from_str("the language file lacks a string"))?;
     let doc = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("host element is not in a document"))?;
+    let wake = crate::poll::Wake::default();
     let options = Options {
         api_base,
         thread: field(&opts, "thread")
@@ -57,6 +62,7 @@ pub fn mount(
             Some("auto") => "",
             _ => "light",
         },
+        wake: wake.clone(),
     };
     // `embed.js` may have shown the thread's comments already, in a shadow
     // root of its own: the widget takes their items over (by key, in
@@ -67,7 +73,7 @@ pub fn mount(
         }
         Some(shadow) => {
             let shown = shadow.query_selector(".cw-list").ok().flatten();
-            shadow.set_inner_html("");
+            shadow.set_text_content(None);
             (shadow, shown)
         }
         None => (
@@ -86,11 +92,22 @@ pub fn mount(
         _ => "cw",
     });
     shadow.append_child(&root)?;
-    leptos::mount::mount_to(root, move || view! { <App options=options /> }).forget();
+    // Under an owner of ours, which unmounting cleans up: every signal and
+    // effect of the widget goes. (Dropping the mount's handle would also
+    // unmount the view node by node, with 1 KB of wasm to do it; emptying
+    // the shadow root does the same.)
+    let owner = Owner::new();
+    owner
+        .with(|| leptos::mount::mount_to(root, move || view! { <App options=options /> }))
+        .forget();
     if let (Some(shown), Some(list)) = (shown, shadow.query_selector(".cw-list")?) {
         while let Some(item) = shown.first_element_child() {
             list.append_child(&item)?;
         }
     }
-    Ok(())
+    Ok(Closure::once_into_js(move || {
+        owner.cleanup();
+        wake.wake();
+        shadow.set_text_content(None);
+    }))
 }

@@ -71,41 +71,49 @@ fn hidden() -> bool {
 }
 
 /// Calls `tick` now and then every `interval_ms` while the page is visible;
-/// after a failed tick, waits with backoff instead. Becoming visible again,
-/// or `wake`, triggers an immediate tick. Runs for the life of the page.
+/// after a failed tick (`Some(false)`), waits with backoff instead.
+/// Becoming visible again, or `wake`, triggers an immediate tick. Runs
+/// until a tick says the widget is gone (`None`: unmounted), then stops
+/// listening to the page.
 pub fn run<F, Fut>(interval_ms: f64, wake: Wake, tick: F)
 where
     F: Fn() -> Fut + 'static,
-    Fut: Future<Output = bool> + 'static,
+    Fut: Future<Output = Option<bool>> + 'static,
 {
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        let w = wake.clone();
-        let on_visibility = Closure::<dyn FnMut()>::new(move || {
-            if !hidden() {
-                w.wake();
-            }
-        });
+    let doc = web_sys::window().and_then(|w| w.document());
+    let w = wake.clone();
+    let on_visibility = Closure::<dyn FnMut()>::new(move || {
+        if !hidden() {
+            w.wake();
+        }
+    });
+    if let Some(doc) = &doc {
         let _ = doc.add_event_listener_with_callback(
             "visibilitychange",
             on_visibility.as_ref().unchecked_ref(),
         );
-        // The listener lives as long as the page.
-        on_visibility.forget();
     }
     leptos::task::spawn_local(async move {
         let mut backoff = Backoff::new(interval_ms.min(2000.0), 5.0 * 60_000.0);
         loop {
             if hidden() {
                 wake.sleep(None).await;
-                continue;
             }
-            let delay = if tick().await {
-                backoff.succeed();
-                interval_ms
-            } else {
-                backoff.fail(js_sys::Math::random())
+            let delay = match tick().await {
+                None => break,
+                Some(true) => {
+                    backoff.succeed();
+                    interval_ms
+                }
+                Some(false) => backoff.fail(js_sys::Math::random()),
             };
             wake.sleep(Some(delay)).await;
+        }
+        if let Some(doc) = &doc {
+            let _ = doc.remove_event_listener_with_callback(
+                "visibilitychange",
+                on_visibility.as_ref().unchecked_ref(),
+            );
         }
     });
 }

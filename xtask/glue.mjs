@@ -4,7 +4,8 @@
 //     refuses a glue that exports a class (the widget exports only `mount`;
 //     a dependency's class keeps its code in the wasm even once its exports
 //     are gone: see vendor/wasm_streams/PATCHED.md), removes `initSync` (the
-//     loader calls the default export), shortens wasm-bindgen's warnings
+//     loader calls the default export, with the wasm's fetch as it is, not
+//     in an object, which the init function no longer unwraps), shortens wasm-bindgen's warnings
 //     and its debug printing of JS values (which only panic messages use),
 //     and prints, one per line, the wasm exports the glue still uses.
 //   node glue.mjs NPM_DIR css FILE
@@ -110,6 +111,13 @@ function prune() {
       edits.push([s.body.start, s.body.end, "{ try { return String(val); } catch { return typeof val; } }"]);
     }
   }
+  // The init function's `{module_or_path}` object and its warning for
+  // anything else: our loader passes the wasm's fetch as it is.
+  walk(ast, (n) => {
+    if (n.type === "IfStatement" && /getPrototypeOf\(module_or_path\)/.test(source.slice(n.start, n.end)) &&
+        n.test.type === "BinaryExpression" && n.test.operator === "!==")
+      edits.push([n.start, n.end, ""]);
+  });
   // The warnings for misuse and misconfiguration, in a few words: the
   // widget is called one way, by our loader, and served as application/wasm.
   const removed = edits.slice();
@@ -121,6 +129,7 @@ function prune() {
   });
   const pruned = apply(source, edits);
   if (/\binitSync\b/.test(pruned)) fail("initSync is still named in the glue");
+  if (/getPrototypeOf\(module_or_path\)/.test(pruned)) fail("the init function still unwraps an object");
   writeFileSync(gluePath, pruned);
   const used = new Set(exportUses(parse(pruned)).map((p) => p.name));
   process.stdout.write([...used].sort().join("\n") + "\n");

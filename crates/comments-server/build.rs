@@ -1,7 +1,5 @@
-//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-compressed (brotli and gzip, at their best), and the language files (`i18n/`) for the server's own pages.
+//! Embeds the trunk-built widget (`dist/`) into the server binary, content-hashed and pre-compressed (brotli and gzip, at their best: gzip by zopfli), and the language files (`i18n/`) for the server's own pages.
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -37,10 +35,17 @@ fn mime(path: &str) -> &'static str {
     }
 }
 
+/// gzip by zopfli: the format every browser reads, 5 % smaller than zlib's best.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-    enc.write_all(bytes).expect("gzip into memory");
-    enc.finish().expect("gzip into memory")
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )
+    .expect("gzip into memory");
+    out
 }
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {

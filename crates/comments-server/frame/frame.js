@@ -1,5 +1,5 @@
 /* Inside /embed/frame: tells the embedding page how tall the widget is, so
-   that it can size the iframe. Only to the origin the page said it is
+   that it can size the iframe, and what the widget announces (its events). Only to the origin the page said it is
    (checked by the server against the allowed sites); the page checks that
    the message comes from this server. */
 (() => {
@@ -13,4 +13,7 @@
       parent.postMessage({ type: "comments:height", height }, to);
     }
   }).observe(document.body);
+  // The widget's events, to the page that embeds the frame.
+  for (const name of ["comments:loaded", "comments:posted", "comments:approved"])
+    document.addEventListener(name, (e) => parent.postMessage({ type: "comments:event", name, id: e.detail?.id }, to));
 })();

@@ -354,7 +354,7 @@ fn widget_assets_are_served_with_types_caching_and_compression() {
     );
     assert_eq!(loader.header("cache-control"), Some("public, max-age=300"));
     let text = loader.text();
-    assert!(text.contains("document.currentScript"));
+    assert!(text.contains(".currentScript.src"), "finds its own URL");
     assert!(!text.contains("__ASSET_DIR__"), "placeholders are filled");
     let dir = text
         .split('"')

@@ -1368,6 +1368,13 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
     );
     let before = wait_js(&c, Duration::from_secs(30), "the first size", "const f = document.querySelector('[data-comments] iframe'); return f.style.height != '24em' && f.getBoundingClientRect().height;").await;
 
+    // The widget's events reach the container on the host page too.
+    c.execute(
+        "window.__heard = []; document.querySelector('[data-comments]').addEventListener('comments:posted', e => window.__heard.push(e.detail.id)); return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
     // Inside the frame: the widget, in French, posting as anywhere else.
     c.enter_frame(0).await.unwrap();
     wait_js(&c, Duration::from_secs(30), "the widget in the frame", "const r = document.querySelector('[data-comments]').shadowRoot; return !!(r && r.querySelector('.cw-form')) || null;").await;
@@ -1398,6 +1405,14 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
     );
     let after = wait_js(&c, Duration::from_secs(10), "the frame resized", &js).await;
     assert!(after.as_f64() > before.as_f64(), "{before} -> {after}");
+    let heard = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "comments:posted on the host page",
+        "return window.__heard.length ? window.__heard : null;",
+    )
+    .await;
+    assert!(heard[0].as_i64().is_some_and(|id| id > 0), "{heard}");
     assert_eq!(
         c.execute(VIOLATIONS, vec![]).await.unwrap(),
         serde_json::json!([]),
@@ -2192,5 +2207,247 @@ async fn readers_see_editors_picks_report_a_comment_and_ask_for_replies_by_mail(
         serde_json::json!({ "token": token }).to_string().as_bytes(),
     );
     assert_eq!(export.json()["replies_email"], "reader@example.org");
+    c.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_host_that_enforces_trusted_types_gets_the_widget_with_no_violation() {
+    let host = HostPages::bind();
+    let origin = host.base.clone();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &origin)]);
+    published(
+        &server,
+        &origin,
+        "typed",
+        "Ana",
+        "A **bold** first comment",
+        None,
+    );
+    let ours = server.url("").trim_end_matches('/').to_string();
+    let watch = r#"<script nonce="n0nce">window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(e));</script>"#;
+    // Trusted Types enforced, our policy name allowed; our script and wasm.
+    let policy = format!(
+        "require-trusted-types-for 'script'; trusted-types comments; \
+         script-src {ours} 'nonce-n0nce' 'wasm-unsafe-eval'; connect-src {ours}; \
+         style-src 'unsafe-inline'; frame-src {ours}; default-src 'none'"
+    );
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Typed</title>{watch}</head>
+<body><h1>Article</h1><div data-comments data-thread="typed" data-poll-seconds="2"></div>
+<script src="{}"></script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve_with_policy(vec![("/typed.html", page, policy)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/typed.html")).await.unwrap();
+    wait_js(&c, Duration::from_secs(30), "widget mounted", ITEMS).await;
+    const ROOT: &str = "const root = document.querySelector('[data-comments]').shadowRoot;";
+    let body = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the server's HTML, through the policy",
+        &format!("{ROOT} const b = root.querySelector('.cw-body strong'); return b ? b.textContent : null;"),
+    )
+    .await;
+    assert_eq!(body, "bold");
+    write_comment(&c, 0, Some("Zoé"), "Posted under *Trusted Types*").await;
+    let pending = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "the pending comment, rendered",
+        &format!("{ROOT} const p = root.querySelector('.cw-pending .cw-body em'); return p ? p.textContent : null;"),
+    )
+    .await;
+    assert_eq!(pending, "Trusted Types");
+    let enforced = c
+        .execute(
+            "try { document.createElement('div').innerHTML = '<b>x</b>'; return false; } catch { return true; }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(enforced, true, "the page does enforce Trusted Types");
+    // Only the probe above, the page's own, broke the policy.
+    let ours_only = c
+        .execute(
+            "return window.__violations.filter(v => v.sourceFile && !v.sourceFile.startsWith(location.origin)).map(v => v.violatedDirective + ' ' + v.sourceFile);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ours_only,
+        serde_json::json!([]),
+        "no violation from our code"
+    );
+    let violations = c.execute(VIOLATIONS, vec![]).await.unwrap();
+    assert_eq!(
+        violations.as_array().map(Vec::len),
+        Some(1),
+        "one violation, the probe's: {violations}"
+    );
+    c.close().await.ok();
+}
+
+#[tokio::test]
+async fn single_page_apps_mount_and_unmount_without_leaving_pollers_and_hear_events() {
+    let host = HostPages::bind();
+    let origin = host.base.clone();
+    let server = Server::start(&[("COMMENTS_ALLOWED_ORIGINS", &origin)]);
+    published(&server, &origin, "spa-9", "Ana", "Already here", None);
+    // A single-page app: no container in the HTML; its router makes one
+    // per article and mounts the widget into it.
+    let page = format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>App</title></head>
+<body><main id="app"></main><script src="{}"></script>
+<script>
+window.__events = [];
+window.show = (n) => {{
+  const old = document.querySelector('#article');
+  if (old) {{ Comments.unmount(old); old.remove(); }}
+  const el = document.createElement('div');
+  el.id = 'article';
+  for (const name of ['comments:loaded', 'comments:posted', 'comments:approved'])
+    el.addEventListener(name, (e) => window.__events.push([name, n, e.detail.id ?? null]));
+  document.querySelector('#app').append(el);
+  Comments.mount(el, {{ thread: 'spa-' + n, pollSeconds: '2' }});
+}};
+</script></body></html>"#,
+        server.url("/embed.js")
+    );
+    let pages = host.serve(vec![("/app.html", page)]);
+    let mut driver = Driver::start();
+    let c = driver.session().await;
+    c.goto(&pages.url("/app.html")).await.unwrap();
+    wait_js(
+        &c,
+        Duration::from_secs(20),
+        "the API",
+        "return !!window.Comments || null",
+    )
+    .await;
+    // Ten articles, one after the other: each widget mounts, loads, goes.
+    for n in 0..10 {
+        c.execute(&format!("window.show({n}); return true;"), vec![])
+            .await
+            .unwrap();
+        wait_js(
+            &c,
+            Duration::from_secs(30),
+            "the widget mounted",
+            &format!(
+                "return window.__events.some(e => e[0] == 'comments:loaded' && e[1] == {n}) || null"
+            ),
+        )
+        .await;
+    }
+    let loaded = c
+        .execute(
+            "return window.__events.filter(e => e[0] == 'comments:loaded').map(e => e[1]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded, serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    let shown = c
+        .execute(
+            "const r = document.querySelector('#article').shadowRoot; return [...r.querySelectorAll('.cw-item .cw-body')].map(b => b.textContent.trim());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown,
+        serde_json::json!(["Already here"]),
+        "the last one's thread"
+    );
+    // One poller left: over six seconds of two-second polls, a handful of
+    // requests, not ten pollers' worth.
+    c.execute("performance.clearResourceTimings(); return true;", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let polls = c
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/comments?since=')).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let polls = polls.as_i64().unwrap_or(-1);
+    assert!((1..=4).contains(&polls), "{polls} polls in 6 s");
+    // And no listener left by the widgets that went: the page going
+    // hidden and visible again wakes one poller only.
+    c.execute("performance.clearResourceTimings(); document.dispatchEvent(new Event('visibilitychange')); return true;", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let woken = c
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/comments?since=')).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(woken.as_i64().unwrap_or(99) <= 1, "{woken}");
+
+    // Posting, then an approval: the page hears of both, with the id.
+    let el = c.find(Locator::Css("#article")).await.unwrap();
+    let root = el.shadow_root().await.unwrap();
+    root.find(Locator::Css(".cw-input"))
+        .await
+        .unwrap()
+        .send_keys("Zoé")
+        .await
+        .unwrap();
+    root.find(Locator::Css(".cw-textarea"))
+        .await
+        .unwrap()
+        .send_keys("From the app")
+        .await
+        .unwrap();
+    root.find(Locator::Css(".cw-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let posted = wait_js(
+        &c,
+        Duration::from_secs(10),
+        "comments:posted",
+        "const e = window.__events.find(e => e[0] == 'comments:posted'); return e ? e[2] : null;",
+    )
+    .await;
+    let id = posted.as_i64().expect("the new comment's id");
+    assert_eq!(server.bearer_decide(id, "approve").status, 200);
+    let approved = wait_js(
+        &c,
+        Duration::from_secs(15),
+        "comments:approved",
+        "const e = window.__events.find(e => e[0] == 'comments:approved'); return e ? e[2] : null;",
+    )
+    .await;
+    assert_eq!(approved, id);
+    // Unmounted, a container is empty and can take the widget again.
+    let again = c
+        .execute(
+            "const el = document.querySelector('#article'); Comments.unmount(el); \
+             const empty = el.shadowRoot.childNodes.length == 0; \
+             Comments.mount(el, { thread: 'spa-9' }); return empty;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, true);
+    wait_js(
+        &c,
+        Duration::from_secs(20),
+        "mounted again",
+        "return document.querySelector('#article').shadowRoot.querySelectorAll('.cw-form').length == 1 || null",
+    )
+    .await;
     c.close().await.ok();
 }

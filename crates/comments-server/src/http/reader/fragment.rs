@@ -1,6 +1,7 @@
 //! A thread's approved comments as the widget's own `<li>` items (the markup `src/list.rs` builds), for `embed.js` to show at once, before the widget has loaded; the widget then takes them over by their keys.
 
 use crate::http::html::{SanitizedHtml, iso_utc};
+use crate::http::reader::texts::Language;
 use crate::store::PublicComment;
 use comments_api::limits::MAX_DEPTH;
 use maud::{Markup, html};
@@ -101,6 +102,23 @@ impl<'a> Layout<'a> {
 /// "comment removed".
 pub fn items(comments: &[PublicComment]) -> String {
     Layout::new(comments).render().into_string()
+}
+
+/// [`items`] in the widget's section, under its heading in `lang`: what
+/// `embed.js` shows in the shadow root before the widget has loaded, so
+/// that nothing moves when the widget takes it over. Empty when there are
+/// no comments (the widget shows its own "no comments yet").
+pub fn framed(comments: &[PublicComment], lang: &Language) -> String {
+    if comments.is_empty() {
+        return String::new();
+    }
+    html! {
+        section class="cw-thread" lang=(lang.lang) dir=(lang.dir) {
+            h2 class="cw-heading" { (lang.heading) }
+            ol class="cw-list" { (Layout::new(comments).render()) }
+        }
+    }
+    .into_string()
 }
 
 #[cfg(test)]
@@ -221,5 +239,31 @@ mod tests {
         let html = items(&[c(1, None, true), c(2, Some(1), false), c(3, Some(9), false)]);
         assert_eq!(outline(&html), ["r1@1", "  a2@2", "a3@1"]);
         assert!(!html.contains("R1") && !html.contains("text 1<"), "{html}");
+    }
+
+    #[test]
+    fn the_loaders_fragment_comes_framed_under_the_heading_in_its_language() {
+        let one = [PublicComment {
+            id: 3,
+            author: "Ana".into(),
+            body: "bonjour".into(),
+            created_at: 0,
+            parent: None,
+            removed: false,
+            replies: 0,
+            staff: String::new(),
+            featured: false,
+        }];
+        let fr = framed(&one, crate::http::reader::texts::closest("fr-CA"));
+        assert!(
+            fr.starts_with(
+                "<section class=\"cw-thread\" lang=\"fr\" dir=\"ltr\"><h2 class=\"cw-heading\">Commentaires</h2><ol class=\"cw-list\"><li "
+            ),
+            "{fr}"
+        );
+        assert!(fr.ends_with("</ol></section>") && fr.contains(&items(&one)));
+        let ar = framed(&one, crate::http::reader::texts::closest("ar"));
+        assert!(ar.contains("dir=\"rtl\""), "{ar}");
+        assert_eq!(framed(&[], crate::http::reader::texts::closest("fr")), "");
     }
 }

@@ -87,13 +87,15 @@ fn etag_headers(tag: HeaderValue) -> [(header::HeaderName, HeaderValue); 3] {
 }
 
 /// A thread list's two representations.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Format {
     /// `ThreadPage`, for the widget's polls.
     Json,
-    /// The approved comments as the widget's `<li>` items, for `embed.js`
+    /// The approved comments as the widget's `<li>` items (for pages that
+    /// include them server-side); with a language (`?lang=`), inside the
+    /// widget's section under its heading in that language, for `embed.js`
     /// to show before the widget has loaded.
-    Html,
+    Html(Option<&'static texts::Language>),
 }
 
 /// `GET /api/v1/threads/{thread}/comments`
@@ -104,7 +106,7 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    thread_answer(app, client, path, query, headers, Format::Json).await
+    thread_answer(app, client, path, query, headers, false).await
 }
 
 /// `GET /api/v1/threads/{thread}/comments.html`
@@ -115,7 +117,7 @@ pub async fn list_html(
     query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    thread_answer(app, client, path, query, headers, Format::Html).await
+    thread_answer(app, client, path, query, headers, true).await
 }
 
 async fn thread_answer(
@@ -124,13 +126,17 @@ async fn thread_answer(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ListQuery>, QueryRejection>,
     headers: HeaderMap,
-    format: Format,
+    html: bool,
 ) -> Result<Response, AppError> {
     app.read_limiter.admit(&client)?;
     let thread = thread_key(path)?;
     let Query(query) = query
         .map_err(|e| AppError::new(ErrorCode::InvalidParameter, format!("Invalid query: {e}")))?;
     let ask = Ask::parse(&query)?;
+    let format = match (html, query.lang()) {
+        (false, _) => Format::Json,
+        (true, lang) => Format::Html(lang.map(texts::closest)),
+    };
     let revision = app.revisions.get(thread.as_str());
     let tag = etag(revision);
     let hit = headers
@@ -155,13 +161,14 @@ async fn thread_answer(
         };
         Arc::new(encode(&app, &thread, empty, format)?)
     } else {
-        // Formats and questions are cached apart; a key cannot hold a NUL.
-        let key = format!(
-            "{}\0{}{}",
-            thread.as_str(),
-            if format == Format::Html { "h" } else { "j" },
-            ask.cache_key()
-        );
+        // Formats (and languages) and questions are cached apart; a key
+        // cannot hold a NUL.
+        let form = match format {
+            Format::Json => "j".to_string(),
+            Format::Html(None) => "h".to_string(),
+            Format::Html(Some(lang)) => format!("h{}/", lang.lang),
+        };
+        let key = format!("{}\0{form}{}", thread.as_str(), ask.cache_key());
         app.answers
             .get_or_load(&key, revision, || {
                 load(&app, &thread, revision, ask, format)
@@ -171,7 +178,7 @@ async fn thread_answer(
     let coding = Encoding::negotiate(&headers);
     let mime = match format {
         Format::Json => "application/json",
-        Format::Html => "text/html; charset=utf-8",
+        Format::Html(_) => "text/html; charset=utf-8",
     };
     let mut res = (
         etag_headers(answer.etag.clone()),
@@ -225,7 +232,8 @@ fn encode(
     let revision = read.revision;
     let bytes = match format {
         Format::Json => page_json(app, thread, read)?,
-        Format::Html => crate::http::reader::fragment::items(&read.comments).into_bytes(),
+        Format::Html(None) => fragment::items(&read.comments).into_bytes(),
+        Format::Html(Some(lang)) => fragment::framed(&read.comments, lang).into_bytes(),
     };
     Ok(Encoded::new(revision, bytes))
 }

@@ -19,6 +19,16 @@ pub struct ListQuery {
     root: Option<i64>,
     around: Option<i64>,
     since: Option<u64>,
+    /// `comments.html` only: frame the items in the widget's section,
+    /// under its heading in this language.
+    lang: Option<String>,
+}
+
+impl ListQuery {
+    /// The language asked for, if any.
+    pub fn lang(&self) -> Option<&str> {
+        self.lang.as_deref()
+    }
 }
 
 /// What a request asks for, once parsed.

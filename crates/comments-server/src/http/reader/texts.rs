@@ -1,6 +1,7 @@
 //! The words of the server's own pages for readers (the report dialog's
-//! page, the unsubscribe page) in the reader's language: the `pages`
-//! strings of the language files in `i18n/`, compiled in, and which of
+//! page, the unsubscribe page, the heading over the comments `embed.js`
+//! shows first) in the reader's language: the `pages` strings (and the
+//! heading) of the language files in `i18n/`, compiled in, and which of
 //! them is closest to a BCP 47 tag or to `Accept-Language`.
 
 use serde::Deserialize;
@@ -43,6 +44,8 @@ pub struct Language {
     pub lang: String,
     /// `ltr` or `rtl`.
     pub dir: String,
+    /// The widget's heading ("Comments").
+    pub heading: String,
     pub pages: PageTexts,
 }
 
@@ -64,6 +67,7 @@ static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
 static NONE: LazyLock<Language> = LazyLock::new(|| Language {
     lang: "en".into(),
     dir: "ltr".into(),
+    heading: "Comments".into(),
     pages: PageTexts::default(),
 });
 

@@ -6,8 +6,9 @@
 //! `store::revisions` and `http::reader`'s cached answers.
 //!
 //! Dependencies run one way, top to bottom (a test checks it):
-//! `cli` → `http` → `moderation` → `notify` → `store`. `config`, `clock`
-//! and `token` are foundations any layer may use. The binary (`main.rs`)
+//! `cli` → `http` → `moderation` → `notify` → `store`; `import` (other
+//! systems' exports read as records) sits beside `http`, under `cli`.
+//! `config`, `clock` and `token` are foundations any layer may use. The binary (`main.rs`)
 //! only calls `cli`; the modules are a library so that tests, fuzz targets
 //! and benchmarks can reach them.
 
@@ -15,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod import;
 pub mod moderation;
 pub mod notify;
 pub mod store;
@@ -28,6 +30,7 @@ mod layering {
     /// not use.
     const RULES: &[(&str, &[&str])] = &[
         ("http", &["cli"]),
+        ("import", &["cli", "http"]),
         ("moderation", &["cli", "http"]),
         ("notify", &["cli", "http", "moderation"]),
         ("store", &["cli", "http", "moderation", "notify"]),

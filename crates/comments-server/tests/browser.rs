@@ -1413,6 +1413,11 @@ document.addEventListener('securitypolicyviolation', e => window.__violations.pu
     )
     .await;
     assert!(heard[0].as_i64().is_some_and(|id| id > 0), "{heard}");
+    if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
+        c.set_window_size(1000, 900).await.unwrap();
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/widget-iframe.png"), png).expect("write screenshot");
+    }
     assert_eq!(
         c.execute(VIOLATIONS, vec![]).await.unwrap(),
         serde_json::json!([]),

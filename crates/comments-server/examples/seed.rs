@@ -1,7 +1,7 @@
 //! Fills a new database with a big newsroom's comments for `cargo xtask bench`: `seed DB COMMENTS THREADS [--replies]`. Comments spread evenly over the threads, 2 % pending, about 8 % rejected, the rest approved, from 50,000 readers; tokens `bench-token-0` … `bench-token-49` belong to 50 of them. With `--replies` (for one thread), four comments in five answer the top-level comment before them.
 
 use comments_server::store::Store;
-use comments_server::store::sqlite::SqliteStore;
+use comments_server::store::sql::SqlStore;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ async fn main() -> Result<(), String> {
     let threads: i64 = threads.parse().map_err(|_| "THREADS is a number")?;
     let started = Instant::now();
     // The server's own migrations make the schema.
-    let store = SqliteStore::open(std::path::Path::new(db), Duration::from_secs(30))
+    let store = SqlStore::open_sqlite(std::path::Path::new(db), Duration::from_secs(30))
         .await
         .map_err(|e| e.to_string())?;
     store.close().await.map_err(|e| e.to_string())?;

@@ -46,6 +46,10 @@ pub struct SitesConfig {
 pub struct DatabaseConfig {
     /// SQLite database file; its directory is created if missing.
     pub path: PathBuf,
+    /// `postgres://user:password@host/db` selects PostgreSQL, for several
+    /// instances on one database; `sqlite:PATH` is the same as `path`.
+    /// Unset: SQLite at `path`.
+    pub url: Option<String>,
     /// How long a write waits for the database lock before answering 503.
     pub busy_timeout_ms: u64,
     /// How often the server looks for changes made by other processes
@@ -57,12 +61,47 @@ pub struct DatabaseConfig {
     pub key_file: Option<PathBuf>,
 }
 
+/// Where the comments are kept, as `database.url` or `database.path` say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseLocation {
+    /// `postgres://…` (or `postgresql://…`), or `sqlite:PATH`.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        match url.strip_prefix("sqlite:").map(|p| p.strip_prefix("//").unwrap_or(p)) {
+            Some(path) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+            _ => Err(ConfigError(format!(
+                "database.url: {url:?} is neither postgres://user@host/db nor sqlite:PATH"
+            ))),
+        }
+    }
+}
+
 impl DatabaseConfig {
+    /// The database to open: `url` when set (checked when the settings
+    /// were read), else the SQLite file at `path`.
+    pub fn location(&self) -> DatabaseLocation {
+        self.url
+            .as_deref()
+            .and_then(|u| DatabaseLocation::parse(u).ok())
+            .unwrap_or_else(|| DatabaseLocation::Sqlite(self.path.clone()))
+    }
+
     /// Where the key file is.
     pub fn key_file(&self) -> PathBuf {
+        let beside = match self.location() {
+            DatabaseLocation::Sqlite(path) => path,
+            DatabaseLocation::Postgres(_) => self.path.clone(),
+        };
         self.key_file
             .clone()
-            .unwrap_or_else(|| self.path.with_extension("key"))
+            .unwrap_or_else(|| beside.with_extension("key"))
     }
 }
 
@@ -276,6 +315,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             path: PathBuf::from("data/comments.db"),
+            url: None,
             busy_timeout_ms: 5000,
             refresh_ms: 1000,
             key_file: None,
@@ -332,6 +372,7 @@ pub const ENV_PREFIX: &str = "COMMENTS_";
 /// `COMMENTS_SECTION__KEY` ones: (name after the prefix, setting).
 pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("DATABASE_PATH", "database.path"),
+    ("DATABASE_URL", "database.url"),
     ("DATABASE_BUSY_TIMEOUT_MS", "database.busy_timeout_ms"),
     ("DATABASE_REFRESH_MS", "database.refresh_ms"),
     ("KEY_FILE", "database.key_file"),
@@ -520,6 +561,10 @@ impl Config {
             }
         };
         unset_empty(&mut self.moderation.token);
+        unset_empty(&mut self.database.url);
+        if let Some(url) = &self.database.url {
+            DatabaseLocation::parse(url)?;
+        }
         unset_empty(&mut self.moderation.public_url);
         unset_empty(&mut self.notify.webhook_url);
         unset_empty(&mut self.notify.smtp_url);

@@ -4,7 +4,7 @@ mod support;
 
 use comments_api::ThreadKey;
 use comments_server::store::Store;
-use comments_server::store::sqlite::SqliteStore;
+use comments_server::store::sql::SqlStore;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use support::{Server, eventually, ids};
@@ -185,7 +185,7 @@ fn two_processes_on_one_sqlite_file_show_readers_every_change() {
         .build()
         .expect("runtime");
     let store = rt
-        .block_on(SqliteStore::open(&db, Duration::from_secs(5)))
+        .block_on(SqlStore::open_sqlite(&db, Duration::from_secs(5)))
         .expect("open the shared file");
     let approved = |thread: &str| -> Vec<i64> {
         let key = ThreadKey::parse(thread).expect("key");

@@ -10,12 +10,10 @@ mod widget_size;
 
 use crate::config::Config;
 use crate::store::Store;
-use crate::store::sqlite::SqliteStore;
 use clap::{CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -126,12 +124,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let store = SqliteStore::open(
-            &config.database.path,
-            Duration::from_millis(config.database.busy_timeout_ms),
-        )
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", config.database.path.display()))?;
+        let store = crate::store::open(&config.database)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
         let backup = match &command {
             Command::Backup { file } => Some(database::backup(&store, file).await),
             Command::Restore { file } => Some(database::restore(&store, file).await),

@@ -125,14 +125,14 @@ fn temp_path(path: &Path) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
+    use crate::store::sql::SqlStore;
     use std::os::unix::fs::PermissionsExt;
     use std::time::Duration;
 
     #[tokio::test]
     async fn keys_are_made_once_privately_and_taken_over_from_the_database() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("c.db"), Duration::from_secs(5))
+        let store = SqlStore::open_sqlite(&dir.path().join("c.db"), Duration::from_secs(5))
             .await
             .unwrap();
         let legacy = "a".repeat(64);

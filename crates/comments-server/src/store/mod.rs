@@ -2,14 +2,22 @@
 //! the revision map readers' ETags come from, and the installation's key
 //! file. The bottom layer: it uses none of `http`, `moderation`, `notify`.
 //!
-//! Handlers only see [`Store`]; SQLite ([`sqlite::SqliteStore`]) is the
-//! embedded default. SQL in the backends stays portable (`$N` placeholders,
-//! epoch-millisecond integers, `RETURNING`) so a PostgreSQL backend can
-//! follow with its own migrations and no change to handlers.
+//! Handlers only see [`Store`]. One implementation, [`sql::SqlStore`],
+//! carries the same SQL to SQLite (`sqlite.rs`, the embedded default) or
+//! PostgreSQL (`postgres.rs`, several instances); [`open`] picks one from
+//! the settings. `cluster` starts a throwaway PostgreSQL for tests and
+//! benchmarks; `copy` moves a whole database from one backend to the other.
 
+pub mod cluster;
+pub mod copy;
 pub mod keys;
+pub mod postgres;
 pub mod revisions;
+pub mod sql;
 pub mod sqlite;
+
+use crate::config::{DatabaseConfig, DatabaseLocation};
+use std::sync::Arc;
 
 use comments_api::{Author, CommentBody, CommentStatus, OwnComment, PageContext, ThreadKey};
 
@@ -600,6 +608,73 @@ pub struct Purged {
 /// One thread whose public list changed: its key and new revision.
 pub type RevisionChange = (String, u64);
 
+/// Opens the database the settings name: SQLite, or PostgreSQL.
+pub async fn open(config: &DatabaseConfig) -> StoreResult<sql::SqlStore> {
+    let timeout = std::time::Duration::from_millis(config.busy_timeout_ms);
+    match config.location() {
+        DatabaseLocation::Sqlite(path) => sql::SqlStore::open_sqlite(&path, timeout).await,
+        DatabaseLocation::Postgres(url) => sql::SqlStore::connect_postgres(&url, timeout).await,
+    }
+}
+
+/// A comment brought in by `comments-server import`, from another system
+/// or our own export.
+#[derive(Clone, Debug)]
+pub struct ImportedComment {
+    /// The format it came from (`disqus`, `wxr`, `isso`, `own`): with
+    /// `source_id`, what makes a second import of it a no-op.
+    pub source: String,
+    pub source_id: String,
+    /// The source id of the comment it answers.
+    pub parent: Option<String>,
+    /// Import it at the top level when its parent never came.
+    pub orphan_ok: bool,
+    /// Keep this id if it is free (our own export, into an empty database).
+    pub id: Option<i64>,
+    pub thread: ThreadKey,
+    pub page_title: String,
+    pub page_url: String,
+    pub author: String,
+    /// Empty unless the import keeps addresses: then the publication mail
+    /// of a comment still pending goes to it.
+    pub email: String,
+    /// Our Markdown, already converted and checked.
+    pub body: String,
+    pub status: Disposition,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub staff: String,
+    pub featured_at: Option<i64>,
+}
+
+/// What became of one imported comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// Stored under this id; `orphan` if its parent never came.
+    Added { id: i64, orphan: bool },
+    /// An earlier import brought it already.
+    AlreadyThere,
+    /// Its parent is not there (yet): nothing stored.
+    NoParent,
+}
+
+/// One comment as `comments-server export` writes it, oldest id first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportedComment {
+    pub id: i64,
+    pub thread: String,
+    pub page_title: String,
+    pub page_url: String,
+    pub author: String,
+    pub body: String,
+    pub status: Disposition,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub parent: Option<i64>,
+    pub staff: String,
+    pub featured_at: Option<i64>,
+}
+
 pub trait Store: Send + Sync + 'static {
     /// Stores a new comment durably.
     fn insert_pending<'a>(&'a self, comment: &'a NewPending) -> StoreFuture<'a, Inserted>;
@@ -786,6 +861,45 @@ pub trait Store: Send + Sync + 'static {
     fn revisions_since(&self, after: u64) -> StoreFuture<'_, Vec<RevisionChange>>;
     /// Checks that the store answers.
     fn ping(&self) -> StoreFuture<'_, ()>;
+    /// Whether several server instances may share this store (PostgreSQL):
+    /// then the post rate limit is kept in it, and every instance must use
+    /// the same key file.
+    fn shared(&self) -> bool {
+        false
+    }
+    /// Takes one post from `network`'s allowance, shared by every instance
+    /// (GCRA: `burst` at once, one more each `interval_ms`): `None` when
+    /// allowed, else the milliseconds until the next one is.
+    fn take_post<'a>(
+        &'a self,
+        network: &'a str,
+        now: i64,
+        burst: u32,
+        interval_ms: i64,
+    ) -> StoreFuture<'a, Option<i64>>;
+    /// Brings other processes' commits into `revisions` as they are made,
+    /// where the database announces them (PostgreSQL's `LISTEN`); `None`
+    /// where the periodic refresh alone learns of them. `this` is the
+    /// store itself, for the catching up.
+    fn follow(
+        &self,
+        _revisions: Arc<revisions::Revisions>,
+        _this: Arc<dyn Store>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        None
+    }
+    /// The connection pool: open connections, and how many of them are idle.
+    fn pool_use(&self) -> (u32, u32) {
+        (0, 0)
+    }
+    /// Stores imported comments in one transaction, in order.
+    fn import<'a>(
+        &'a self,
+        batch: &'a [ImportedComment],
+    ) -> StoreFuture<'a, Vec<ImportOutcome>>;
+    /// Up to `limit` comments with an id above `after`, by id, every status
+    /// (a deleted one that replies answer keeps its place, blank).
+    fn export(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<ExportedComment>>;
     /// Waits for in-flight work and closes the store.
     fn close(&self) -> StoreFuture<'_, ()>;
 }

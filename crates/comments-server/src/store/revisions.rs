@@ -23,6 +23,9 @@ pub struct Revisions {
     /// revisions are global, so this is the cursor for
     /// [`Store::revisions_since`].
     cursor: AtomicU64,
+    /// From another instance's commit to this map, the last one (ms).
+    notify_lag_ms: AtomicU64,
+    notified: AtomicU64,
 }
 
 impl Revisions {
@@ -48,6 +51,21 @@ impl Revisions {
     }
 
     /// Loads every change the database holds past the cursor, whoever made it.
+    /// Records how long a change notification took to arrive.
+    pub fn note_lag(&self, ms: i64) {
+        self.notify_lag_ms
+            .store(u64::try_from(ms).unwrap_or(0), Ordering::Relaxed);
+        self.notified.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The last notification's lag (ms), and how many came.
+    pub fn lag(&self) -> (u64, u64) {
+        (
+            self.notify_lag_ms.load(Ordering::Relaxed),
+            self.notified.load(Ordering::Relaxed),
+        )
+    }
+
     pub async fn refresh(&self, store: &dyn Store) -> Result<usize, crate::store::StoreError> {
         let changes = store
             .revisions_since(self.cursor.load(Ordering::Acquire))

@@ -1,12 +1,12 @@
 //! A test double around the real SQLite store: it counts reads of the public list and can make decisions fail or take longer, to test what handlers do around the store.
 
-use super::sqlite::SqliteStore;
+use super::sql::SqlStore;
 use super::*;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub struct Hooked {
-    pub inner: SqliteStore,
+    pub inner: SqlStore,
     /// How often the public list was read.
     pub reads: AtomicUsize,
     /// Decisions that fail as if the database were busy, before any work.
@@ -17,7 +17,7 @@ pub struct Hooked {
 
 impl Hooked {
     pub async fn open(dir: &std::path::Path) -> Self {
-        let inner = SqliteStore::open(&dir.join("c.db"), Duration::from_secs(5))
+        let inner = SqlStore::open_sqlite(&dir.join("c.db"), Duration::from_secs(5))
             .await
             .expect("open the test database");
         Self {
@@ -256,6 +256,21 @@ impl Store for Hooked {
     }
     fn ping(&self) -> StoreFuture<'_, ()> {
         self.inner.ping()
+    }
+    fn take_post<'a>(
+        &'a self,
+        network: &'a str,
+        now: i64,
+        burst: u32,
+        interval_ms: i64,
+    ) -> StoreFuture<'a, Option<i64>> {
+        self.inner.take_post(network, now, burst, interval_ms)
+    }
+    fn import<'a>(&'a self, batch: &'a [ImportedComment]) -> StoreFuture<'a, Vec<ImportOutcome>> {
+        self.inner.import(batch)
+    }
+    fn export(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<ExportedComment>> {
+        self.inner.export(after, limit)
     }
     fn close(&self) -> StoreFuture<'_, ()> {
         self.inner.close()

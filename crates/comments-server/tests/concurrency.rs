@@ -309,7 +309,7 @@ fn secrets_live_in_a_private_key_file_that_backups_do_not_carry() {
     let old_secret = "0123456789abcdef".repeat(4);
     block_on(async {
         use comments_server::store::Store;
-        let store = comments_server::store::sql::SqlStore::open(&db, Duration::from_secs(5))
+        let store = comments_server::store::sql::SqlStore::open_sqlite(&db, Duration::from_secs(5))
             .await
             .expect("open");
         store

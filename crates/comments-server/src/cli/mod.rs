@@ -3,6 +3,8 @@
 //! (settings, the HTTP server, moderation, the store); none uses it.
 
 mod database;
+mod export;
+mod import;
 mod moderate;
 mod password;
 mod serve;
@@ -74,6 +76,35 @@ enum Command {
         /// A file written by `comments-server backup`.
         file: PathBuf,
     },
+    /// Copy everything from the configured database into an empty one on
+    /// the other backend, then check counts and checksums. Safe to run
+    /// again after a failure: the copy is one transaction.
+    Migrate {
+        /// `postgres://user@host/db`, or `sqlite:PATH`.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+    /// Bring in the comments of another system's export, or of ours.
+    /// Running it again with the same file adds nothing.
+    Import {
+        /// disqus, wxr (WordPress), isso (its SQLite file) or own (our JSON Lines export).
+        format: crate::import::Format,
+        file: PathBuf,
+        /// Read and check the whole file, print the report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// A CSV of `old,new` thread keys (or URLs) applied before the default rule.
+        #[arg(long, value_name = "CSV")]
+        map: Option<PathBuf>,
+        /// Keep commenters' addresses (for the publication mail of pending comments).
+        #[arg(long)]
+        keep_emails: bool,
+    },
+    /// Write every thread and comment, with replies and statuses, as JSON Lines.
+    Export {
+        /// Where to write; `-` for standard output.
+        file: PathBuf,
+    },
     /// Print the widget's transfer size per file (raw, gzip, brotli).
     WidgetSize {
         /// Fail when the widget or the loader is over its budget.
@@ -107,7 +138,10 @@ pub fn main() -> ExitCode {
         Command::Serve
         | Command::Moderate { .. }
         | Command::Backup { .. }
-        | Command::Restore { .. } => {}
+        | Command::Restore { .. }
+        | Command::Migrate { .. }
+        | Command::Import { .. }
+        | Command::Export { .. } => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
@@ -130,6 +164,27 @@ pub fn main() -> ExitCode {
         let backup = match &command {
             Command::Backup { file } => Some(database::backup(&store, file).await),
             Command::Restore { file } => Some(database::restore(&store, file).await),
+            Command::Migrate { to } => Some(database::migrate(&store, to, &config.database).await),
+            Command::Import {
+                format,
+                file,
+                dry_run,
+                map,
+                keep_emails,
+            } => Some(
+                import::run(
+                    &store,
+                    *format,
+                    file,
+                    import::Options {
+                        dry_run: *dry_run,
+                        map: map.clone(),
+                        keep_emails: *keep_emails,
+                    },
+                )
+                .await,
+            ),
+            Command::Export { file } => Some(export::run(&store, file).await),
             _ => None,
         };
         if let Some(outcome) = backup {

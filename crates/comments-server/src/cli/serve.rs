@@ -31,6 +31,8 @@ pub async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), Stri
     let notifier = Arc::clone(&state.notifier);
     let state_allows_any_origin = state.origins.any();
     let refresher = state.revisions.spawn_refresher(Arc::clone(&store), refresh);
+    // Other instances' commits, at once where the database announces them.
+    let follower = store.follow(Arc::clone(&state.revisions), Arc::clone(&store));
     let purger =
         crate::moderation::privacy::spawn_purger(store, Duration::from_secs(3600), keep_days);
     // Tests and scripts read this line to find the port.
@@ -51,6 +53,9 @@ pub async fn serve(mut config: Config, store: Arc<dyn Store>) -> Result<(), Stri
     )
     .await;
     refresher.abort();
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     purger.abort();
     tracing::info!("stopped accepting requests; in-flight requests finished");
     // Mails and webhooks under way get a little time to go out.

@@ -34,6 +34,14 @@ impl From<IpAddr> for ClientNet {
     }
 }
 
+impl ClientNet {
+    /// The network as one address (its prefix), for keys that outlive
+    /// this process, such as the shared post allowance's.
+    pub fn as_ip(self) -> IpAddr {
+        IpAddr::V6(std::net::Ipv6Addr::from(self.0))
+    }
+}
+
 /// The client's address: the connection's peer, or, behind `trusted_proxies`
 /// reverse proxies, the entry they appended to `X-Forwarded-For` (read from
 /// the right, since everything to the left is client-controlled).

@@ -14,6 +14,7 @@ pub mod error;
 pub mod frame;
 pub mod html;
 pub mod limiter;
+pub mod metrics;
 pub mod moderation;
 pub mod newsroom;
 pub mod origins;

@@ -220,6 +220,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::http::metrics::metrics))
         .route("/embed.js", get(assets::loader))
         .route("/embed/frame", get(frame::frame))
         .route("/embed/frame.js", get(frame::frame_script))
@@ -241,7 +242,12 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
-    router.with_state(state)
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::metrics::track,
+        ))
+        .with_state(state)
 }
 
 #[cfg(test)]

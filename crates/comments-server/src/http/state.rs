@@ -61,6 +61,8 @@ pub struct Shared {
     pub words: Arc<WordLists>,
     /// The page at `/`, rendered once; `Bytes` clones share it.
     pub home: Html<Bytes>,
+    /// Requests by route and status, for `/metrics`.
+    pub metrics: Arc<crate::http::metrics::Metrics>,
 }
 
 impl AppState {
@@ -128,6 +130,7 @@ impl AppState {
             ip_hasher: Arc::new(IpHasher::new(&keys.address_key)),
             words: Arc::new(words),
             home: Html(Bytes::from(demo::page(article.as_ref()).0)),
+            metrics: Arc::default(),
             config: Arc::new(config),
         })))
     }

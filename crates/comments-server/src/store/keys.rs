@@ -30,7 +30,20 @@ fn fresh() -> Result<String, String> {
     crate::token::generate().map_err(|e| format!("OS random generator failed: {e}"))
 }
 
+/// The `meta` entry that names the key file every instance must share.
+const FINGERPRINT: &str = "key_fingerprint";
+
 impl Keys {
+    /// A short hash that tells key files apart without revealing them.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!(
+            "comments key fingerprint\n{}\n{}",
+            self.mail_link_key, self.address_key
+        ));
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Reads the key file at `path`, or creates it (mode 0600), taking over
     /// the secrets an older version kept in the database so that links and
     /// address hashes stay valid. Either way the database keeps no secret.
@@ -53,6 +66,22 @@ impl Keys {
                 create(path, &keys)?
             }
         };
+        if store.shared() {
+            // Instances on several machines each read their own copy: a
+            // different one would sign links the others refuse.
+            let mine = keys.fingerprint();
+            let theirs = store
+                .set_meta_once(FINGERPRINT, &mine)
+                .await
+                .map_err(|e| e.to_string())?;
+            if theirs != mine {
+                return Err(format!(
+                    "the key file {} is not the one the other instances on this database use \
+                     (fingerprint {mine}, theirs {theirs}): copy theirs here",
+                    path.display()
+                ));
+            }
+        }
         for name in [LEGACY_MAIL_LINK, LEGACY_ADDRESS] {
             store.delete_meta(name).await.map_err(|e| {
                 format!("cannot remove the old secret {name} from the database: {e}")

@@ -198,3 +198,121 @@ fn two_processes_on_one_sqlite_file_show_readers_every_change() {
     };
     contract(&[&a, &b], &approved, 300);
 }
+
+/// The same contract on PostgreSQL, with three instances, and their
+/// periodic refresh slowed to a minute: only the database's change
+/// notifications can bring one instance's commits to another in time.
+#[test]
+fn three_instances_on_one_postgresql_database_show_readers_every_change() {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let dir = tempfile::tempdir().expect("dir");
+    // The key file's home, shared by the three as a deployment shares it.
+    let db = dir.path().join("comments.db");
+    let env = [
+        ("COMMENTS_DATABASE_URL", url.as_str()),
+        ("COMMENTS_DATABASE_REFRESH_MS", "60000"),
+    ];
+    let (a, b, c) = (
+        Server::start_on(&db, &env),
+        Server::start_on(&db, &env),
+        Server::start_on(&db, &env),
+    );
+    let store = rt
+        .block_on(SqlStore::connect_postgres(&url, Duration::from_secs(5)))
+        .expect("connect");
+    let approved = |thread: &str| -> Vec<i64> {
+        let key = ThreadKey::parse(thread).expect("key");
+        rt.block_on(store.approved(&key))
+            .expect("read")
+            .comments
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    contract(&[&a, &b, &c], &approved, 300);
+    // What carried it shows in each instance's metrics.
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    for s in [&a, &b, &c] {
+        let r = s.request("GET", "/metrics", &[("Authorization", &auth)], b"");
+        assert_eq!(r.status, 200, "{}", r.text());
+        let text = r.text();
+        let value = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+        };
+        assert!(value("comments_notifications_total ") > 0.0, "{text}");
+        assert!(value("comments_notify_lag_seconds ") < 1.0, "{text}");
+        assert!(
+            text.contains(
+                "comments_http_requests_total{route=\"/api/v1/threads/{thread}/comments\",status=\"304\"}"
+            ),
+            "{text}"
+        );
+        let ratio = value("comments_poll_not_modified_ratio ");
+        assert!(ratio > 0.0 && ratio < 1.0, "{text}");
+        let unauthorised = s.get("/metrics");
+        assert_eq!(unauthorised.status, 401);
+    }
+}
+
+/// The post allowance is the database's: three posts through one
+/// instance use a burst of three for the others too.
+#[test]
+fn instances_on_postgresql_share_one_post_allowance() {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("comments.db");
+    let env = [
+        ("COMMENTS_DATABASE_URL", url.as_str()),
+        ("COMMENTS_POST_BURST", "3"),
+        ("COMMENTS_POST_REFILL_SECONDS", "600"),
+    ];
+    let (a, b) = (Server::start_on(&db, &env), Server::start_on(&db, &env));
+    for i in 0..3 {
+        a.post_comment("t", "Ana", &format!("post {i}"));
+    }
+    let json = serde_json::json!({ "author": "Ana", "body": "one more" }).to_string();
+    let r = b.post_json("/api/v1/threads/t/comments", &json);
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "rate_limited", "{}", r.text());
+    let wait: u64 = r
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=600).contains(&wait), "{wait}");
+}
+
+/// Instances on several machines must share the key file: one with
+/// another refuses to start rather than sign links the others refuse.
+#[test]
+fn an_instance_with_another_key_file_refuses_to_start() {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let (one, two) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let env = [("COMMENTS_DATABASE_URL", url.as_str())];
+    let _a = Server::start_on(&one.path().join("comments.db"), &env);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_comments-server"))
+        .env("COMMENTS_DATABASE_URL", &url)
+        .env("COMMENTS_DATABASE_PATH", two.path().join("comments.db"))
+        .env("COMMENTS_LISTEN", "127.0.0.1:0")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("not the one the other instances"), "{text}");
+}

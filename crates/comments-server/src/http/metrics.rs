@@ -16,7 +16,7 @@ use std::fmt::Write;
 use std::sync::Mutex;
 
 /// The route that thread polls take, whose 304 share is reported.
-const POLL_ROUTE: &str = "/api/v1/threads/{key}/comments";
+const POLL_ROUTE: &str = "/api/v1/threads/{thread}/comments";
 
 #[derive(Default)]
 pub struct Metrics {
@@ -79,11 +79,13 @@ pub async fn metrics(
     let polls = |status: u16| -> u64 {
         requests
             .iter()
-            .filter(|((r, s), _)| r == POLL_ROUTE && (status == 0 || *s == status))
+            .filter(|((r, s), _)| r == POLL_ROUTE && *s == status)
             .map(|(_, n)| n)
             .sum()
     };
-    let (all_polls, not_modified) = (polls(0), polls(304));
+    // A poll is a GET of the list: answered in full (200) or not (304).
+    let not_modified = polls(304);
+    let all_polls = polls(200) + not_modified;
     let mut out = String::with_capacity(2048);
     let _ = writeln!(
         out,

@@ -179,3 +179,186 @@ fn out_count((ok, out): &(bool, String)) -> i64 {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count in {out:?}"))
 }
+
+/// Every comment id a PostgreSQL database holds.
+fn stored_on(url: &str) -> BTreeSet<i64> {
+    use comments_server::store::Store;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let store = comments_server::store::sql::SqlStore::connect_postgres(
+            url,
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("connect");
+        let mut ids = BTreeSet::new();
+        let mut after = 0;
+        loop {
+            let page = store.export(after, 1000).await.expect("export");
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            ids.extend(page.iter().map(|c| c.id));
+        }
+        store.close().await.expect("close");
+        ids
+    })
+}
+
+/// What one client saw while posting through an instance.
+#[derive(Default)]
+struct Seen {
+    acked: Vec<i64>,
+    /// 503 `unavailable` answers, each with its Retry-After.
+    unavailable: usize,
+    /// Anything else: another status, no Retry-After, a dead connection.
+    wrong: Vec<String>,
+}
+
+/// Posts until told to stop, through answers of any kind.
+fn post_through(addr: SocketAddr, stop: Arc<AtomicBool>, name: &str) -> Seen {
+    let mut seen = Seen::default();
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) {
+        n += 1;
+        let body = format!(r#"{{"author":"load","body":"{name} comment {n}"}}"#);
+        let outcome = try_request(
+            addr,
+            "POST",
+            "/api/v1/threads/load/comments",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        match outcome {
+            Ok(r) if r.status == 202 => {
+                match serde_json::from_slice::<serde_json::Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v["id"].as_i64())
+                {
+                    Some(id) => seen.acked.push(id),
+                    None => seen.wrong.push("202 without an id".into()),
+                }
+            }
+            Ok(r) if r.status == 503 && r.header("retry-after").is_some() => {
+                let code = serde_json::from_slice::<serde_json::Value>(&r.body)
+                    .ok()
+                    .and_then(|v| v["error"]["code"].as_str().map(String::from));
+                if code.as_deref() == Some("unavailable") {
+                    seen.unavailable += 1;
+                } else {
+                    seen.wrong.push(format!("503 with {code:?}"));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(r) => seen.wrong.push(format!(
+                "{} {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            )),
+            Err(e) => seen.wrong.push(format!("no answer: {e}")),
+        }
+    }
+    seen
+}
+
+#[test]
+fn on_postgresql_an_instance_killed_under_load_loses_no_acknowledged_comment() {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("comments.db");
+    let env = [("COMMENTS_DATABASE_URL", url.as_str())];
+    let mut instances: Vec<Server> = (0..3).map(|_| Server::start_on(&db, &env)).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let posters: Vec<_> = (0..6)
+        .map(|i| {
+            let (addr, stop, acked) = (instances[i % 3].addr, stop.clone(), acked.clone());
+            std::thread::spawn(move || {
+                let ids = post_until_stopped(addr, stop, i);
+                acked.lock().unwrap().extend(ids);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(800));
+    instances[1].kill9();
+    std::thread::sleep(Duration::from_millis(800));
+    stop.store(true, Ordering::SeqCst);
+    for p in posters {
+        p.join().unwrap();
+    }
+    let acked: BTreeSet<i64> = acked.lock().unwrap().iter().copied().collect();
+    let stored = stored_on(&url);
+    let lost: Vec<_> = acked.difference(&stored).collect();
+    println!(
+        "{} comments acknowledged by three instances, one killed with SIGKILL mid-load; {} stored",
+        acked.len(),
+        stored.len()
+    );
+    assert!(acked.len() > 20, "too little load to mean anything");
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // The others never noticed.
+    instances[0].post_comment("after", "Ana", "still here");
+    instances[2].post_comment("after", "Ana", "still here");
+}
+
+#[test]
+fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing() {
+    // A cluster of its own: other tests share theirs.
+    let mut cluster =
+        comments_server::store::cluster::Cluster::start(false).expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("comments.db");
+    let env = [
+        ("COMMENTS_DATABASE_URL", url.as_str()),
+        ("COMMENTS_DATABASE_BUSY_TIMEOUT_MS", "1000"),
+    ];
+    let instances: Vec<Server> = (0..2).map(|_| Server::start_on(&db, &env)).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let (addr, stop) = (instances[i % 2].addr, stop.clone());
+            std::thread::spawn(move || post_through(addr, stop, &format!("client {i}")))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    cluster.pg_stop().expect("stop PostgreSQL");
+    std::thread::sleep(Duration::from_secs(2));
+    cluster.pg_start().expect("start PostgreSQL");
+    // Each instance takes posts again by itself.
+    for s in &instances {
+        support::eventually(Duration::from_secs(30), "posting again", || {
+            let json = r#"{"author":"Ana","body":"back"}"#;
+            let r = s.post_json("/api/v1/threads/after/comments", json);
+            (r.status == 202).then_some(())
+        });
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    let seen: Vec<Seen> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    let wrong: Vec<&String> = seen.iter().flat_map(|s| &s.wrong).collect();
+    let unavailable: usize = seen.iter().map(|s| s.unavailable).sum();
+    let acked: BTreeSet<i64> = seen.iter().flat_map(|s| s.acked.iter().copied()).collect();
+    let stored = stored_on(&url);
+    let lost: Vec<_> = acked.difference(&stored).collect();
+    println!(
+        "PostgreSQL stopped for 2 s under load: {} posts acknowledged, {unavailable} answered \
+         503 with Retry-After, {} otherwise",
+        acked.len(),
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "answers other than 202 or 503: {wrong:?}");
+    assert!(unavailable > 0, "the outage went unnoticed");
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}

@@ -161,6 +161,35 @@ fn ensure_chromium() -> Result<(PathBuf, PathBuf), Failure> {
     Ok((chromium, driver))
 }
 
+/// PostgreSQL's server binaries from Debian's packages: the store's tests
+/// start throwaway clusters with them (never the system's cluster).
+fn ensure_postgres() -> Result<(), Failure> {
+    let has = |dir: &std::path::Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| has(&d)));
+    let in_lib = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| has(&e.path().join("bin")));
+    if on_path || in_lib {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return Err(Failure(
+            "PostgreSQL is needed: run `sudo apt-get install -y postgresql`".into(),
+        ));
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "--no-install-recommends", "postgresql"]))
+}
+
 pub fn ensure(need: Need) -> Result<Tools, Failure> {
     ensure_wasm_target()?;
     // wasm-bindgen-cli also brings wasm-bindgen-test-runner; trunk finds it on PATH.
@@ -168,6 +197,7 @@ pub fn ensure(need: Need) -> Result<Tools, Failure> {
     let trunk = ensure_cargo_tool("trunk", "trunk", TRUNK, true)?;
     let npm_bin = ensure_npm_tools()?;
     let (chromium, chromedriver) = if need == Need::Test {
+        ensure_postgres()?;
         ensure_chromium()?
     } else {
         (

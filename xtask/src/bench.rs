@@ -113,10 +113,25 @@ fn load(
     connections: usize,
     seconds: u64,
 ) -> (usize, bool, Vec<u32>) {
+    load_over(&[addr], head, None, expect, connections, seconds)
+}
+
+/// [`load`] over several instances, connection `i` on `addrs[i % n]` (a
+/// round-robin balancer's way), each request with `body` (made fresh per
+/// request from the connection and request numbers) if given.
+fn load_over(
+    addrs: &[SocketAddr],
+    head: &str,
+    body: Option<fn(usize, usize) -> String>,
+    expect: u16,
+    connections: usize,
+    seconds: u64,
+) -> (usize, bool, Vec<u32>) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let workers: Vec<_> = (0..connections)
-        .map(|_| {
-            let head = format!("{head}Host: {addr}\r\n\r\n");
+        .map(|c| {
+            let addr = addrs[c % addrs.len()];
+            let head = head.to_string();
             std::thread::spawn(move || {
                 let mut lat = Vec::new();
                 let mut ok = true;
@@ -127,9 +142,21 @@ fn load(
                     return (lat, false);
                 };
                 let mut r = BufReader::new(stream);
+                let mut n = 0;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    if w.write_all(head.as_bytes()).is_err() {
+                    n += 1;
+                    let request = match body {
+                        None => format!("{head}Host: {addr}\r\n\r\n"),
+                        Some(make) => {
+                            let b = make(c, n);
+                            format!(
+                                "{head}Host: {addr}\r\nContent-Length: {}\r\n\r\n{b}",
+                                b.len()
+                            )
+                        }
+                    };
+                    if w.write_all(request.as_bytes()).is_err() {
                         return (lat, false);
                     }
                     match read_response(&mut r) {
@@ -233,10 +260,15 @@ pub fn bench(args: &[String]) -> Step {
     let mut connections = 8usize;
     let mut scale_comments = 1_000_000u64;
     let mut render = true;
+    let mut postgres = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--no-render" {
             render = false;
+            continue;
+        }
+        if a == "--postgres" {
+            postgres = true;
             continue;
         }
         let v = it.next().and_then(|v| v.parse::<u64>().ok());
@@ -248,7 +280,7 @@ pub fn bench(args: &[String]) -> Step {
             ("--scale", Some(v)) => scale_comments = v.clamp(0, 10_000_000),
             _ => {
                 return Err(Failure(format!(
-                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] [--scale COMMENTS, 0 for none] [--no-render] (got {a})"
+                    "usage: cargo xtask bench [--seconds 1-60] [--connections 1-64] [--scale COMMENTS, 0 for none] [--no-render] [--postgres] (got {a})"
                 )));
             }
         }
@@ -321,6 +353,9 @@ pub fn bench(args: &[String]) -> Step {
     }
     full_answers(addr, seconds)?;
     drop(server);
+    if postgres {
+        backends(seconds, connections)?;
+    }
     word_lists()?;
     if render {
         time_to_comments()?;
@@ -998,4 +1033,123 @@ pub fn soak(args: &[String]) -> Step {
     } else {
         Err(Failure("the soak saw errors".into()))
     }
+}
+
+/// `--postgres`: posting and polling throughput on SQLite (one instance),
+/// and on PostgreSQL with one and three instances behind a round-robin
+/// client, in the same run. PostgreSQL is a throwaway cluster of the
+/// `pg_cluster` example, with fsync on as SQLite's `synchronous=FULL` is.
+fn backends(seconds: u64, connections: usize) -> Step {
+    let mut cluster = Command::new(target().join("release/examples/pg_cluster"))
+        .arg("2")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(fail("start the PostgreSQL cluster"))?;
+    let mut urls = Vec::new();
+    if let Some(out) = cluster.stdout.take() {
+        let mut lines = BufReader::new(out).lines();
+        for _ in 0..2 {
+            match lines.next() {
+                Some(Ok(url)) => urls.push(url),
+                _ => return Err(Failure("the PostgreSQL cluster did not start".into())),
+            }
+        }
+    }
+    let limits = [
+        ("COMMENTS_POST_BURST", "1000000000"),
+        ("COMMENTS_READ_BURST", "1000000000"),
+        ("COMMENTS_READ_PER_SECOND", "1000000000"),
+        ("COMMENTS_PENDING_PER_THREAD", "1000000000"),
+        ("COMMENTS_PENDING_TOTAL", "1000000000"),
+    ];
+    println!(
+        "\nBackends: {connections} keep-alive connections round-robin over the instances, {seconds} s each, 127.0.0.1:"
+    );
+    println!(
+        "  {:<26} {:>10} {:>9} {:>9} | {:>10} {:>9}",
+        "", "posts/s", "p50 ms", "p99 ms", "304 /s", "p99 ms"
+    );
+    let dir = target().join("bench");
+    std::fs::create_dir_all(&dir).map_err(fail("create target/bench"))?;
+    let sqlite = dir.join("backends.db");
+    for ext in ["db", "db-wal", "db-shm", "key"] {
+        let _ = std::fs::remove_file(sqlite.with_extension(ext));
+    }
+    let runs: [(&str, Option<&str>, usize); 3] = [
+        ("SQLite, 1 instance", None, 1),
+        ("PostgreSQL, 1 instance", Some(&urls[0]), 1),
+        ("PostgreSQL, 3 instances", Some(&urls[1]), 3),
+    ];
+    for (name, url, instances) in runs {
+        let mut env: Vec<(&str, &str)> = limits.to_vec();
+        if let Some(url) = url {
+            env.push(("COMMENTS_DATABASE_URL", url));
+        }
+        let db = match url {
+            None => sqlite.clone(),
+            Some(_) => dir.join(format!("backends-pg-{instances}.db")),
+        };
+        let mut servers = Vec::new();
+        let mut addrs = Vec::new();
+        for _ in 0..instances {
+            let (server, addr) = start_on(&db, &env)?;
+            servers.push(server);
+            addrs.push(addr);
+        }
+        let path = "/api/v1/threads/backends/comments";
+        let (posts, posted_ok, post_lat) = load_over(
+            &addrs,
+            &format!("POST {path} HTTP/1.1\r\nContent-Type: application/json\r\n"),
+            Some(|c, n| {
+                format!(
+                    r#"{{"author":"Reader {c}","body":"Comment {n} from connection {c}, long enough to look real."}}"#
+                )
+            }),
+            202,
+            connections,
+            seconds,
+        );
+        // One approved comment, then conditional polls of its list.
+        let approve = format!(
+            "POST /api/v1/moderation/comments/1/approve HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+        );
+        request(addrs[0], &approve, "")?;
+        std::thread::sleep(Duration::from_millis(300));
+        let mut tags = Vec::new();
+        for addr in &addrs {
+            let (_, headers) = request(*addr, &format!("GET {path} HTTP/1.1\r\n"), "")?;
+            tags.push(header(&headers, "etag").unwrap_or("").to_string());
+        }
+        if tags.iter().any(|t| t.is_empty() || *t != tags[0]) {
+            return Err(Failure(format!(
+                "{name}: the instances disagree on the list: {tags:?}"
+            )));
+        }
+        let (polls, polled_ok, poll_lat) = load_over(
+            &addrs,
+            &format!("GET {path} HTTP/1.1\r\nIf-None-Match: {}\r\n", tags[0]),
+            None,
+            304,
+            connections,
+            seconds,
+        );
+        drop(servers);
+        println!(
+            "  {name:<26} {:>10.0} {:>9.2} {:>9.2} | {:>10.0} {:>9.3}{}",
+            posts as f64 / seconds as f64,
+            pct(&post_lat, 0.50),
+            pct(&post_lat, 0.99),
+            polls as f64 / seconds as f64,
+            pct(&poll_lat, 0.99),
+            if posted_ok && polled_ok {
+                ""
+            } else {
+                "  UNEXPECTED STATUSES"
+            }
+        );
+    }
+    drop(cluster.stdin.take());
+    let _ = cluster.wait();
+    Ok(())
 }

@@ -165,8 +165,8 @@ fn ensure_chromium() -> Result<(PathBuf, PathBuf), Failure> {
 /// start throwaway clusters with them (never the system's cluster).
 fn ensure_postgres() -> Result<(), Failure> {
     let has = |dir: &std::path::Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| has(&d)));
+    let on_path =
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| has(&d)));
     let in_lib = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()

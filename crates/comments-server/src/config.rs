@@ -74,7 +74,10 @@ impl DatabaseLocation {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_string()));
         }
-        match url.strip_prefix("sqlite:").map(|p| p.strip_prefix("//").unwrap_or(p)) {
+        match url
+            .strip_prefix("sqlite:")
+            .map(|p| p.strip_prefix("//").unwrap_or(p))
+        {
             Some(path) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
             _ => Err(ConfigError(format!(
                 "database.url: {url:?} is neither postgres://user@host/db nor sqlite:PATH"

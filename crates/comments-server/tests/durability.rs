@@ -188,12 +188,10 @@ fn stored_on(url: &str) -> BTreeSet<i64> {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let store = comments_server::store::sql::SqlStore::connect_postgres(
-            url,
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("connect");
+        let store =
+            comments_server::store::sql::SqlStore::connect_postgres(url, Duration::from_secs(10))
+                .await
+                .expect("connect");
         let mut ids = BTreeSet::new();
         let mut after = 0;
         loop {
@@ -252,11 +250,9 @@ fn post_through(addr: SocketAddr, stop: Arc<AtomicBool>, name: &str) -> Seen {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            Ok(r) => seen.wrong.push(format!(
-                "{} {}",
-                r.status,
-                String::from_utf8_lossy(&r.body)
-            )),
+            Ok(r) => seen
+                .wrong
+                .push(format!("{} {}", r.status, String::from_utf8_lossy(&r.body))),
             Err(e) => seen.wrong.push(format!("no answer: {e}")),
         }
     }

@@ -18,8 +18,8 @@ fn migrate(db: &Path, url: Option<&str>, to: &str) -> (bool, String) {
         cmd.env("COMMENTS_DATABASE_URL", url);
     }
     let out = cmd.output().expect("run migrate");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -30,7 +30,8 @@ fn lists(s: &Server) -> Vec<Vec<u8>> {
         .flat_map(|t| {
             [
                 s.get(&format!("/api/v1/threads/{t}/comments")).body,
-                s.get(&format!("/api/v1/threads/{t}/comments?sort=newest")).body,
+                s.get(&format!("/api/v1/threads/{t}/comments?sort=newest"))
+                    .body,
             ]
         })
         .collect()
@@ -44,7 +45,10 @@ fn a_database_moves_to_postgresql_and_back_with_the_same_lists() {
         .build()
         .expect("runtime");
     let (url, busy) = rt.block_on(async {
-        (cluster.database().await.expect("db"), cluster.database().await.expect("db"))
+        (
+            cluster.database().await.expect("db"),
+            cluster.database().await.expect("db"),
+        )
     });
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("comments.db");
@@ -83,7 +87,10 @@ fn a_database_moves_to_postgresql_and_back_with_the_same_lists() {
     drop(s);
 
     // A target with comments already is refused, and left as it was.
-    let p = Server::start_on(&dir.path().join("other.db"), &[("COMMENTS_DATABASE_URL", &busy)]);
+    let p = Server::start_on(
+        &dir.path().join("other.db"),
+        &[("COMMENTS_DATABASE_URL", &busy)],
+    );
     p.post_comment("x", "Ana", "already here");
     drop(p);
     let (ok, out) = migrate(&db, None, &busy);
@@ -93,7 +100,10 @@ fn a_database_moves_to_postgresql_and_back_with_the_same_lists() {
     // SQLite to PostgreSQL.
     let (ok, out) = migrate(&db, None, &url);
     assert!(ok, "{out}");
-    assert!(out.contains("comments") && out.contains("checksum"), "{out}");
+    assert!(
+        out.contains("comments") && out.contains("checksum"),
+        "{out}"
+    );
     println!("{out}");
     let pg = Server::start_on(&db, &[("COMMENTS_DATABASE_URL", &url)]);
     assert_eq!(lists(&pg), before, "PostgreSQL serves what SQLite served");

@@ -303,7 +303,10 @@ fn an_instance_with_another_key_file_refuses_to_start() {
         .build()
         .expect("runtime");
     let url = rt.block_on(cluster.database()).expect("a database");
-    let (one, two) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let (one, two) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
     let env = [("COMMENTS_DATABASE_URL", url.as_str())];
     let _a = Server::start_on(&one.path().join("comments.db"), &env);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_comments-server"))

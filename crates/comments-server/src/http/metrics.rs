@@ -64,7 +64,9 @@ pub async fn track(State(app): State<AppState>, request: Request, next: Next) ->
 
 /// Label values escaped as the text format wants.
 fn label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 pub async fn metrics(

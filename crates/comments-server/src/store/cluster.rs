@@ -32,10 +32,10 @@ fn binaries() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(dir));
     }
     let has = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|d| has(d)) {
-            return Ok(dir);
-        }
+    if let Some(dir) =
+        std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).find(|d| has(d)))
+    {
+        return Ok(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -78,7 +78,10 @@ impl Cluster {
         let dir = std::env::temp_dir().join(format!(
             "comments-pg-{}-{}",
             std::process::id(),
-            crate::token::generate().map_err(|e| e.to_string())?.get(..8).unwrap_or("0")
+            crate::token::generate()
+                .map_err(|e| e.to_string())?
+                .get(..8)
+                .unwrap_or("0")
         ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if as_postgres {
@@ -94,9 +97,17 @@ impl Cluster {
         };
         let data = cluster.data();
         cluster.command("initdb", |c| {
-            c.args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
-                .arg("-D")
-                .arg(&data)
+            c.args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .arg("-D")
+            .arg(&data)
         })?;
         let conf = format!(
             "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\n\
@@ -154,7 +165,11 @@ impl Cluster {
         let data = self.data();
         let log = self.dir.join("server.log");
         self.command("pg_ctl", |c| {
-            c.arg("-D").arg(&data).arg("-l").arg(&log).args(["-w", "-t", "60", "start"])
+            c.arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "60", "start"])
         })
     }
 
@@ -163,7 +178,9 @@ impl Cluster {
     pub fn pg_stop(&mut self) -> Result<(), String> {
         let data = self.data();
         self.command("pg_ctl", |c| {
-            c.arg("-D").arg(&data).args(["-w", "-t", "60", "-m", "fast", "stop"])
+            c.arg("-D")
+                .arg(&data)
+                .args(["-w", "-t", "60", "-m", "fast", "stop"])
         })
     }
 

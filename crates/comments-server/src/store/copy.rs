@@ -154,7 +154,9 @@ pub async fn copy(from: &SqlStore, to: &SqlStore) -> StoreResult<Copied> {
                 "SELECT count(*) FROM (SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
                  (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)) s"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await?;
         }
     }
     tx.commit().await?;

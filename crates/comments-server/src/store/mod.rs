@@ -893,10 +893,7 @@ pub trait Store: Send + Sync + 'static {
         (0, 0)
     }
     /// Stores imported comments in one transaction, in order.
-    fn import<'a>(
-        &'a self,
-        batch: &'a [ImportedComment],
-    ) -> StoreFuture<'a, Vec<ImportOutcome>>;
+    fn import<'a>(&'a self, batch: &'a [ImportedComment]) -> StoreFuture<'a, Vec<ImportOutcome>>;
     /// Up to `limit` comments with an id above `after`, by id, every status
     /// (a deleted one that replies answer keeps its place, blank).
     fn export(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<ExportedComment>>;

@@ -12,10 +12,10 @@
 
 use super::{
     AuditEntry, Ban, Changes, Closing, Counts, Cursor, Decided, Decision, Decisions, Disposition,
-    ExportedComment, ImportOutcome, ImportedComment, Inserted, Mode, ModeRule, ModerationItem, NewPending, NewReport, Order, Page, PageQuery,
-    PublicComment, PurgeBefore, Purged, QueueQuery, ReaderNote, ReplyMail, ReportEntry,
-    ReportOutcome, ReportedItem, RevisionChange, Session, Store, StoreError, StoreFuture,
-    StoreResult, ThreadSnapshot, ThreadState,
+    ExportedComment, ImportOutcome, ImportedComment, Inserted, Mode, ModeRule, ModerationItem,
+    NewPending, NewReport, Order, Page, PageQuery, PublicComment, PurgeBefore, Purged, QueueQuery,
+    ReaderNote, ReplyMail, ReportEntry, ReportOutcome, ReportedItem, RevisionChange, Session,
+    Store, StoreError, StoreFuture, StoreResult, ThreadSnapshot, ThreadState,
 };
 use comments_api::{CommentStatus, OwnComment, StatusChange, ThreadKey};
 use sqlx::{Any, AnyPool};
@@ -619,6 +619,10 @@ async fn audit_line(
     Ok(())
 }
 
+/// A comment whose public state changed, with its conversation's root,
+/// as the change log takes it.
+type Logged = (i64, Option<i64>);
+
 fn revision(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -796,7 +800,8 @@ impl SqlStore {
         )
         .await?;
         let public_change = previous == Disposition::Approved;
-        self.conclude(tx, (id, root), thread, previous, public_change).await
+        self.conclude(tx, (id, root), thread, previous, public_change)
+            .await
     }
 
     /// Deletes comment `id`, or erases it when replies answer it
@@ -2033,7 +2038,9 @@ impl Store for SqlStore {
                     &detail,
                 )
                 .await?;
-                let rev = self.bump_revision(&mut tx, &thread, &[(r.comment_id, root)]).await?;
+                let rev = self
+                    .bump_revision(&mut tx, &thread, &[(r.comment_id, root)])
+                    .await?;
                 Some((thread, rev))
             } else {
                 None
@@ -2407,10 +2414,11 @@ impl Store for SqlStore {
     ) -> StoreFuture<'a, Option<i64>> {
         Box::pin(async move {
             let mut tx = self.write().await?;
-            let row: Option<(i64,)> = sqlx::query_as("SELECT tat FROM post_limits WHERE network = $1")
-                .bind(network)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let row: Option<(i64,)> =
+                sqlx::query_as("SELECT tat FROM post_limits WHERE network = $1")
+                    .bind(network)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             // GCRA: the theoretical arrival time moves one interval per
             // post; a post is allowed while it stays within the burst.
             let tat = row.map_or(now, |(tat,)| tat.max(now));
@@ -2449,15 +2457,12 @@ impl Store for SqlStore {
         (self.pool.size(), idle)
     }
 
-    fn import<'a>(
-        &'a self,
-        batch: &'a [ImportedComment],
-    ) -> StoreFuture<'a, Vec<ImportOutcome>> {
+    fn import<'a>(&'a self, batch: &'a [ImportedComment]) -> StoreFuture<'a, Vec<ImportOutcome>> {
         Box::pin(async move {
             let mut tx = self.write().await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             // Published comments per thread, for one revision each.
-            let mut published: Vec<(&str, Vec<(i64, Option<i64>)>)> = Vec::new();
+            let mut published: Vec<(&str, Vec<Logged>)> = Vec::new();
             for c in batch {
                 let seen: Option<(i64,)> = sqlx::query_as(
                     "SELECT comment_id FROM imported WHERE source = $1 AND source_id = $2",
@@ -2496,12 +2501,14 @@ impl Store for SqlStore {
                     None => (None, None),
                 };
                 let free = match c.id {
-                    Some(id) => sqlx::query_as::<_, (i64,)>("SELECT id FROM comments WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .is_none()
-                        .then_some(id),
+                    Some(id) => {
+                        sqlx::query_as::<_, (i64,)>("SELECT id FROM comments WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .is_none()
+                            .then_some(id)
+                    }
                     None => None,
                 };
                 let (id,): (i64,) = sqlx::query_as(
@@ -2523,7 +2530,11 @@ impl Store for SqlStore {
                 .bind(c.decided_at)
                 .bind(&c.page_title)
                 .bind(&c.page_url)
-                .bind(if c.status == Disposition::Pending { c.email.as_str() } else { "" })
+                .bind(if c.status == Disposition::Pending {
+                    c.email.as_str()
+                } else {
+                    ""
+                })
                 .bind(parent_id)
                 .bind(root_id)
                 .bind(&c.staff)
@@ -2566,7 +2577,15 @@ impl Store for SqlStore {
             }
             if added > 0 {
                 let source = batch.first().map_or("", |c| c.source.as_str());
-                audit_line(&mut tx, "import", "imported", None, "", &format!("{added} comments from {source}")).await?;
+                audit_line(
+                    &mut tx,
+                    "import",
+                    "imported",
+                    None,
+                    "",
+                    &format!("{added} comments from {source}"),
+                )
+                .await?;
             }
             tx.commit().await?;
             Ok(outcomes)
@@ -2609,8 +2628,8 @@ impl Store for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
     use comments_api::{Author, CommentBody};
+    use std::time::Duration;
 
     /// Cut-offs as the purger sets them: nonces four days back.
     fn cut(addresses: i64, deleted: i64, now: i64) -> PurgeBefore {
@@ -2657,7 +2676,6 @@ mod tests {
             async fn $name() {
                 for backend in [Backend::Sqlite, Backend::Postgres] {
                     let (_guard, $s) = store_on(backend).await;
-                    let $s = &$s;
                     async { $body }.await;
                     eprintln!("{} passed on {backend:?}", stringify!($name));
                 }

@@ -5,8 +5,8 @@
 
 use super::sql::{Backend, SqlStore};
 use super::{StoreError, StoreResult};
-use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
 use std::path::Path;
 use std::time::Duration;
 

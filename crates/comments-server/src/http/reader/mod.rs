@@ -297,8 +297,8 @@ pub async fn post(
         // Several instances: the allowance is the database's, so that a
         // client cannot multiply its burst by the number of instances.
         let network = app.ip_hasher.hash(client.net.as_ip());
-        let interval = i64::try_from(limits.post_refill_seconds.saturating_mul(1000))
-            .unwrap_or(i64::MAX / 4);
+        let interval =
+            i64::try_from(limits.post_refill_seconds.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
         let now = clock::now_ms();
         if let Some(wait_ms) = app
             .store

@@ -1,8 +1,10 @@
 -- The post rate limit, shared by every instance on this database: per
--- network, GCRA's theoretical arrival time in epoch milliseconds.
+-- network, GCRA's theoretical arrival time in epoch milliseconds, and
+-- whether the last post it was asked for was allowed.
 CREATE TABLE post_limits (
     network  TEXT    PRIMARY KEY,
-    tat      BIGINT  NOT NULL
+    tat      BIGINT  NOT NULL,
+    allowed  BIGINT  NOT NULL DEFAULT 1
 );
 CREATE INDEX post_limits_by_time ON post_limits (tat);
 

@@ -321,6 +321,18 @@ const BY_TOKEN: &str = "SELECT id, thread_key, author, body, status, created_at,
      AS replies_email FROM comments WHERE token_hash = $1";
 const HISTORY: &str = "SELECT at, detail FROM audit WHERE comment_id = $1 ORDER BY id";
 
+/// Takes a post from network `$1` at `$2`: interval `$3`, allowance `$4`
+/// (burst × interval). Returns the arrival time and whether it was allowed.
+const TAKE_POST: &str = "INSERT INTO post_limits (network, tat, allowed) VALUES ($1, $2 + $3, 1) \
+     ON CONFLICT (network) DO UPDATE SET \
+     allowed = CASE WHEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) \
+       + $3 - $2 <= $4 THEN 1 ELSE 0 END, \
+     tat = CASE WHEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) \
+       + $3 - $2 <= $4 \
+       THEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) + $3 \
+       ELSE post_limits.tat END \
+     RETURNING tat, allowed";
+
 /// A comment as `export` reads it.
 #[derive(sqlx::FromRow)]
 struct ExportedRow {
@@ -2413,31 +2425,18 @@ impl Store for SqlStore {
         interval_ms: i64,
     ) -> StoreFuture<'a, Option<i64>> {
         Box::pin(async move {
-            let mut tx = self.write().await?;
-            let row: Option<(i64,)> =
-                sqlx::query_as("SELECT tat FROM post_limits WHERE network = $1")
-                    .bind(network)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            // GCRA: the theoretical arrival time moves one interval per
-            // post; a post is allowed while it stays within the burst.
-            let tat = row.map_or(now, |(tat,)| tat.max(now));
-            let next = tat.saturating_add(interval_ms);
+            // GCRA in one statement, atomic on its row without the write
+            // lock: the theoretical arrival time moves one interval per
+            // post, and a post is allowed while it stays within the burst.
             let allowance = interval_ms.saturating_mul(i64::from(burst.max(1)));
-            if next - now > allowance {
-                tx.rollback().await?;
-                return Ok(Some(next - now - allowance));
-            }
-            sqlx::query(
-                "INSERT INTO post_limits (network, tat) VALUES ($1, $2) \
-                 ON CONFLICT (network) DO UPDATE SET tat = excluded.tat",
-            )
-            .bind(network)
-            .bind(next)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(None)
+            let (tat, allowed): (i64, i64) = sqlx::query_as(TAKE_POST)
+                .bind(network)
+                .bind(now)
+                .bind(interval_ms)
+                .bind(allowance)
+                .fetch_one(&self.pool)
+                .await?;
+            Ok((allowed == 0).then(|| (tat + interval_ms - now - allowance).max(1)))
         })
     }
 
@@ -3097,6 +3096,29 @@ mod tests {
         };
         assert_eq!(comments.len(), 1);
         }
+    }
+
+    on_both! {
+        async fn the_post_allowance_is_a_burst_then_one_per_interval_per_network(s) {
+        let t = 1_700_000_000_000;
+        for _ in 0..3 {
+            assert_eq!(s.take_post("net-a", t, 3, 1000).await.unwrap(), None);
+        }
+        assert_eq!(s.take_post("net-a", t, 3, 1000).await.unwrap(), Some(1000));
+        assert_eq!(s.take_post("net-a", t + 400, 3, 1000).await.unwrap(), Some(600));
+        assert_eq!(s.take_post("net-b", t, 3, 1000).await.unwrap(), None, "per network");
+        assert_eq!(s.take_post("net-a", t + 1000, 3, 1000).await.unwrap(), None);
+        assert_eq!(s.take_post("net-a", t + 1000, 3, 1000).await.unwrap(), Some(1000));
+        // A whole allowance again after burst × interval, and the purge
+        // forgets the network once it is whole.
+        assert_eq!(s.take_post("net-a", t + 5000, 3, 1000).await.unwrap(), None);
+        s.purge(cut(0, 0, t + 10_000)).await.unwrap();
+        let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM post_limits")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
     }
 
     on_both! {

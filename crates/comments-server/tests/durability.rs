@@ -330,7 +330,12 @@ fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing(
         .collect();
     std::thread::sleep(Duration::from_millis(700));
     cluster.pg_stop().expect("stop PostgreSQL");
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(1));
+    // The health check says so, as an answer a load balancer understands.
+    let health = instances[0].get("/healthz");
+    assert_eq!(health.status, 503, "{}", health.text());
+    assert_eq!(health.json()["error"]["code"], "unavailable");
+    std::thread::sleep(Duration::from_secs(1));
     cluster.pg_start().expect("start PostgreSQL");
     // Each instance takes posts again by itself.
     for s in &instances {
@@ -340,6 +345,7 @@ fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing(
             (r.status == 202).then_some(())
         });
     }
+    assert_eq!(instances[1].get("/healthz").status, 200);
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);
     let seen: Vec<Seen> = clients.into_iter().map(|c| c.join().unwrap()).collect();

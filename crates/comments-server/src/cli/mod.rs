@@ -93,12 +93,20 @@ enum Command {
         /// Read and check the whole file, print the report, store nothing.
         #[arg(long)]
         dry_run: bool,
-        /// A CSV of `old,new` thread keys (or URLs) applied before the default rule.
+        /// A CSV of `old,new` rows: the source's thread id, URL or URL path,
+        /// and our key. Without a row, a thread's key is its URL's path
+        /// (as the widget's default `data-thread`), else the source's id.
         #[arg(long, value_name = "CSV")]
         map: Option<PathBuf>,
         /// Keep commenters' addresses (for the publication mail of pending comments).
         #[arg(long)]
         keep_emails: bool,
+        /// The name this file's ids are remembered under (default: the
+        /// format). Give each site its own when importing several sites'
+        /// exports of one format: a second run of the same file and name
+        /// adds nothing.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
     },
     /// Write every thread and comment, with replies and statuses, as JSON Lines.
     Export {
@@ -171,6 +179,7 @@ pub fn main() -> ExitCode {
                 dry_run,
                 map,
                 keep_emails,
+                source,
             } => Some(
                 import::run(
                     &store,
@@ -180,6 +189,7 @@ pub fn main() -> ExitCode {
                         dry_run: *dry_run,
                         map: map.clone(),
                         keep_emails: *keep_emails,
+                        source: source.clone(),
                     },
                 )
                 .await,

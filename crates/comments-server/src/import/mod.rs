@@ -6,10 +6,13 @@
 //!
 //! Each format has its reader: `disqus` and `wxr` stream a file's XML
 //! events (quick-xml over a `Read`, never a DOM: a 1 GB file is read in the
-//! memory of one comment), `isso` streams the rows of an Isso database, and
+//! memory of one comment), `isso` streams the rows of an Isso database,
+//! `own` reads back the JSON Lines of our own `export` (its entries, richer
+//! than a `Record`: ids, statuses, staff labels and picks kept), and
 //! `html` turns the HTML of Disqus and WordPress comments into our Markdown
 //! subset. Nothing here writes anywhere: mapping records to our threads and
-//! comments, and the dry pass before it, belong to the caller.
+//! comments, and the dry pass before it, belong to the caller
+//! (`cli::import`).
 //!
 //! What every reader promises: a record's body is Markdown of our subset
 //! (never HTML to trust), its author is never empty, its time is UTC epoch
@@ -21,6 +24,7 @@
 pub mod disqus;
 pub mod html;
 pub mod isso;
+pub mod own;
 pub mod wxr;
 
 use quick_xml::NsReader;

@@ -658,20 +658,28 @@ pub enum ImportOutcome {
     NoParent,
 }
 
-/// One comment as `comments-server export` writes it, oldest id first.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One comment as `comments-server export` writes it, oldest id first: a
+/// line of the export file as it is (`import::own` reads it back).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExportedComment {
     pub id: i64,
     pub thread: String,
     pub page_title: String,
     pub page_url: String,
+    /// Empty for an erased comment.
     pub author: String,
+    /// Our Markdown; empty for an erased comment.
     pub body: String,
     pub status: Disposition,
+    /// Epoch milliseconds, UTC, as every date here.
     pub created_at: i64,
     pub decided_at: Option<i64>,
+    /// The id of the comment it answers, in the same file.
     pub parent: Option<i64>,
+    /// A staff reply's label; empty for a reader's comment.
     pub staff: String,
+    /// When an editor featured it, if they did.
     pub featured_at: Option<i64>,
 }
 

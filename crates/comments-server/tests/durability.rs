@@ -319,6 +319,9 @@ fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing(
     let env = [
         ("COMMENTS_DATABASE_URL", url.as_str()),
         ("COMMENTS_DATABASE_BUSY_TIMEOUT_MS", "1000"),
+        // Only the change notifications, listened for again, can carry
+        // one instance's approval to the other in time below.
+        ("COMMENTS_DATABASE_REFRESH_MS", "60000"),
     ];
     let instances: Vec<Server> = (0..2).map(|_| Server::start_on(&db, &env)).collect();
     let stop = Arc::new(AtomicBool::new(false));
@@ -349,6 +352,17 @@ fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing(
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);
     let seen: Vec<Seen> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    // Each instance listens again: an approval on one shows on the other.
+    let path = "/api/v1/threads/relisten/comments";
+    let first = instances[0].get(path);
+    assert_eq!(first.status, 200);
+    let etag = first.header("etag").unwrap_or_default().to_string();
+    let (id, _) = instances[0].post_comment("relisten", "Ana", "after the restart");
+    assert_eq!(instances[1].bearer_decide(id, "approve").status, 200);
+    support::eventually(Duration::from_secs(3), "the approval on the other instance", || {
+        let r = instances[0].request("GET", path, &[("If-None-Match", &etag)], b"");
+        (r.status == 200 && support::ids(&r.json()) == vec![id]).then_some(())
+    });
     let wrong: Vec<&String> = seen.iter().flat_map(|s| &s.wrong).collect();
     let unavailable: usize = seen.iter().map(|s| s.unavailable).sum();
     let acked: BTreeSet<i64> = seen.iter().flat_map(|s| s.acked.iter().copied()).collect();

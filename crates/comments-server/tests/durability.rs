@@ -359,10 +359,14 @@ fn when_postgresql_restarts_instances_answer_503_recover_alone_and_lose_nothing(
     let etag = first.header("etag").unwrap_or_default().to_string();
     let (id, _) = instances[0].post_comment("relisten", "Ana", "after the restart");
     assert_eq!(instances[1].bearer_decide(id, "approve").status, 200);
-    support::eventually(Duration::from_secs(3), "the approval on the other instance", || {
-        let r = instances[0].request("GET", path, &[("If-None-Match", &etag)], b"");
-        (r.status == 200 && support::ids(&r.json()) == vec![id]).then_some(())
-    });
+    support::eventually(
+        Duration::from_secs(3),
+        "the approval on the other instance",
+        || {
+            let r = instances[0].request("GET", path, &[("If-None-Match", &etag)], b"");
+            (r.status == 200 && support::ids(&r.json()) == vec![id]).then_some(())
+        },
+    );
     let wrong: Vec<&String> = seen.iter().flat_map(|s| &s.wrong).collect();
     let unavailable: usize = seen.iter().map(|s| s.unavailable).sum();
     let acked: BTreeSet<i64> = seen.iter().flat_map(|s| s.acked.iter().copied()).collect();

@@ -74,7 +74,9 @@ pub async fn metrics(
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
     authorize(&app, &headers)?;
-    let counts = app.store.counts(0).await?;
+    // Counted since now: the pending and reported totals, without
+    // counting every decision ever made on each scrape.
+    let counts = app.store.counts(crate::clock::now_ms()).await?;
     let (lag_ms, notified) = app.revisions.lag();
     let (open, idle) = app.store.pool_use();
     let requests = app.metrics.snapshot();

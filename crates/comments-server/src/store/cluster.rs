@@ -1,6 +1,7 @@
 //! A throwaway PostgreSQL cluster for tests and benchmarks, never the
-//! system's: `initdb` into a fresh temporary folder, a server on a free
-//! loopback port (and a Unix socket in that folder), trust authentication.
+//! system's: `initdb` into a fresh temporary folder, a server listening
+//! only on a Unix socket in that folder (mode 0700: trust authentication
+//! then admits this user alone, no one over TCP).
 //! A watchdog shell holds the cluster's life: when this process ends, by
 //! any means, its pipe closes and the watchdog stops the server and
 //! removes the folder. Run as root, it all runs as the `postgres` user,
@@ -84,6 +85,11 @@ impl Cluster {
                 .unwrap_or("0")
         ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
         if as_postgres {
             run(Command::new("chown").arg("postgres:").arg(&dir))?;
         }
@@ -110,7 +116,8 @@ impl Cluster {
             .arg(&data)
         })?;
         let conf = format!(
-            "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\n\
+            "listen_addresses = ''\nport = {port}\nunix_socket_directories = '{}'\n\
+             unix_socket_permissions = 0700\n\
              fsync = {}\nsynchronous_commit = {}\nfull_page_writes = {}\nmax_connections = 200\n\
              shared_buffers = 64MB\n",
             cluster.dir.display(),
@@ -188,9 +195,17 @@ impl Cluster {
         self.port
     }
 
-    /// The URL of `database` on this cluster.
+    /// The URL of `database` on this cluster (its socket's folder as `host`).
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        let folder = percent_encoding::utf8_percent_encode(
+            &self.dir.to_string_lossy(),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        format!(
+            "postgres://postgres@localhost:{}/{database}?host={folder}",
+            self.port
+        )
     }
 
     /// A new, empty database; returns its URL.
@@ -224,7 +239,9 @@ impl Drop for Cluster {
 /// A shell that waits for its stdin to close, then stops the server
 /// (immediately: it is a throwaway) and removes the folder.
 fn watchdog(dir: &Path, as_postgres: bool) -> Result<Child, String> {
-    let script = "cat >/dev/null; \
+    // Deaf to the terminal's signals: Ctrl-C on the tests must not kill it
+    // before its cleaning up.
+    let script = "trap '' INT TERM HUP; cat >/dev/null; \
         if [ -f \"$1/data/postmaster.pid\" ]; then \
           kill -QUIT \"$(head -1 \"$1/data/postmaster.pid\")\" 2>/dev/null; \
           for i in $(seq 50); do [ -f \"$1/data/postmaster.pid\" ] || break; sleep 0.1; done; \

@@ -7,19 +7,40 @@
 use super::revisions::Revisions;
 use super::sql::{Backend, CHANNEL, SqlStore};
 use super::{Store, StoreError, StoreResult};
+use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a transaction may sit idle before PostgreSQL ends it: far
+/// longer than any of ours, short enough that a frozen instance does not
+/// hold the write lock for long.
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(30);
 
 impl SqlStore {
     /// Connects to `url` (`postgres://…`) and brings its schema up to date.
     /// Several instances may start at once: migrations take a lock.
     pub async fn connect_postgres(url: &str, timeout: Duration) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
+        // A write waits for the one write lock no longer than a SQLite
+        // write waits for its own (503 then), and a transaction left open by
+        // a frozen or cut-off instance is ended, releasing the lock.
+        let settings = format!(
+            "SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+            timeout.as_millis().max(1),
+            IDLE_IN_TRANSACTION.as_millis()
+        );
         let pool = AnyPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(timeout)
+            .after_connect(move |conn, _| {
+                let settings = settings.clone();
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(settings)).await?;
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(|e| StoreError::Other(format!("cannot connect to PostgreSQL: {e}")))?;

@@ -53,9 +53,21 @@ impl From<sqlx::Error> for StoreError {
                 let code = db.code().unwrap_or_default();
                 // PostgreSQL: serialization failure, deadlock, shutting
                 // down, starting up, too many connections, connection lost.
+                // Also: a lock or statement timeout, a standby that turned
+                // read-only during a failover, no disk or memory left.
                 let postgres = matches!(
                     code.as_ref(),
-                    "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+                    "40001"
+                        | "40P01"
+                        | "57P01"
+                        | "57P02"
+                        | "57P03"
+                        | "53300"
+                        | "55P03"
+                        | "57014"
+                        | "25006"
+                        | "53100"
+                        | "53200"
                 ) || code.starts_with("08");
                 // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes.
                 let sqlite = code
@@ -1108,9 +1120,12 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         // Reports on comments purged since: nothing to review any more.
-        sqlx::query("DELETE FROM reports WHERE comment_id NOT IN (SELECT id FROM comments)")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM reports WHERE NOT EXISTS \
+             (SELECT 1 FROM comments c WHERE c.id = reports.comment_id)",
+        )
+        .execute(&mut *tx)
+        .await?;
         let purged = Purged {
             addresses,
             deleted_comments,

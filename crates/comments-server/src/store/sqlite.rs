@@ -10,16 +10,25 @@ use sqlx::any::AnyPoolOptions;
 use std::path::Path;
 use std::time::Duration;
 
-/// `path` as a `sqlite://` URL: `%`, `?` and `#` escaped, created if missing.
+/// `path` as a `sqlite://` URL: absolute (a relative path's first folder
+/// would be read as a host), every byte but `/` and a few safe ones
+/// percent-encoded, created if missing.
 fn url_of(path: &Path) -> StoreResult<String> {
-    let text = path
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'_');
+    let absolute = std::path::absolute(path)
+        .map_err(|e| StoreError::Other(format!("{}: {e}", path.display())))?;
+    let text = absolute
         .to_str()
         .ok_or_else(|| StoreError::Other("the database path must be valid UTF-8".into()))?;
-    let escaped = text
-        .replace('%', "%25")
-        .replace('?', "%3F")
-        .replace('#', "%23");
-    Ok(format!("sqlite://{escaped}?mode=rwc"))
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        utf8_percent_encode(text, KEEP)
+    ))
 }
 
 impl SqlStore {
@@ -209,5 +218,30 @@ impl SqlStore {
         .execute(&mut *conn)
         .await?;
         Ok(i64::try_from(copied).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn relative_paths_become_absolute_urls() {
+        let url = url_of(Path::new("my data/comments.db")).unwrap();
+        assert!(url.starts_with("sqlite:///"), "{url}");
+        assert!(url.ends_with("/my%20data/comments.db?mode=rwc"), "{url}");
+    }
+
+    #[tokio::test]
+    async fn a_file_opens_whatever_its_folders_are_called() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("news room: 50% #1?/comments.db");
+        let s = SqlStore::open_sqlite(&path, Duration::from_secs(5))
+            .await
+            .unwrap();
+        s.ping().await.unwrap();
+        s.close().await.unwrap();
+        assert!(path.is_file());
     }
 }

@@ -5,7 +5,7 @@
 //! failure leaves the target as it was, so the command can simply be run
 //! again. The secrets stay in the key file, which both sides share.
 
-use super::sql::SqlStore;
+use super::sql::{SqlStore, high_water, raise_high_water};
 use super::{StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
@@ -94,13 +94,13 @@ fn row_hash(names: &[String], values: &[Value]) -> u64 {
     u64::from_le_bytes(first)
 }
 
-/// Counts and checksums every table of `store`.
-pub async fn tally(store: &SqlStore) -> StoreResult<Copied> {
+/// Counts and checksums every table, as `conn` sees them.
+pub async fn tally(conn: &mut sqlx::AnyConnection) -> StoreResult<Copied> {
     let mut out = Vec::with_capacity(TABLES.len());
     for table in TABLES {
         let mut tally = Tally::default();
         let sql = format!("SELECT * FROM {table}");
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&store.pool);
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await? {
             let (names, values) = values(&row)?;
             tally.rows += 1;
@@ -112,7 +112,10 @@ pub async fn tally(store: &SqlStore) -> StoreResult<Copied> {
 }
 
 /// Copies everything from `from` into `to`, which must hold no comment,
-/// then checks both sides agree. Returns what was copied.
+/// and commits only once both sides agree: the source is read in one
+/// snapshot (a server may go on writing to it meanwhile; what it writes
+/// after the snapshot is not copied), the target checked inside its own
+/// transaction. Returns what was copied.
 pub async fn copy(from: &SqlStore, to: &SqlStore) -> StoreResult<Copied> {
     let (present,): (i64,) = sqlx::query_as("SELECT count(*) FROM comments")
         .fetch_one(&to.pool)
@@ -122,14 +125,15 @@ pub async fn copy(from: &SqlStore, to: &SqlStore) -> StoreResult<Copied> {
             "the target already holds {present} comments: migrate copies into an empty database"
         )));
     }
-    let mut tx = to.pool.begin().await?;
+    let mut source = from.read().await?;
+    let mut tx = to.write().await?;
     for table in TABLES {
         // The target's own migrations seed some rows (the revision counter).
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
             .execute(&mut *tx)
             .await?;
         let sql = format!("SELECT * FROM {table}");
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&from.pool);
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *source);
         let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH);
         let mut names: Vec<String> = Vec::new();
         loop {
@@ -148,20 +152,18 @@ pub async fn copy(from: &SqlStore, to: &SqlStore) -> StoreResult<Copied> {
             }
         }
     }
-    if to.backend() == super::sql::Backend::Postgres {
-        for table in IDENTITIES {
-            let sql = format!(
-                "SELECT count(*) FROM (SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
-                 (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)) s"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut *tx)
-                .await?;
-        }
+    // Identities go on from the source's highest id ever given, not from
+    // the highest left: a deleted comment's id must not come back.
+    for table in IDENTITIES {
+        let given = high_water(from.backend(), &mut source, table).await?;
+        let sql = format!("SELECT coalesce(max(id), 0) FROM {table}");
+        let (max,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *tx)
+            .await?;
+        raise_high_water(to.backend(), &mut tx, table, given.max(max)).await?;
     }
-    tx.commit().await?;
-    let (source, target) = (tally(from).await?, tally(to).await?);
-    for ((table, a), (_, b)) in source.iter().zip(&target) {
+    let (before, after) = (tally(&mut source).await?, tally(&mut tx).await?);
+    for ((table, a), (_, b)) in before.iter().zip(&after) {
         if a != b {
             return Err(StoreError::Other(format!(
                 "{table}: {} rows (checksum {:016x}) in the source, {} ({:016x}) in the target",
@@ -169,7 +171,9 @@ pub async fn copy(from: &SqlStore, to: &SqlStore) -> StoreResult<Copied> {
             )));
         }
     }
-    Ok(source)
+    tx.commit().await?;
+    source.rollback().await?;
+    Ok(before)
 }
 
 async fn insert(

@@ -90,7 +90,7 @@ impl SqlStore {
     }
 
     /// A write transaction: the database's one writer lock, taken first.
-    async fn write(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
+    pub(super) async fn write(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
         match self.backend {
             Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
@@ -107,7 +107,7 @@ impl SqlStore {
     /// A read of several statements that must agree with each other: one
     /// snapshot (SQLite's deferred transaction gives it; PostgreSQL's
     /// default, read committed, would not).
-    async fn read(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
+    pub(super) async fn read(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
         match self.backend {
             Backend::Sqlite => Ok(self.pool.begin().await?),
             Backend::Postgres => Ok(self
@@ -640,6 +640,61 @@ async fn audit_line(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// The highest id `table`'s identity ever gave (0 for none): SQLite's
+/// `sqlite_sequence`, PostgreSQL's sequence. Deleted ids stay below it.
+pub(super) async fn high_water(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+) -> StoreResult<i64> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = $1), 0)",
+        Backend::Postgres => {
+            "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0)"
+        }
+    };
+    let (v,): (i64,) = sqlx::query_as(sql).bind(table).fetch_one(conn).await?;
+    Ok(v)
+}
+
+/// Moves `table`'s identity up to `value` at least, after explicit ids.
+pub(super) async fn raise_high_water(
+    backend: Backend,
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    value: i64,
+) -> StoreResult<()> {
+    if value < 1 || high_water(backend, conn, table).await? >= value {
+        return Ok(());
+    }
+    match backend {
+        Backend::Sqlite => {
+            let updated = sqlx::query("UPDATE sqlite_sequence SET seq = $2 WHERE name = $1")
+                .bind(table)
+                .bind(value)
+                .execute(&mut *conn)
+                .await?;
+            if updated.rows_affected() == 0 {
+                sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES ($1, $2)")
+                    .bind(table)
+                    .bind(value)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "SELECT count(*) FROM (SELECT setval(pg_get_serial_sequence($1, 'id'), $2)) s",
+            )
+            .bind(table)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
     Ok(())
 }
 
@@ -2474,6 +2529,7 @@ impl Store for SqlStore {
     fn import<'a>(&'a self, batch: &'a [ImportedComment]) -> StoreFuture<'a, Vec<ImportOutcome>> {
         Box::pin(async move {
             let mut tx = self.write().await?;
+            let mut high_water = high_water(self.backend, &mut tx, "comments").await?;
             let mut outcomes = Vec::with_capacity(batch.len());
             // Published comments per thread, for one revision each.
             let mut published: Vec<(&str, Vec<Logged>)> = Vec::new();
@@ -2503,6 +2559,18 @@ impl Store for SqlStore {
                         .await?
                     }
                 };
+                // Our own export names parents by their ids: one that an
+                // earlier import did not bring (it was here already) is
+                // found by its id.
+                let parent = match (parent, c.id, c.parent.as_deref().map(str::parse::<i64>)) {
+                    (None, Some(_), Some(Ok(parent_id))) => {
+                        sqlx::query_as("SELECT id, root_id, thread_key FROM comments WHERE id = $1")
+                            .bind(parent_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    }
+                    (parent, _, _) => parent,
+                };
                 // A parent in another thread is no parent.
                 let parent = parent.filter(|(_, _, thread)| thread == c.thread.as_str());
                 let orphan = c.parent.is_some() && parent.is_none();
@@ -2514,26 +2582,21 @@ impl Store for SqlStore {
                     Some((id, root, _)) => (Some(*id), Some(root.unwrap_or(*id))),
                     None => (None, None),
                 };
-                let free = match c.id {
-                    Some(id) => {
-                        sqlx::query_as::<_, (i64,)>("SELECT id FROM comments WHERE id = $1")
-                            .bind(id)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .is_none()
-                            .then_some(id)
-                    }
-                    None => None,
+                // A kept id only above every id ever given (one given and
+                // deleted must not come back: its audit lines and mails
+                // would become another comment's); else the next one.
+                let id = match c.id {
+                    Some(kept) if kept > high_water => kept,
+                    _ => high_water + 1,
                 };
-                let (id,): (i64,) = sqlx::query_as(
+                high_water = id;
+                sqlx::query(
                     "INSERT INTO comments (id, thread_key, author, body, status, token_hash, \
                      body_hash, created_at, decided_at, page_title, page_url, notify_email, \
                      parent_id, root_id, staff, featured_at) \
-                     VALUES (coalesce($1, (SELECT coalesce(max(id), 0) + 1 FROM comments)), \
-                     $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                     RETURNING id",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
                 )
-                .bind(free)
+                .bind(id)
                 .bind(c.thread.as_str())
                 .bind(&c.author)
                 .bind(&c.body)
@@ -2553,7 +2616,7 @@ impl Store for SqlStore {
                 .bind(root_id)
                 .bind(&c.staff)
                 .bind(c.featured_at)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
                 sqlx::query(
                     "INSERT INTO imported (source, source_id, comment_id) VALUES ($1, $2, $3)",
@@ -2576,15 +2639,9 @@ impl Store for SqlStore {
                 .iter()
                 .filter(|o| matches!(o, ImportOutcome::Added { .. }))
                 .count();
-            if added > 0 && self.backend == Backend::Postgres {
-                // Ids are given explicitly (the next free one, or the
-                // export's): the identity must follow them.
-                sqlx::query(
-                    "SELECT count(*) FROM (SELECT setval(pg_get_serial_sequence('comments', 'id'), \
-                     (SELECT coalesce(max(id), 1) FROM comments))) s",
-                )
-                .execute(&mut *tx)
-                .await?;
+            if added > 0 {
+                // Ids were given explicitly: the identity follows them.
+                raise_high_water(self.backend, &mut tx, "comments", high_water).await?;
             }
             for (thread, changed) in &published {
                 self.bump_revision(&mut tx, thread, changed).await?;
@@ -2847,6 +2904,65 @@ mod tests {
         let id = ins(s, &c).await.unwrap();
         one(s, req(id, Disposition::Approved)).await.unwrap();
         id
+    }
+
+    fn imported(source_id: &str, id: Option<i64>, parent: Option<&str>) -> ImportedComment {
+        ImportedComment {
+            source: "own".into(),
+            source_id: source_id.into(),
+            parent: parent.map(String::from),
+            orphan_ok: false,
+            id,
+            thread: ThreadKey::parse("t").unwrap(),
+            page_title: String::new(),
+            page_url: String::new(),
+            author: "Ana".into(),
+            email: String::new(),
+            body: format!("imported {source_id}"),
+            status: Disposition::Approved,
+            created_at: 1_700_000_000_000,
+            decided_at: Some(1_700_000_000_000),
+            staff: String::new(),
+            featured_at: None,
+        }
+    }
+
+    on_both! {
+        async fn imports_never_give_an_id_twice_and_find_parents_already_here(s) {
+        let first = published_at(&s, "t", 1_700_000_000_000, None).await;
+        ins(&s, &pending("t", "second", "tok-2")).await.unwrap();
+        let third = ins(&s, &pending("t", "third", "tok-3")).await.unwrap();
+        // The newest comment goes: its id must not come back.
+        s.delete_by_token("tok-3").await.unwrap();
+        let ids = |outcomes: Vec<ImportOutcome>| -> Vec<i64> {
+            outcomes
+                .into_iter()
+                .map(|o| match o {
+                    ImportOutcome::Added { id, .. } => id,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let added = ids(s
+            .import(&[
+                imported("a", None, None),
+                // Taken, or given before: a new one.
+                imported("b", Some(first), None),
+                imported("c", Some(third), None),
+                // Above every id given: kept.
+                imported("d", Some(40), None),
+                // A reply to a comment that was here before the import.
+                imported("e", Some(41), Some(&first.to_string())),
+            ])
+            .await
+            .unwrap());
+        assert_eq!(added, [third + 1, third + 2, third + 3, 40, 41]);
+        let reply = s.comment(41).await.unwrap().unwrap();
+        assert_eq!(reply.parent.map(|p| p.id), Some(first));
+        // Posts go on after them, on both backends' identities.
+        let next = ins(&s, &pending("t", "after", "tok-4")).await.unwrap();
+        assert_eq!(next, 42);
+    }
     }
 
     on_both! {

@@ -261,10 +261,10 @@ fn three_instances_on_one_postgresql_database_show_readers_every_change() {
     }
 }
 
-/// The post allowance is the database's: three posts through one
-/// instance use a burst of three for the others too.
+/// The post and sign-in allowances are the database's: three posts
+/// through one instance use a burst of three for the others too.
 #[test]
-fn instances_on_postgresql_share_one_post_allowance() {
+fn instances_on_postgresql_share_the_post_and_sign_in_allowances() {
     let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -277,6 +277,7 @@ fn instances_on_postgresql_share_one_post_allowance() {
         ("COMMENTS_DATABASE_URL", url.as_str()),
         ("COMMENTS_POST_BURST", "3"),
         ("COMMENTS_POST_REFILL_SECONDS", "600"),
+        ("COMMENTS_LOGIN_PER_MINUTE", "2"),
     ];
     let (a, b) = (Server::start_on(&db, &env), Server::start_on(&db, &env));
     for i in 0..3 {
@@ -291,6 +292,19 @@ fn instances_on_postgresql_share_one_post_allowance() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!((1..=600).contains(&wait), "{wait}");
+    // Sign-ins too: two guesses on one instance use the minute's two.
+    let guess = |s: &Server| {
+        s.request(
+            "POST",
+            "/admin/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b"name=ana&password=guess",
+        )
+        .status
+    };
+    assert_eq!(guess(&a), 401);
+    assert_eq!(guess(&a), 401);
+    assert_eq!(guess(&b), 429);
 }
 
 /// Instances on several machines must share the key file: one with
@@ -318,4 +332,53 @@ fn an_instance_with_another_key_file_refuses_to_start() {
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("not the one the other instances"), "{text}");
+}
+
+/// PostgreSQL refuses NUL characters that SQLite stores: wherever one can
+/// reach a query, the answer is a 400 (or the request's own checks), not
+/// a 500.
+#[test]
+fn nul_characters_on_postgresql_are_refused_not_a_500() {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(cluster.database()).expect("a database");
+    let dir = tempfile::tempdir().expect("dir");
+    let s = Server::start_on(
+        &dir.path().join("comments.db"),
+        &[("COMMENTS_DATABASE_URL", url.as_str())],
+    );
+    let auth = format!("Bearer {}", support::MOD_TOKEN);
+    for path in [
+        "/api/v1/moderation/comments?author=a%00b",
+        "/api/v1/moderation/comments?section=a%00",
+        "/api/v1/moderation/comments?site=https://a%00",
+    ] {
+        let r = s.request("GET", path, &[("Authorization", &auth)], b"");
+        println!("{path}: {}", r.status);
+        assert!(
+            r.status == 400 || r.status == 200,
+            "{path}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
+    for json in [
+        r#"{"author":"A\u0000na","body":"hello"}"#,
+        r#"{"author":"Ana","body":"hel\u0000lo"}"#,
+        r#"{"author":"Ana","body":"hello","reader":"k\u0000"}"#,
+        r#"{"author":"Ana","body":"hello","email":"a\u0000@b.example"}"#,
+        r#"{"author":"Ana","body":"hello","page":{"title":"t\u0000","url":"https://a.example/\u0000"}}"#,
+    ] {
+        let r = s.post_json("/api/v1/threads/t/comments", json);
+        println!("{json}: {}", r.status);
+        assert!(
+            r.status == 400 || r.status == 422 || r.status == 202,
+            "{json}: {} {}",
+            r.status,
+            r.text()
+        );
+    }
 }

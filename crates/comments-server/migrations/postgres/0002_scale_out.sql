@@ -1,12 +1,13 @@
--- The post rate limit, shared by every instance on this database: per
--- network, GCRA's theoretical arrival time in epoch milliseconds, and
--- whether the last post it was asked for was allowed.
-CREATE TABLE post_limits (
-    network  TEXT    PRIMARY KEY,
+-- The rate limits every instance on this database shares (posts, reports,
+-- sign-ins): per limit and network (`post:<hash>`), GCRA's theoretical
+-- arrival time in epoch milliseconds, and whether the last request was
+-- allowed.
+CREATE TABLE allowances (
+    key      TEXT    PRIMARY KEY,
     tat      BIGINT  NOT NULL,
     allowed  BIGINT  NOT NULL DEFAULT 1
 );
-CREATE INDEX post_limits_by_time ON post_limits (tat);
+CREATE INDEX allowances_by_time ON allowances (tat);
 
 -- What `comments-server import` brought in, by its source's own id, so
 -- that a second run of the same file adds nothing.

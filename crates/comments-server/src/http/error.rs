@@ -40,6 +40,10 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Busy => AppError::from(ErrorCode::Unavailable).retry_after(1),
             StoreError::InvalidParent => AppError::from(ErrorCode::InvalidParent),
+            StoreError::Unstorable => AppError::new(
+                ErrorCode::InvalidParameter,
+                "The request holds characters that cannot be stored (such as NUL).",
+            ),
             StoreError::Other(msg) => {
                 tracing::error!(error = %msg, "store failure");
                 AppError::from(ErrorCode::Internal)

@@ -135,6 +135,11 @@ pub struct Limiter<C: Clock = DefaultClock> {
     /// The same map as the limiter's, to tell how many networks it holds.
     store: BoundedStore,
     clock: C,
+    /// The quota again, for the allowance shared through the database.
+    burst: u32,
+    refill: Duration,
+    /// The limit's name in the shared allowances' keys.
+    name: &'static str,
 }
 
 impl Limiter {
@@ -145,6 +150,7 @@ impl Limiter {
 
 impl<C: Clock + Clone> Limiter<C> {
     pub fn with_clock(burst: u32, refill: Duration, capacity: usize, clock: C) -> Self {
+        let (shared_burst, shared_refill) = (burst, refill);
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(refill.max(Duration::from_millis(1)))
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -154,7 +160,16 @@ impl<C: Clock + Clone> Limiter<C> {
             limiter: RateLimiter::new(quota, store.clone(), clock.clone()),
             store,
             clock,
+            burst: shared_burst,
+            refill: shared_refill,
+            name: "limit",
         }
+    }
+
+    /// Names the limit, for its shared allowance's keys (`post`, `login`…).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
     }
 
     /// How many networks it remembers now.
@@ -166,6 +181,30 @@ impl<C: Clock + Clone> Limiter<C> {
     pub fn admit(&self, client: &Client) -> Result<(), AppError> {
         self.check(client.net)
             .map_err(|wait| AppError::from(ErrorCode::RateLimited).retry_after(wait))
+    }
+
+    /// [`admit`](Self::admit), then, where several instances share the
+    /// store, the same quota's allowance in the database: a client that
+    /// spreads its requests over N instances does not get N bursts.
+    pub async fn admit_everywhere(&self, app: &AppState, client: &Client) -> Result<(), AppError> {
+        self.admit(client)?;
+        if !app.store.shared() {
+            return Ok(());
+        }
+        let key = format!("{}:{}", self.name, app.ip_hasher.hash(client.net.as_ip()));
+        let interval = i64::try_from(self.refill.as_millis()).unwrap_or(i64::MAX / 4);
+        let now = crate::clock::now_ms();
+        match app
+            .store
+            .take_allowance(&key, now, self.burst, interval.max(1))
+            .await?
+        {
+            None => Ok(()),
+            Some(wait_ms) => {
+                let seconds = u64::try_from(wait_ms.saturating_add(999) / 1000).unwrap_or(1);
+                Err(AppError::from(ErrorCode::RateLimited).retry_after(seconds))
+            }
+        }
     }
 
     /// Takes one request for `net`, or says how many seconds until one is allowed.

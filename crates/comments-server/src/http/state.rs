@@ -87,27 +87,36 @@ impl AppState {
         let words = WordLists::load(&config.moderation)?;
         let keys = Keys::load_or_create(&config.database.key_file(), store.as_ref()).await?;
         let limits = &config.limits;
-        let post_limiter = Arc::new(Limiter::new(
-            limits.post_burst,
-            Duration::from_secs(limits.post_refill_seconds),
-            limits.tracked_clients,
-        ));
-        let report_limiter = Arc::new(Limiter::new(
-            limits.report_burst,
-            Duration::from_secs(limits.report_refill_seconds),
-            limits.tracked_clients,
-        ));
+        let post_limiter = Arc::new(
+            Limiter::new(
+                limits.post_burst,
+                Duration::from_secs(limits.post_refill_seconds),
+                limits.tracked_clients,
+            )
+            .named("post"),
+        );
+        let report_limiter = Arc::new(
+            Limiter::new(
+                limits.report_burst,
+                Duration::from_secs(limits.report_refill_seconds),
+                limits.tracked_clients,
+            )
+            .named("report"),
+        );
         let read_limiter = Arc::new(Limiter::new(
             limits.read_burst,
             Duration::from_secs(1) / limits.read_per_second,
             limits.tracked_clients,
         ));
         let per_minute = config.moderation.login_per_minute;
-        let login_limiter = Arc::new(Limiter::new(
-            per_minute,
-            Duration::from_secs(60) / per_minute,
-            limits.tracked_clients,
-        ));
+        let login_limiter = Arc::new(
+            Limiter::new(
+                per_minute,
+                Duration::from_secs(60) / per_minute,
+                limits.tracked_clients,
+            )
+            .named("login"),
+        );
         let link_signer = LinkSigner::new(&keys.mail_link_key);
         let notifier = Notifier::new(&config, link_signer.clone(), store.clone())?;
         let last_id = store

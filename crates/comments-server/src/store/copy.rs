@@ -29,7 +29,7 @@ pub const TABLES: &[&str] = &[
     "reports",
     "reply_subscriptions",
     "reply_mails",
-    "post_limits",
+    "allowances",
     "imported",
 ];
 

@@ -33,6 +33,9 @@ pub enum StoreError {
     Busy,
     /// A reply's parent is not a published comment of the same thread.
     InvalidParent,
+    /// Text the database cannot hold (PostgreSQL refuses NUL characters,
+    /// which SQLite stores): the request's fault, answered with 400.
+    Unstorable,
     /// Anything else; logged, answered with 500.
     Other(String),
 }
@@ -42,6 +45,7 @@ impl std::fmt::Display for StoreError {
         match self {
             Self::Busy => f.write_str("database busy"),
             Self::InvalidParent => f.write_str("no such published parent in this thread"),
+            Self::Unstorable => f.write_str("text the database cannot hold"),
             Self::Other(m) => f.write_str(m),
         }
     }
@@ -875,12 +879,13 @@ pub trait Store: Send + Sync + 'static {
     fn shared(&self) -> bool {
         false
     }
-    /// Takes one post from `network`'s allowance, shared by every instance
-    /// (GCRA: `burst` at once, one more each `interval_ms`): `None` when
-    /// allowed, else the milliseconds until the next one is.
-    fn take_post<'a>(
+    /// Takes one request from the allowance `key` (a limit and a network),
+    /// shared by every instance (GCRA: `burst` at once, one more each
+    /// `interval_ms`): `None` when allowed, else the milliseconds until the
+    /// next one is.
+    fn take_allowance<'a>(
         &'a self,
-        network: &'a str,
+        key: &'a str,
         now: i64,
         burst: u32,
         interval_ms: i64,

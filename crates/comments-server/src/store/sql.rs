@@ -75,6 +75,8 @@ impl From<sqlx::Error> for StoreError {
                     .is_ok_and(|c| code.len() <= 4 && matches!(c & 0xff, 5 | 6));
                 if postgres || sqlite {
                     StoreError::Busy
+                } else if matches!(code.as_ref(), "22021" | "22P05") {
+                    StoreError::Unstorable
                 } else {
                     StoreError::Other(e.to_string())
                 }
@@ -333,16 +335,16 @@ const BY_TOKEN: &str = "SELECT id, thread_key, author, body, status, created_at,
      AS replies_email FROM comments WHERE token_hash = $1";
 const HISTORY: &str = "SELECT at, detail FROM audit WHERE comment_id = $1 ORDER BY id";
 
-/// Takes a post from network `$1` at `$2`: interval `$3`, allowance `$4`
+/// Takes a request from allowance `$1` at `$2`: interval `$3`, allowance `$4`
 /// (burst × interval). Returns the arrival time and whether it was allowed.
-const TAKE_POST: &str = "INSERT INTO post_limits (network, tat, allowed) VALUES ($1, $2 + $3, 1) \
-     ON CONFLICT (network) DO UPDATE SET \
-     allowed = CASE WHEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) \
+const TAKE: &str = "INSERT INTO allowances (key, tat, allowed) VALUES ($1, $2 + $3, 1) \
+     ON CONFLICT (key) DO UPDATE SET \
+     allowed = CASE WHEN (CASE WHEN allowances.tat > $2 THEN allowances.tat ELSE $2 END) \
        + $3 - $2 <= $4 THEN 1 ELSE 0 END, \
-     tat = CASE WHEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) \
+     tat = CASE WHEN (CASE WHEN allowances.tat > $2 THEN allowances.tat ELSE $2 END) \
        + $3 - $2 <= $4 \
-       THEN (CASE WHEN post_limits.tat > $2 THEN post_limits.tat ELSE $2 END) + $3 \
-       ELSE post_limits.tat END \
+       THEN (CASE WHEN allowances.tat > $2 THEN allowances.tat ELSE $2 END) + $3 \
+       ELSE allowances.tat END \
      RETURNING tat, allowed";
 
 /// A comment as `export` reads it.
@@ -1154,8 +1156,8 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        // A network whose allowance is whole again needs no row.
-        sqlx::query("DELETE FROM post_limits WHERE tat < $1")
+        // An allowance whole again needs no row.
+        sqlx::query("DELETE FROM allowances WHERE tat < $1")
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -2487,9 +2489,9 @@ impl Store for SqlStore {
         self.backend == Backend::Postgres
     }
 
-    fn take_post<'a>(
+    fn take_allowance<'a>(
         &'a self,
-        network: &'a str,
+        key: &'a str,
         now: i64,
         burst: u32,
         interval_ms: i64,
@@ -2499,8 +2501,8 @@ impl Store for SqlStore {
             // lock: the theoretical arrival time moves one interval per
             // post, and a post is allowed while it stays within the burst.
             let allowance = interval_ms.saturating_mul(i64::from(burst.max(1)));
-            let (tat, allowed): (i64, i64) = sqlx::query_as(TAKE_POST)
-                .bind(network)
+            let (tat, allowed): (i64, i64) = sqlx::query_as(TAKE)
+                .bind(key)
                 .bind(now)
                 .bind(interval_ms)
                 .bind(allowance)
@@ -3233,18 +3235,18 @@ mod tests {
         async fn the_post_allowance_is_a_burst_then_one_per_interval_per_network(s) {
         let t = 1_700_000_000_000;
         for _ in 0..3 {
-            assert_eq!(s.take_post("net-a", t, 3, 1000).await.unwrap(), None);
+            assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), None);
         }
-        assert_eq!(s.take_post("net-a", t, 3, 1000).await.unwrap(), Some(1000));
-        assert_eq!(s.take_post("net-a", t + 400, 3, 1000).await.unwrap(), Some(600));
-        assert_eq!(s.take_post("net-b", t, 3, 1000).await.unwrap(), None, "per network");
-        assert_eq!(s.take_post("net-a", t + 1000, 3, 1000).await.unwrap(), None);
-        assert_eq!(s.take_post("net-a", t + 1000, 3, 1000).await.unwrap(), Some(1000));
+        assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), Some(1000));
+        assert_eq!(s.take_allowance("net-a", t + 400, 3, 1000).await.unwrap(), Some(600));
+        assert_eq!(s.take_allowance("net-b", t, 3, 1000).await.unwrap(), None, "per network");
+        assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), None);
+        assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), Some(1000));
         // A whole allowance again after burst × interval, and the purge
         // forgets the network once it is whole.
-        assert_eq!(s.take_post("net-a", t + 5000, 3, 1000).await.unwrap(), None);
+        assert_eq!(s.take_allowance("net-a", t + 5000, 3, 1000).await.unwrap(), None);
         s.purge(cut(0, 0, t + 10_000)).await.unwrap();
-        let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM post_limits")
+        let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM allowances")
             .fetch_one(&s.pool)
             .await
             .unwrap();

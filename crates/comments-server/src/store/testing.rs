@@ -257,14 +257,14 @@ impl Store for Hooked {
     fn ping(&self) -> StoreFuture<'_, ()> {
         self.inner.ping()
     }
-    fn take_post<'a>(
+    fn take_allowance<'a>(
         &'a self,
-        network: &'a str,
+        key: &'a str,
         now: i64,
         burst: u32,
         interval_ms: i64,
     ) -> StoreFuture<'a, Option<i64>> {
-        self.inner.take_post(network, now, burst, interval_ms)
+        self.inner.take_allowance(key, now, burst, interval_ms)
     }
     fn import<'a>(&'a self, batch: &'a [ImportedComment]) -> StoreFuture<'a, Vec<ImportOutcome>> {
         self.inner.import(batch)

@@ -178,7 +178,10 @@ pub async fn login(
             Some((ErrorCode::InvalidParameter, "Give a name and a password.")),
         );
     };
-    if let Err(e) = app.login_limiter.admit(&client) {
+    if let Err(e) = app.login_limiter.admit_everywhere(&app, &client).await {
+        if e.code != ErrorCode::RateLimited {
+            return error_page(&e);
+        }
         let wait = e.retry_after.unwrap_or(60);
         return too_many(
             &app,

@@ -291,24 +291,8 @@ pub async fn post(
     if new.parent.is_some_and(|p| p <= 0) {
         return Err(ErrorCode::InvalidParent.into());
     }
-    app.post_limiter.admit(&client)?;
+    app.post_limiter.admit_everywhere(&app, &client).await?;
     let limits = &app.config.limits;
-    if app.store.shared() {
-        // Several instances: the allowance is the database's, so that a
-        // client cannot multiply its burst by the number of instances.
-        let network = app.ip_hasher.hash(client.net.as_ip());
-        let interval =
-            i64::try_from(limits.post_refill_seconds.saturating_mul(1000)).unwrap_or(i64::MAX / 4);
-        let now = clock::now_ms();
-        if let Some(wait_ms) = app
-            .store
-            .take_post(&network, now, limits.post_burst, interval)
-            .await?
-        {
-            let seconds = u64::try_from(wait_ms.saturating_add(999) / 1000).unwrap_or(1);
-            return Err(AppError::from(ErrorCode::RateLimited).retry_after(seconds));
-        }
-    }
     // A post that says nothing of its timing is taken for too fast.
     let too_fast = new.compose_ms.unwrap_or(0) < limits.min_compose_ms;
     if !new.website.is_empty() || too_fast {

@@ -55,7 +55,7 @@ async fn file(
     reader: &str,
 ) -> Result<(), AppError> {
     let explanation = ReportExplanation::parse(reason, explanation)?;
-    app.report_limiter.admit(client)?;
+    app.report_limiter.admit_everywhere(app, client).await?;
     let report = NewReport {
         comment_id: id,
         reporter: reporter(app, client, reader),

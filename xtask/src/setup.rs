@@ -138,27 +138,28 @@ fn ensure_chromium() -> Result<(PathBuf, PathBuf), Failure> {
     let chromium = PathBuf::from("/usr/bin/chromium");
     let driver = PathBuf::from("/usr/bin/chromedriver");
     if !(chromium.exists() && driver.exists()) {
-        let is_root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-        if !is_root {
-            return Err(Failure(
-                "Chromium is needed: run `sudo apt-get install -y chromium chromium-driver`".into(),
-            ));
-        }
-        run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args([
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ]))?;
+        apt_install("Chromium", &["chromium", "chromium-driver"])?;
     }
     Ok((chromium, driver))
+}
+
+/// Installs Debian packages, as root; anyone else is told the command.
+fn apt_install(what: &str, packages: &[&str]) -> Result<(), Failure> {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return Err(Failure(format!(
+            "{what} is needed: run `sudo apt-get install -y {}`",
+            packages.join(" ")
+        )));
+    }
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(packages))
 }
 
 /// PostgreSQL's server binaries from Debian's packages: the store's tests
@@ -175,19 +176,7 @@ fn ensure_postgres() -> Result<(), Failure> {
     if on_path || in_lib {
         return Ok(());
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if !is_root {
-        return Err(Failure(
-            "PostgreSQL is needed: run `sudo apt-get install -y postgresql`".into(),
-        ));
-    }
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "--no-install-recommends", "postgresql"]))
+    apt_install("PostgreSQL", &["postgresql"])
 }
 
 pub fn ensure(need: Need) -> Result<Tools, Failure> {

@@ -261,12 +261,7 @@ fn post_through(addr: SocketAddr, stop: Arc<AtomicBool>, name: &str) -> Seen {
 
 #[test]
 fn on_postgresql_an_instance_killed_under_load_loses_no_acknowledged_comment() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = rt.block_on(cluster.database()).expect("a database");
+    let url = support::pg_database();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("comments.db");
     let env = [("COMMENTS_DATABASE_URL", url.as_str())];

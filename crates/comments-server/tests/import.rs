@@ -42,8 +42,7 @@ impl Db {
     }
 
     fn postgres() -> Self {
-        let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-        let url = runtime().block_on(cluster.database()).expect("a database");
+        let url = support::pg_database();
         Self {
             dir: tempfile::tempdir().expect("tempdir"),
             url: Some(url),

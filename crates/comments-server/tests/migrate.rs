@@ -39,17 +39,7 @@ fn lists(s: &Server) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_database_moves_to_postgresql_and_back_with_the_same_lists() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (url, busy) = rt.block_on(async {
-        (
-            cluster.database().await.expect("db"),
-            cluster.database().await.expect("db"),
-        )
-    });
+    let (url, busy) = (support::pg_database(), support::pg_database());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("comments.db");
 

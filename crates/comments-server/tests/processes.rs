@@ -174,29 +174,45 @@ fn contract(instances: &[&Server], approved: &dyn Fn(&str) -> Vec<i64>, ops: usi
     );
 }
 
+/// The database itself, read directly: what every page must end up showing.
+struct Truth {
+    rt: tokio::runtime::Runtime,
+    store: SqlStore,
+}
+
+impl Truth {
+    fn open<F: std::future::Future<Output = comments_server::store::StoreResult<SqlStore>>>(
+        open: impl FnOnce() -> F,
+    ) -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let store = rt.block_on(open()).expect("open the database");
+        Self { rt, store }
+    }
+
+    /// A thread's published comments, by id.
+    fn approved(&self, thread: &str) -> Vec<i64> {
+        let key = ThreadKey::parse(thread).expect("key");
+        self.rt
+            .block_on(self.store.approved(&key))
+            .expect("read")
+            .comments
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
 #[test]
 fn two_processes_on_one_sqlite_file_show_readers_every_change() {
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("comments.db");
     let a = Server::start_on(&db, &[]);
     let b = Server::start_on(&db, &[]);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let store = rt
-        .block_on(SqlStore::open_sqlite(&db, Duration::from_secs(5)))
-        .expect("open the shared file");
-    let approved = |thread: &str| -> Vec<i64> {
-        let key = ThreadKey::parse(thread).expect("key");
-        rt.block_on(store.approved(&key))
-            .expect("read")
-            .comments
-            .into_iter()
-            .map(|c| c.id)
-            .collect()
-    };
-    contract(&[&a, &b], &approved, 300);
+    let truth = Truth::open(|| SqlStore::open_sqlite(&db, Duration::from_secs(5)));
+    contract(&[&a, &b], &|t| truth.approved(t), 300);
 }
 
 /// The same contract on PostgreSQL, with three instances, and their
@@ -204,12 +220,7 @@ fn two_processes_on_one_sqlite_file_show_readers_every_change() {
 /// notifications can bring one instance's commits to another in time.
 #[test]
 fn three_instances_on_one_postgresql_database_show_readers_every_change() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = rt.block_on(cluster.database()).expect("a database");
+    let url = support::pg_database();
     let dir = tempfile::tempdir().expect("dir");
     // The key file's home, shared by the three as a deployment shares it.
     let db = dir.path().join("comments.db");
@@ -222,19 +233,8 @@ fn three_instances_on_one_postgresql_database_show_readers_every_change() {
         Server::start_on(&db, &env),
         Server::start_on(&db, &env),
     );
-    let store = rt
-        .block_on(SqlStore::connect_postgres(&url, Duration::from_secs(5)))
-        .expect("connect");
-    let approved = |thread: &str| -> Vec<i64> {
-        let key = ThreadKey::parse(thread).expect("key");
-        rt.block_on(store.approved(&key))
-            .expect("read")
-            .comments
-            .into_iter()
-            .map(|c| c.id)
-            .collect()
-    };
-    contract(&[&a, &b, &c], &approved, 300);
+    let truth = Truth::open(|| SqlStore::connect_postgres(&url, Duration::from_secs(5)));
+    contract(&[&a, &b, &c], &|t| truth.approved(t), 300);
     // What carried it shows in each instance's metrics.
     let auth = format!("Bearer {}", support::MOD_TOKEN);
     for s in [&a, &b, &c] {
@@ -265,12 +265,7 @@ fn three_instances_on_one_postgresql_database_show_readers_every_change() {
 /// through one instance use a burst of three for the others too.
 #[test]
 fn instances_on_postgresql_share_the_post_and_sign_in_allowances() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = rt.block_on(cluster.database()).expect("a database");
+    let url = support::pg_database();
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("comments.db");
     let env = [
@@ -311,12 +306,7 @@ fn instances_on_postgresql_share_the_post_and_sign_in_allowances() {
 /// another refuses to start rather than sign links the others refuse.
 #[test]
 fn an_instance_with_another_key_file_refuses_to_start() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = rt.block_on(cluster.database()).expect("a database");
+    let url = support::pg_database();
     let (one, two) = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -339,12 +329,7 @@ fn an_instance_with_another_key_file_refuses_to_start() {
 /// a 500.
 #[test]
 fn nul_characters_on_postgresql_are_refused_not_a_500() {
-    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let url = rt.block_on(cluster.database()).expect("a database");
+    let url = support::pg_database();
     let dir = tempfile::tempdir().expect("dir");
     let s = Server::start_on(
         &dir.path().join("comments.db"),

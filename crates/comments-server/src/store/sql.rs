@@ -2808,91 +2808,91 @@ mod tests {
 
     on_both! {
         async fn replies_answer_published_comments_of_their_thread_and_outlive_them(s) {
-        let t = ThreadKey::parse("t").unwrap();
-        let reply = |parent: i64, token: &str| NewPending {
-            parent: Some(parent),
-            ..pending("t", &format!("reply {token}"), token)
-        };
-        let root = ins(&s, &pending("t", "root", "k1")).await.unwrap();
-        // Not yet published, unknown, or of another thread: refused, nothing stored.
-        assert!(matches!(
-            ins(&s, &reply(root, "k2")).await,
-            Err(StoreError::InvalidParent)
-        ));
-        assert!(matches!(
-            ins(&s, &reply(999, "k3")).await,
-            Err(StoreError::InvalidParent)
-        ));
-        one(&s, req(root, Disposition::Approved)).await.unwrap();
-        let other = ins(&s, &pending("u", "elsewhere", "k4")).await.unwrap();
-        one(&s, req(other, Disposition::Approved)).await.unwrap();
-        assert!(matches!(
-            ins(&s, &reply(other, "k5")).await,
-            Err(StoreError::InvalidParent)
-        ));
-        assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
+            let t = ThreadKey::parse("t").unwrap();
+            let reply = |parent: i64, token: &str| NewPending {
+                parent: Some(parent),
+                ..pending("t", &format!("reply {token}"), token)
+            };
+            let root = ins(&s, &pending("t", "root", "k1")).await.unwrap();
+            // Not yet published, unknown, or of another thread: refused, nothing stored.
+            assert!(matches!(
+                ins(&s, &reply(root, "k2")).await,
+                Err(StoreError::InvalidParent)
+            ));
+            assert!(matches!(
+                ins(&s, &reply(999, "k3")).await,
+                Err(StoreError::InvalidParent)
+            ));
+            one(&s, req(root, Disposition::Approved)).await.unwrap();
+            let other = ins(&s, &pending("u", "elsewhere", "k4")).await.unwrap();
+            one(&s, req(other, Disposition::Approved)).await.unwrap();
+            assert!(matches!(
+                ins(&s, &reply(other, "k5")).await,
+                Err(StoreError::InvalidParent)
+            ));
+            assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
 
-        let a = ins(&s, &reply(root, "k6")).await.unwrap();
-        one(&s, req(a, Disposition::Approved)).await.unwrap();
-        let b = ins(&s, &reply(a, "k7")).await.unwrap();
-        one(&s, req(b, Disposition::Approved)).await.unwrap();
-        let roots: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "SELECT id, parent_id, root_id FROM comments WHERE thread_key = 't' ORDER BY id",
-        )
-        .fetch_all(&s.pool)
-        .await
-        .unwrap();
-        assert_eq!(
-            roots,
-            [
-                (root, None, None),
-                (a, Some(root), Some(root)),
-                (b, Some(a), Some(root))
-            ]
-        );
-        let queue = s.comment(b).await.unwrap().unwrap();
-        assert_eq!(
-            queue.parent,
-            Some(super::super::ParentText {
-                id: a,
-                author: "Ana".into(),
-                body: "reply k6".into()
-            })
-        );
-
-        let shape = |snap: ThreadSnapshot| {
-            snap.comments
-                .iter()
-                .map(|c| (c.id, c.parent, c.removed, c.body.clone()))
-                .collect::<Vec<_>>()
-        };
-        // Unpublishing the middle one keeps its reply, and it as a placeholder.
-        one(&s, req(a, Disposition::Rejected)).await.unwrap();
-        assert_eq!(
-            shape(s.approved(&t).await.unwrap()),
-            [
-                (root, None, false, "root".into()),
-                (a, Some(root), true, String::new()),
-                (b, Some(a), false, "reply k7".into()),
-            ]
-        );
-        // Gone from the database too: the placeholder stands at the top, before its reply.
-        sqlx::query("DELETE FROM comments WHERE id = $1")
-            .bind(a)
-            .execute(&s.pool)
+            let a = ins(&s, &reply(root, "k6")).await.unwrap();
+            one(&s, req(a, Disposition::Approved)).await.unwrap();
+            let b = ins(&s, &reply(a, "k7")).await.unwrap();
+            one(&s, req(b, Disposition::Approved)).await.unwrap();
+            let roots: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+                "SELECT id, parent_id, root_id FROM comments WHERE thread_key = 't' ORDER BY id",
+            )
+            .fetch_all(&s.pool)
             .await
             .unwrap();
-        one(&s, req(root, Disposition::Rejected)).await.unwrap();
-        assert_eq!(
-            shape(s.approved(&t).await.unwrap()),
-            [
-                (a, None, true, String::new()),
-                (b, Some(a), false, "reply k7".into())
-            ]
-        );
-        // Once its reply goes too, nothing is left to show.
-        one(&s, req(b, Disposition::Rejected)).await.unwrap();
-        assert!(s.approved(&t).await.unwrap().comments.is_empty());
+            assert_eq!(
+                roots,
+                [
+                    (root, None, None),
+                    (a, Some(root), Some(root)),
+                    (b, Some(a), Some(root))
+                ]
+            );
+            let queue = s.comment(b).await.unwrap().unwrap();
+            assert_eq!(
+                queue.parent,
+                Some(super::super::ParentText {
+                    id: a,
+                    author: "Ana".into(),
+                    body: "reply k6".into()
+                })
+            );
+
+            let shape = |snap: ThreadSnapshot| {
+                snap.comments
+                    .iter()
+                    .map(|c| (c.id, c.parent, c.removed, c.body.clone()))
+                    .collect::<Vec<_>>()
+            };
+            // Unpublishing the middle one keeps its reply, and it as a placeholder.
+            one(&s, req(a, Disposition::Rejected)).await.unwrap();
+            assert_eq!(
+                shape(s.approved(&t).await.unwrap()),
+                [
+                    (root, None, false, "root".into()),
+                    (a, Some(root), true, String::new()),
+                    (b, Some(a), false, "reply k7".into()),
+                ]
+            );
+            // Gone from the database too: the placeholder stands at the top, before its reply.
+            sqlx::query("DELETE FROM comments WHERE id = $1")
+                .bind(a)
+                .execute(&s.pool)
+                .await
+                .unwrap();
+            one(&s, req(root, Disposition::Rejected)).await.unwrap();
+            assert_eq!(
+                shape(s.approved(&t).await.unwrap()),
+                [
+                    (a, None, true, String::new()),
+                    (b, Some(a), false, "reply k7".into())
+                ]
+            );
+            // Once its reply goes too, nothing is left to show.
+            one(&s, req(b, Disposition::Rejected)).await.unwrap();
+            assert!(s.approved(&t).await.unwrap().comments.is_empty());
         }
     }
 
@@ -2931,117 +2931,117 @@ mod tests {
 
     on_both! {
         async fn imports_never_give_an_id_twice_and_find_parents_already_here(s) {
-        let first = published_at(&s, "t", 1_700_000_000_000, None).await;
-        ins(&s, &pending("t", "second", "tok-2")).await.unwrap();
-        let third = ins(&s, &pending("t", "third", "tok-3")).await.unwrap();
-        // The newest comment goes: its id must not come back.
-        s.delete_by_token("tok-3").await.unwrap();
-        let ids = |outcomes: Vec<ImportOutcome>| -> Vec<i64> {
-            outcomes
-                .into_iter()
-                .map(|o| match o {
-                    ImportOutcome::Added { id, .. } => id,
-                    other => panic!("{other:?}"),
-                })
-                .collect()
-        };
-        let added = ids(s
-            .import(&[
-                imported("a", None, None),
-                // Taken, or given before: a new one.
-                imported("b", Some(first), None),
-                imported("c", Some(third), None),
-                // Above every id given: kept.
-                imported("d", Some(40), None),
-                // A reply to a comment that was here before the import.
-                imported("e", Some(41), Some(&first.to_string())),
-            ])
-            .await
-            .unwrap());
-        assert_eq!(added, [third + 1, third + 2, third + 3, 40, 41]);
-        let reply = s.comment(41).await.unwrap().unwrap();
-        assert_eq!(reply.parent.map(|p| p.id), Some(first));
-        // Posts go on after them, on both backends' identities.
-        let next = ins(&s, &pending("t", "after", "tok-4")).await.unwrap();
-        assert_eq!(next, 42);
-    }
+            let first = published_at(&s, "t", 1_700_000_000_000, None).await;
+            ins(&s, &pending("t", "second", "tok-2")).await.unwrap();
+            let third = ins(&s, &pending("t", "third", "tok-3")).await.unwrap();
+            // The newest comment goes: its id must not come back.
+            s.delete_by_token("tok-3").await.unwrap();
+            let ids = |outcomes: Vec<ImportOutcome>| -> Vec<i64> {
+                outcomes
+                    .into_iter()
+                    .map(|o| match o {
+                        ImportOutcome::Added { id, .. } => id,
+                        other => panic!("{other:?}"),
+                    })
+                    .collect()
+            };
+            let added = ids(s
+                .import(&[
+                    imported("a", None, None),
+                    // Taken, or given before: a new one.
+                    imported("b", Some(first), None),
+                    imported("c", Some(third), None),
+                    // Above every id given: kept.
+                    imported("d", Some(40), None),
+                    // A reply to a comment that was here before the import.
+                    imported("e", Some(41), Some(&first.to_string())),
+                ])
+                .await
+                .unwrap());
+            assert_eq!(added, [third + 1, third + 2, third + 3, 40, 41]);
+            let reply = s.comment(41).await.unwrap().unwrap();
+            assert_eq!(reply.parent.map(|p| p.id), Some(first));
+            // Posts go on after them, on both backends' identities.
+            let next = ins(&s, &pending("t", "after", "tok-4")).await.unwrap();
+            assert_eq!(next, 42);
+        }
     }
 
     on_both! {
         async fn removed_comments_that_replies_answer_leave_placeholders_not_holes(s) {
-        let t = ThreadKey::parse("w").unwrap();
-        let shown = |page: Page| -> Vec<(i64, bool, String)> {
-            page.comments
-                .into_iter()
-                .map(|c| (c.id, c.removed, c.author))
-                .collect()
-        };
-        let a = published_at(&s, "w", 1000, None).await;
-        let b = published_at(&s, "w", 1010, Some(a)).await;
-        let c = published_at(&s, "w", 1020, Some(b)).await;
-        let lone = published_at(&s, "w", 1030, None).await;
-        // Its author deletes the top-level comment: its row stays, emptied,
-        // so that the conversation still shows on a page.
-        s.delete_by_token("tok-w-1000").await.unwrap().unwrap();
-        let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
-        assert_eq!(page.comments[0].replies, 2);
-        assert_eq!(
-            shown(page),
-            [
-                (a, true, String::new()),
-                (b, false, "Ana".into()),
-                (c, false, "Ana".into()),
-                (lone, false, "Ana".into())
-            ]
-        );
-        let (author, body): (String, String) = sqlx::query_as(
-            "SELECT author || ip_hmac || token_hash, body FROM comments WHERE id = $1",
-        )
-        .bind(a)
-        .fetch_one(&s.pool)
-        .await
-        .unwrap();
-        assert_eq!((author, body), (format!("erased:{a}"), String::new()));
-        // A comment nothing answers goes entirely.
-        s.delete_by_token("tok-w-1030").await.unwrap().unwrap();
-        assert!(s.comment(lone).await.unwrap().is_none());
-
-        // The purge erases a deleted comment that replies answer, and
-        // deletes it only once none does.
-        one(&s, req(b, Disposition::Deleted)).await.unwrap();
-        let now = crate::clock::now_ms();
-        s.purge(cut(0, now + 1, now)).await.unwrap();
-        let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
-        assert_eq!(
-            shown(page),
-            [
-                (a, true, String::new()),
-                (b, true, String::new()),
-                (c, false, "Ana".into())
-            ]
-        );
-        let b_body: (String,) = sqlx::query_as("SELECT body FROM comments WHERE id = $1")
-            .bind(b)
+            let t = ThreadKey::parse("w").unwrap();
+            let shown = |page: Page| -> Vec<(i64, bool, String)> {
+                page.comments
+                    .into_iter()
+                    .map(|c| (c.id, c.removed, c.author))
+                    .collect()
+            };
+            let a = published_at(&s, "w", 1000, None).await;
+            let b = published_at(&s, "w", 1010, Some(a)).await;
+            let c = published_at(&s, "w", 1020, Some(b)).await;
+            let lone = published_at(&s, "w", 1030, None).await;
+            // Its author deletes the top-level comment: its row stays, emptied,
+            // so that the conversation still shows on a page.
+            s.delete_by_token("tok-w-1000").await.unwrap().unwrap();
+            let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+            assert_eq!(page.comments[0].replies, 2);
+            assert_eq!(
+                shown(page),
+                [
+                    (a, true, String::new()),
+                    (b, false, "Ana".into()),
+                    (c, false, "Ana".into()),
+                    (lone, false, "Ana".into())
+                ]
+            );
+            let (author, body): (String, String) = sqlx::query_as(
+                "SELECT author || ip_hmac || token_hash, body FROM comments WHERE id = $1",
+            )
+            .bind(a)
             .fetch_one(&s.pool)
             .await
             .unwrap();
-        assert_eq!(b_body.0, "", "its text is purged");
-        one(&s, req(c, Disposition::Deleted)).await.unwrap();
-        for _ in 0..3 {
-            s.purge(cut(0, crate::clock::now_ms() + 1, now))
+            assert_eq!((author, body), (format!("erased:{a}"), String::new()));
+            // A comment nothing answers goes entirely.
+            s.delete_by_token("tok-w-1030").await.unwrap().unwrap();
+            assert!(s.comment(lone).await.unwrap().is_none());
+
+            // The purge erases a deleted comment that replies answer, and
+            // deletes it only once none does.
+            one(&s, req(b, Disposition::Deleted)).await.unwrap();
+            let now = crate::clock::now_ms();
+            s.purge(cut(0, now + 1, now)).await.unwrap();
+            let page = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+            assert_eq!(
+                shown(page),
+                [
+                    (a, true, String::new()),
+                    (b, true, String::new()),
+                    (c, false, "Ana".into())
+                ]
+            );
+            let b_body: (String,) = sqlx::query_as("SELECT body FROM comments WHERE id = $1")
+                .bind(b)
+                .fetch_one(&s.pool)
                 .await
                 .unwrap();
-        }
-        for id in [a, b, c] {
-            assert!(s.comment(id).await.unwrap().is_none(), "{id} purged");
-        }
-        assert!(
-            s.page(&t, &page_of(Order::Oldest, None))
-                .await
-                .unwrap()
-                .comments
-                .is_empty()
-        );
+            assert_eq!(b_body.0, "", "its text is purged");
+            one(&s, req(c, Disposition::Deleted)).await.unwrap();
+            for _ in 0..3 {
+                s.purge(cut(0, crate::clock::now_ms() + 1, now))
+                    .await
+                    .unwrap();
+            }
+            for id in [a, b, c] {
+                assert!(s.comment(id).await.unwrap().is_none(), "{id} purged");
+            }
+            assert!(
+                s.page(&t, &page_of(Order::Oldest, None))
+                    .await
+                    .unwrap()
+                    .comments
+                    .is_empty()
+            );
         }
     }
 
@@ -3056,476 +3056,476 @@ mod tests {
 
     on_both! {
         async fn pages_hold_twenty_conversations_with_their_first_replies(s) {
-        let t = ThreadKey::parse("big").unwrap();
-        let mut roots = Vec::new();
-        for i in 0..25 {
-            roots.push(published_at(&s, "big", 1000 + i * 10, None).await);
-        }
-        let mut replies = Vec::new();
-        for i in 0..5 {
-            let parent = if i == 4 { replies[0] } else { roots[0] };
-            replies.push(published_at(&s, "big", 1001 + i, Some(parent)).await);
-        }
-        let ids = |p: &Page| p.comments.iter().map(|c| c.id).collect::<Vec<_>>();
-        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
-        let mut expected = vec![roots[0], replies[0], replies[1], replies[2]];
-        expected.extend(&roots[1..20]);
-        assert_eq!(ids(&first), expected);
-        assert_eq!(
-            first.comments[0].replies, 5,
-            "the whole conversation's count"
-        );
-        assert_eq!(
-            first.next,
-            Some(Cursor {
-                replies: 0,
-                at: 1000 + 19 * 10,
-                id: roots[19]
-            })
-        );
-        let second = s
-            .page(&t, &page_of(Order::Oldest, first.next))
-            .await
-            .unwrap();
-        assert_eq!(ids(&second), roots[20..].to_vec());
-        assert_eq!(second.next, None);
-        let newest = s.page(&t, &page_of(Order::Newest, None)).await.unwrap();
-        assert_eq!(newest.comments[0].id, roots[24]);
-        assert_eq!(newest.comments.last().map(|c| c.id), Some(roots[5]));
-        let older = s
-            .page(&t, &page_of(Order::Newest, newest.next))
-            .await
-            .unwrap();
-        assert_eq!(
-            older.comments.last().map(|c| c.id),
-            Some(replies[2]),
-            "the oldest last"
-        );
-
-        // One conversation in full; a reply's permalink finds its top-level comment.
-        let all = s.conversation(&t, roots[0], 500).await.unwrap().unwrap();
-        assert_eq!(ids(&all), [vec![roots[0]], replies.clone()].concat());
-        assert!(
-            s.conversation(&t, replies[0], 500).await.unwrap().is_none(),
-            "not top-level"
-        );
-        assert_eq!(
-            s.root_of(&t, replies[4])
+            let t = ThreadKey::parse("big").unwrap();
+            let mut roots = Vec::new();
+            for i in 0..25 {
+                roots.push(published_at(&s, "big", 1000 + i * 10, None).await);
+            }
+            let mut replies = Vec::new();
+            for i in 0..5 {
+                let parent = if i == 4 { replies[0] } else { roots[0] };
+                replies.push(published_at(&s, "big", 1001 + i, Some(parent)).await);
+            }
+            let ids = |p: &Page| p.comments.iter().map(|c| c.id).collect::<Vec<_>>();
+            let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+            let mut expected = vec![roots[0], replies[0], replies[1], replies[2]];
+            expected.extend(&roots[1..20]);
+            assert_eq!(ids(&first), expected);
+            assert_eq!(
+                first.comments[0].replies, 5,
+                "the whole conversation's count"
+            );
+            assert_eq!(
+                first.next,
+                Some(Cursor {
+                    replies: 0,
+                    at: 1000 + 19 * 10,
+                    id: roots[19]
+                })
+            );
+            let second = s
+                .page(&t, &page_of(Order::Oldest, first.next))
                 .await
-                .unwrap()
-                .map(|c| (c.at, c.id)),
-            Some((1000, roots[0]))
-        );
-        let elsewhere = ThreadKey::parse("other").unwrap();
-        assert_eq!(s.root_of(&elsewhere, replies[4]).await.unwrap(), None);
+                .unwrap();
+            assert_eq!(ids(&second), roots[20..].to_vec());
+            assert_eq!(second.next, None);
+            let newest = s.page(&t, &page_of(Order::Newest, None)).await.unwrap();
+            assert_eq!(newest.comments[0].id, roots[24]);
+            assert_eq!(newest.comments.last().map(|c| c.id), Some(roots[5]));
+            let older = s
+                .page(&t, &page_of(Order::Newest, newest.next))
+                .await
+                .unwrap();
+            assert_eq!(
+                older.comments.last().map(|c| c.id),
+                Some(replies[2]),
+                "the oldest last"
+            );
 
-        // Most replies first: the conversation of five, then two of one
-        // each (oldest first), then the rest; page two goes on from there.
-        published_at(&s, "big", 1031, Some(roots[3])).await;
-        published_at(&s, "big", 1051, Some(roots[5])).await;
-        let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
-        let tops: Vec<(i64, u64)> = most
-            .comments
-            .iter()
-            .filter(|c| c.parent.is_none())
-            .map(|c| (c.id, c.replies))
-            .collect();
-        assert_eq!(
-            tops[..4],
-            [(roots[0], 5), (roots[3], 1), (roots[5], 1), (roots[1], 0)]
-        );
-        assert_eq!(tops.len(), 20);
-        let rest = s
-            .page(&t, &page_of(Order::Replies, most.next))
-            .await
-            .unwrap();
-        assert_eq!(rest.comments.len(), 5, "25 in all, none twice");
-        // Unpublishing a reply recounts its conversation in the same write.
-        one(&s, req(replies[1], Disposition::Rejected))
-            .await
-            .unwrap();
-        let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
-        assert_eq!(most.comments[0].replies, 4);
-        let (count,): (i64,) = sqlx::query_as("SELECT reply_count FROM comments WHERE id = $1")
-            .bind(roots[0])
-            .fetch_one(&s.pool)
-            .await
-            .unwrap();
-        assert_eq!(count, 4);
+            // One conversation in full; a reply's permalink finds its top-level comment.
+            let all = s.conversation(&t, roots[0], 500).await.unwrap().unwrap();
+            assert_eq!(ids(&all), [vec![roots[0]], replies.clone()].concat());
+            assert!(
+                s.conversation(&t, replies[0], 500).await.unwrap().is_none(),
+                "not top-level"
+            );
+            assert_eq!(
+                s.root_of(&t, replies[4])
+                    .await
+                    .unwrap()
+                    .map(|c| (c.at, c.id)),
+                Some((1000, roots[0]))
+            );
+            let elsewhere = ThreadKey::parse("other").unwrap();
+            assert_eq!(s.root_of(&elsewhere, replies[4]).await.unwrap(), None);
 
-        // An unpublished top-level comment with replies stays, as a placeholder.
-        one(&s, req(roots[0], Disposition::Rejected)).await.unwrap();
-        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
-        assert!(first.comments[0].removed && first.comments[0].body.is_empty());
-        one(&s, req(roots[1], Disposition::Rejected)).await.unwrap();
-        let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
-        assert!(!ids(&first).contains(&roots[1]), "nothing answers it: gone");
+            // Most replies first: the conversation of five, then two of one
+            // each (oldest first), then the rest; page two goes on from there.
+            published_at(&s, "big", 1031, Some(roots[3])).await;
+            published_at(&s, "big", 1051, Some(roots[5])).await;
+            let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
+            let tops: Vec<(i64, u64)> = most
+                .comments
+                .iter()
+                .filter(|c| c.parent.is_none())
+                .map(|c| (c.id, c.replies))
+                .collect();
+            assert_eq!(
+                tops[..4],
+                [(roots[0], 5), (roots[3], 1), (roots[5], 1), (roots[1], 0)]
+            );
+            assert_eq!(tops.len(), 20);
+            let rest = s
+                .page(&t, &page_of(Order::Replies, most.next))
+                .await
+                .unwrap();
+            assert_eq!(rest.comments.len(), 5, "25 in all, none twice");
+            // Unpublishing a reply recounts its conversation in the same write.
+            one(&s, req(replies[1], Disposition::Rejected))
+                .await
+                .unwrap();
+            let most = s.page(&t, &page_of(Order::Replies, None)).await.unwrap();
+            assert_eq!(most.comments[0].replies, 4);
+            let (count,): (i64,) = sqlx::query_as("SELECT reply_count FROM comments WHERE id = $1")
+                .bind(roots[0])
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+            assert_eq!(count, 4);
+
+            // An unpublished top-level comment with replies stays, as a placeholder.
+            one(&s, req(roots[0], Disposition::Rejected)).await.unwrap();
+            let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+            assert!(first.comments[0].removed && first.comments[0].body.is_empty());
+            one(&s, req(roots[1], Disposition::Rejected)).await.unwrap();
+            let first = s.page(&t, &page_of(Order::Oldest, None)).await.unwrap();
+            assert!(!ids(&first).contains(&roots[1]), "nothing answers it: gone");
         }
     }
 
     on_both! {
         async fn polls_read_what_changed_since_their_revision_from_a_bounded_log(s) {
-        let t = ThreadKey::parse("log").unwrap();
-        let root = published_at(&s, "log", 1, None).await;
-        let leaf = published_at(&s, "log", 2, None).await;
-        let since = s
-            .page(&t, &page_of(Order::Oldest, None))
-            .await
-            .unwrap()
-            .revision;
-        let reply = published_at(&s, "log", 3, Some(root)).await;
-        one(&s, req(root, Disposition::Rejected)).await.unwrap();
-        one(&s, req(leaf, Disposition::Rejected)).await.unwrap();
-        let Changes::Since {
-            revision,
-            comments,
-            removed,
-        } = s.changes(&t, since).await.unwrap()
-        else {
-            panic!("within the log");
-        };
-        let shown: Vec<(i64, bool)> = comments.iter().map(|c| (c.id, c.removed)).collect();
-        assert_eq!(
-            shown,
-            [(root, true), (reply, false)],
-            "a placeholder and the new reply"
-        );
-        assert_eq!(removed, [leaf]);
-        let Changes::Since {
-            comments, removed, ..
-        } = s.changes(&t, revision).await.unwrap()
-        else {
-            panic!("now");
-        };
-        assert!(comments.is_empty() && removed.is_empty());
-        assert_eq!(
-            s.changes(&t, revision + 1).await.unwrap(),
-            Changes::Reset { revision },
-            "a revision from the future"
-        );
-
-        // Past its bound the log forgets its oldest half: older readers reload.
-        for i in 0..(2 * CHANGE_LOG) {
-            published_at(&s, "log", 10 + i, None).await;
-        }
-        let (logged,): (i64,) =
-            sqlx::query_as("SELECT count(*) FROM changes WHERE thread_key = 'log'")
-                .fetch_one(&s.pool)
+            let t = ThreadKey::parse("log").unwrap();
+            let root = published_at(&s, "log", 1, None).await;
+            let leaf = published_at(&s, "log", 2, None).await;
+            let since = s
+                .page(&t, &page_of(Order::Oldest, None))
                 .await
-                .unwrap();
-        assert!(logged <= 2 * CHANGE_LOG, "{logged}");
-        assert!(matches!(
-            s.changes(&t, since).await.unwrap(),
-            Changes::Reset { .. }
-        ));
-        let recent = s
-            .page(&t, &page_of(Order::Oldest, None))
-            .await
-            .unwrap()
-            .revision;
-        published_at(&s, "log", 100_000, None).await;
-        let Changes::Since { comments, .. } = s.changes(&t, recent).await.unwrap() else {
-            panic!("recent readers still read changes");
-        };
-        assert_eq!(comments.len(), 1);
+                .unwrap()
+                .revision;
+            let reply = published_at(&s, "log", 3, Some(root)).await;
+            one(&s, req(root, Disposition::Rejected)).await.unwrap();
+            one(&s, req(leaf, Disposition::Rejected)).await.unwrap();
+            let Changes::Since {
+                revision,
+                comments,
+                removed,
+            } = s.changes(&t, since).await.unwrap()
+            else {
+                panic!("within the log");
+            };
+            let shown: Vec<(i64, bool)> = comments.iter().map(|c| (c.id, c.removed)).collect();
+            assert_eq!(
+                shown,
+                [(root, true), (reply, false)],
+                "a placeholder and the new reply"
+            );
+            assert_eq!(removed, [leaf]);
+            let Changes::Since {
+                comments, removed, ..
+            } = s.changes(&t, revision).await.unwrap()
+            else {
+                panic!("now");
+            };
+            assert!(comments.is_empty() && removed.is_empty());
+            assert_eq!(
+                s.changes(&t, revision + 1).await.unwrap(),
+                Changes::Reset { revision },
+                "a revision from the future"
+            );
+
+            // Past its bound the log forgets its oldest half: older readers reload.
+            for i in 0..(2 * CHANGE_LOG) {
+                published_at(&s, "log", 10 + i, None).await;
+            }
+            let (logged,): (i64,) =
+                sqlx::query_as("SELECT count(*) FROM changes WHERE thread_key = 'log'")
+                    .fetch_one(&s.pool)
+                    .await
+                    .unwrap();
+            assert!(logged <= 2 * CHANGE_LOG, "{logged}");
+            assert!(matches!(
+                s.changes(&t, since).await.unwrap(),
+                Changes::Reset { .. }
+            ));
+            let recent = s
+                .page(&t, &page_of(Order::Oldest, None))
+                .await
+                .unwrap()
+                .revision;
+            published_at(&s, "log", 100_000, None).await;
+            let Changes::Since { comments, .. } = s.changes(&t, recent).await.unwrap() else {
+                panic!("recent readers still read changes");
+            };
+            assert_eq!(comments.len(), 1);
         }
     }
 
     on_both! {
         async fn the_post_allowance_is_a_burst_then_one_per_interval_per_network(s) {
-        let t = 1_700_000_000_000;
-        for _ in 0..3 {
-            assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), None);
+            let t = 1_700_000_000_000;
+            for _ in 0..3 {
+                assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), None);
+            }
+            assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), Some(1000));
+            assert_eq!(s.take_allowance("net-a", t + 400, 3, 1000).await.unwrap(), Some(600));
+            assert_eq!(s.take_allowance("net-b", t, 3, 1000).await.unwrap(), None, "per network");
+            assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), None);
+            assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), Some(1000));
+            // A whole allowance again after burst × interval, and the purge
+            // forgets the network once it is whole.
+            assert_eq!(s.take_allowance("net-a", t + 5000, 3, 1000).await.unwrap(), None);
+            s.purge(cut(0, 0, t + 10_000)).await.unwrap();
+            let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM allowances")
+                .fetch_one(&s.pool)
+                .await
+                .unwrap();
+            assert_eq!(rows, 0);
         }
-        assert_eq!(s.take_allowance("net-a", t, 3, 1000).await.unwrap(), Some(1000));
-        assert_eq!(s.take_allowance("net-a", t + 400, 3, 1000).await.unwrap(), Some(600));
-        assert_eq!(s.take_allowance("net-b", t, 3, 1000).await.unwrap(), None, "per network");
-        assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), None);
-        assert_eq!(s.take_allowance("net-a", t + 1000, 3, 1000).await.unwrap(), Some(1000));
-        // A whole allowance again after burst × interval, and the purge
-        // forgets the network once it is whole.
-        assert_eq!(s.take_allowance("net-a", t + 5000, 3, 1000).await.unwrap(), None);
-        s.purge(cut(0, 0, t + 10_000)).await.unwrap();
-        let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM allowances")
-            .fetch_one(&s.pool)
-            .await
-            .unwrap();
-        assert_eq!(rows, 0);
-    }
     }
 
     on_both! {
         async fn pending_is_not_public_until_approved(s) {
-        let t = ThreadKey::parse("t").unwrap();
-        assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
-        ins(&s, &pending("other", "elsewhere", "h0")).await.unwrap();
-        let id = ins(&s, &pending("t", "hello", "h1")).await.unwrap();
-        assert!(s.approved(&t).await.unwrap().comments.is_empty());
-        assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
-        let queue = s.queue(&pending_queue()).await.unwrap();
-        assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
+            let t = ThreadKey::parse("t").unwrap();
+            assert_eq!(s.pending_counts(&t).await.unwrap(), (0, 0));
+            ins(&s, &pending("other", "elsewhere", "h0")).await.unwrap();
+            let id = ins(&s, &pending("t", "hello", "h1")).await.unwrap();
+            assert!(s.approved(&t).await.unwrap().comments.is_empty());
+            assert_eq!(s.pending_counts(&t).await.unwrap(), (1, 2));
+            let queue = s.queue(&pending_queue()).await.unwrap();
+            assert_eq!(queue.last().map(|c| c.id), Some(id), "oldest first");
 
-        let d = one(&s, req(id, Disposition::Approved))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(d.previous, Disposition::Pending);
-        let rev = d.revision.expect("approval changes the public list");
-        let list = s.approved(&t).await.unwrap().comments;
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].body, "hello");
-        assert_eq!(s.revisions_since(0).await.unwrap(), vec![("t".into(), rev)]);
-        assert!(s.revisions_since(rev).await.unwrap().is_empty());
+            let d = one(&s, req(id, Disposition::Approved))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(d.previous, Disposition::Pending);
+            let rev = d.revision.expect("approval changes the public list");
+            let list = s.approved(&t).await.unwrap().comments;
+            assert_eq!(list.len(), 1);
+            assert_eq!(list[0].body, "hello");
+            assert_eq!(s.revisions_since(0).await.unwrap(), vec![("t".into(), rev)]);
+            assert!(s.revisions_since(rev).await.unwrap().is_empty());
         }
     }
 
     on_both! {
         async fn rejecting_a_pending_comment_leaves_the_revision_alone(s) {
-        let id = ins(&s, &pending("t", "spam", "h1")).await.unwrap();
-        let d = one(&s, req(id, Disposition::Rejected))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(d.revision, None);
-        // Deciding the same again changes nothing.
-        let again = one(&s, req(id, Disposition::Rejected))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(again.previous, Disposition::Rejected);
-        assert!(
-            one(&s, req(9999, Disposition::Approved))
+            let id = ins(&s, &pending("t", "spam", "h1")).await.unwrap();
+            let d = one(&s, req(id, Disposition::Rejected))
                 .await
                 .unwrap()
-                .is_none()
-        );
+                .unwrap();
+            assert_eq!(d.revision, None);
+            // Deciding the same again changes nothing.
+            let again = one(&s, req(id, Disposition::Rejected))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(again.previous, Disposition::Rejected);
+            assert!(
+                one(&s, req(9999, Disposition::Approved))
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
         }
     }
 
     on_both! {
         async fn unpublishing_bumps_the_revision_past_every_other_thread(s) {
-        let a = ins(&s, &pending("a", "x", "h1")).await.unwrap();
-        let b = ins(&s, &pending("b", "y", "h2")).await.unwrap();
-        let ra = one(&s, req(a, Disposition::Approved))
-            .await
-            .unwrap()
-            .unwrap()
-            .revision
-            .unwrap();
-        let rb = one(&s, req(b, Disposition::Approved))
-            .await
-            .unwrap()
-            .unwrap()
-            .revision
-            .unwrap();
-        let ra2 = one(&s, req(a, Disposition::Rejected))
-            .await
-            .unwrap()
-            .unwrap()
-            .revision
-            .unwrap();
-        assert!(ra < rb && rb < ra2);
-        assert_eq!(
-            s.revisions_since(rb).await.unwrap(),
-            vec![("a".into(), ra2)]
-        );
+            let a = ins(&s, &pending("a", "x", "h1")).await.unwrap();
+            let b = ins(&s, &pending("b", "y", "h2")).await.unwrap();
+            let ra = one(&s, req(a, Disposition::Approved))
+                .await
+                .unwrap()
+                .unwrap()
+                .revision
+                .unwrap();
+            let rb = one(&s, req(b, Disposition::Approved))
+                .await
+                .unwrap()
+                .unwrap()
+                .revision
+                .unwrap();
+            let ra2 = one(&s, req(a, Disposition::Rejected))
+                .await
+                .unwrap()
+                .unwrap()
+                .revision
+                .unwrap();
+            assert!(ra < rb && rb < ra2);
+            assert_eq!(
+                s.revisions_since(rb).await.unwrap(),
+                vec![("a".into(), ra2)]
+            );
         }
     }
 
     on_both! {
         async fn staff_replies_publish_at_once_and_picks_and_closing_move_the_revision(s) {
-        let t = ThreadKey::parse("news/1").unwrap();
-        let top = published_at(&s, "news/1", 10, None).await;
-        let staff = NewPending {
-            trusted: true,
-            parent: Some(top),
-            staff: Some(super::super::StaffVoice {
-                moderator: "ana".into(),
-                label: "Rédaction".into(),
-            }),
-            ..pending("news/1", "Merci", "tok-staff")
-        };
-        let inserted = s.insert_pending(&staff).await.unwrap();
-        assert!(inserted.revision.is_some(), "published at once");
-        let page = s
-            .page(
-                &t,
-                &PageQuery {
-                    order: Order::Oldest,
-                    after: None,
-                    limit: 20,
-                    replies: 3,
-                },
-            )
-            .await
-            .unwrap();
-        let reply = page.comments.iter().find(|c| c.id == inserted.id).unwrap();
-        assert_eq!(reply.staff, "Rédaction");
-        let audit = s.audit(10).await.unwrap();
-        assert!(
-            audit
-                .iter()
-                .any(|e| e.actor == "ana" && e.action == "staff_reply")
-        );
+            let t = ThreadKey::parse("news/1").unwrap();
+            let top = published_at(&s, "news/1", 10, None).await;
+            let staff = NewPending {
+                trusted: true,
+                parent: Some(top),
+                staff: Some(super::super::StaffVoice {
+                    moderator: "ana".into(),
+                    label: "Rédaction".into(),
+                }),
+                ..pending("news/1", "Merci", "tok-staff")
+            };
+            let inserted = s.insert_pending(&staff).await.unwrap();
+            assert!(inserted.revision.is_some(), "published at once");
+            let page = s
+                .page(
+                    &t,
+                    &PageQuery {
+                        order: Order::Oldest,
+                        after: None,
+                        limit: 20,
+                        replies: 3,
+                    },
+                )
+                .await
+                .unwrap();
+            let reply = page.comments.iter().find(|c| c.id == inserted.id).unwrap();
+            assert_eq!(reply.staff, "Rédaction");
+            let audit = s.audit(10).await.unwrap();
+            assert!(
+                audit
+                    .iter()
+                    .any(|e| e.actor == "ana" && e.action == "staff_reply")
+            );
 
-        // An editor's pick, once; a second time changes nothing.
-        let before = page.revision;
-        let (thread, rev) = s.feature(top, true, "ana", 50).await.unwrap().unwrap();
-        assert_eq!(thread, "news/1");
-        assert!(rev > before);
-        assert_eq!(s.feature(top, true, "ana", 60).await.unwrap(), None);
-        let picks = s.featured(&t, 10).await.unwrap();
-        assert_eq!(picks.iter().map(|c| c.id).collect::<Vec<_>>(), vec![top]);
-        assert!(picks[0].featured);
-        let Changes::Since { comments, .. } = s.changes(&t, before).await.unwrap() else {
-            panic!("the log reaches back");
-        };
-        assert!(comments.iter().any(|c| c.id == top && c.featured));
-        s.feature(top, false, "ana", 70).await.unwrap().unwrap();
-        assert!(s.featured(&t, 10).await.unwrap().is_empty());
+            // An editor's pick, once; a second time changes nothing.
+            let before = page.revision;
+            let (thread, rev) = s.feature(top, true, "ana", 50).await.unwrap().unwrap();
+            assert_eq!(thread, "news/1");
+            assert!(rev > before);
+            assert_eq!(s.feature(top, true, "ana", 60).await.unwrap(), None);
+            let picks = s.featured(&t, 10).await.unwrap();
+            assert_eq!(picks.iter().map(|c| c.id).collect::<Vec<_>>(), vec![top]);
+            assert!(picks[0].featured);
+            let Changes::Since { comments, .. } = s.changes(&t, before).await.unwrap() else {
+                panic!("the log reaches back");
+            };
+            assert!(comments.iter().any(|c| c.id == top && c.featured));
+            s.feature(top, false, "ana", 70).await.unwrap().unwrap();
+            assert!(s.featured(&t, 10).await.unwrap().is_empty());
 
-        // Closed, reopened, back to the rule: each audited, each a revision.
-        assert_eq!(s.closing(&t).await.unwrap().first_at, Some(10));
-        let r1 = s
-            .set_thread_state(&t, Some(ThreadState::Closed), "ana")
-            .await
-            .unwrap();
-        assert!(matches!(
-            s.closing(&t).await.unwrap().state,
-            Some((ThreadState::Closed, _))
-        ));
-        let r2 = s
-            .set_thread_state(&t, Some(ThreadState::Open), "bob")
-            .await
-            .unwrap();
-        assert!(r2 > r1);
-        s.set_thread_state(&t, None, "bob").await.unwrap();
-        assert_eq!(s.closing(&t).await.unwrap().state, None);
-        let audit = s.audit(20).await.unwrap();
-        for action in ["close", "reopen", "thread_state", "feature", "unfeature"] {
-            assert!(audit.iter().any(|e| e.action == action), "{action}");
-        }
+            // Closed, reopened, back to the rule: each audited, each a revision.
+            assert_eq!(s.closing(&t).await.unwrap().first_at, Some(10));
+            let r1 = s
+                .set_thread_state(&t, Some(ThreadState::Closed), "ana")
+                .await
+                .unwrap();
+            assert!(matches!(
+                s.closing(&t).await.unwrap().state,
+                Some((ThreadState::Closed, _))
+            ));
+            let r2 = s
+                .set_thread_state(&t, Some(ThreadState::Open), "bob")
+                .await
+                .unwrap();
+            assert!(r2 > r1);
+            s.set_thread_state(&t, None, "bob").await.unwrap();
+            assert_eq!(s.closing(&t).await.unwrap().state, None);
+            let audit = s.audit(20).await.unwrap();
+            for action in ["close", "reopen", "thread_state", "feature", "unfeature"] {
+                assert!(audit.iter().any(|e| e.action == action), "{action}");
+            }
         }
     }
 
     on_both! {
         async fn bans_cover_a_key_or_a_network_until_they_expire_or_are_lifted(s) {
-        let c = NewPending {
-            author_key: "key-a".into(),
-            ..pending("t", "x", "tok")
-        };
-        let id = ins(&s, &c).await.unwrap();
-        let now = crate::clock::now_ms();
-        let ban = s.ban(id, Some(now + 60_000), "ana").await.unwrap().unwrap();
-        assert_eq!(
-            (ban.author_key.as_str(), ban.network, ban.author.as_str()),
-            ("key-a", true, "Ana")
-        );
-        assert!(s.is_banned("key-a", "", now).await.unwrap());
-        assert!(s.is_banned("", "hmac-of-an-address", now).await.unwrap());
-        assert!(!s.is_banned("key-b", "other", now).await.unwrap());
-        assert!(
-            !s.is_banned("", "", now).await.unwrap(),
-            "empty matches nothing"
-        );
-        // Expired: neither in force nor listed.
-        assert!(!s.is_banned("key-a", "", now + 120_000).await.unwrap());
-        assert!(s.bans(now + 120_000).await.unwrap().is_empty());
-        assert_eq!(s.bans(now).await.unwrap(), std::slice::from_ref(&ban));
-        assert!(s.lift_ban(ban.id, "ana").await.unwrap());
-        assert!(!s.lift_ban(ban.id, "ana").await.unwrap(), "once");
-        assert!(!s.is_banned("key-a", "", now).await.unwrap());
-        let actions: Vec<String> = s
-            .audit(2)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.action)
-            .collect();
-        assert_eq!(actions, ["unban", "ban"]);
-        // Nothing to know the reader by: no ban.
-        assert_eq!(s.ban(999, None, "ana").await.unwrap(), None);
+            let c = NewPending {
+                author_key: "key-a".into(),
+                ..pending("t", "x", "tok")
+            };
+            let id = ins(&s, &c).await.unwrap();
+            let now = crate::clock::now_ms();
+            let ban = s.ban(id, Some(now + 60_000), "ana").await.unwrap().unwrap();
+            assert_eq!(
+                (ban.author_key.as_str(), ban.network, ban.author.as_str()),
+                ("key-a", true, "Ana")
+            );
+            assert!(s.is_banned("key-a", "", now).await.unwrap());
+            assert!(s.is_banned("", "hmac-of-an-address", now).await.unwrap());
+            assert!(!s.is_banned("key-b", "other", now).await.unwrap());
+            assert!(
+                !s.is_banned("", "", now).await.unwrap(),
+                "empty matches nothing"
+            );
+            // Expired: neither in force nor listed.
+            assert!(!s.is_banned("key-a", "", now + 120_000).await.unwrap());
+            assert!(s.bans(now + 120_000).await.unwrap().is_empty());
+            assert_eq!(s.bans(now).await.unwrap(), std::slice::from_ref(&ban));
+            assert!(s.lift_ban(ban.id, "ana").await.unwrap());
+            assert!(!s.lift_ban(ban.id, "ana").await.unwrap(), "once");
+            assert!(!s.is_banned("key-a", "", now).await.unwrap());
+            let actions: Vec<String> = s
+                .audit(2)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect();
+            assert_eq!(actions, ["unban", "ban"]);
+            // Nothing to know the reader by: no ban.
+            assert_eq!(s.ban(999, None, "ana").await.unwrap(), None);
         }
     }
 
     on_both! {
         async fn a_note_on_a_reader_shows_beside_each_of_their_comments_until_removed(s) {
-        let mine = NewPending {
-            author_key: "key-a".into(),
-            ..pending("t", "first", "tok-1")
-        };
-        let first = ins(&s, &mine).await.unwrap();
-        let second = ins(
-            &s,
-            &NewPending {
+            let mine = NewPending {
                 author_key: "key-a".into(),
-                ..pending("u", "second", "tok-2")
-            },
-        )
-        .await
-        .unwrap();
-        let other = ins(&s, &pending("t", "someone else", "tok-3"))
+                ..pending("t", "first", "tok-1")
+            };
+            let first = ins(&s, &mine).await.unwrap();
+            let second = ins(
+                &s,
+                &NewPending {
+                    author_key: "key-a".into(),
+                    ..pending("u", "second", "tok-2")
+                },
+            )
             .await
             .unwrap();
-        assert!(!s.set_note("key-nobody", "x", "ana").await.unwrap());
-        assert!(
-            !s.set_note("", "x", "ana").await.unwrap(),
-            "no key, no reader"
-        );
-        assert!(
-            s.set_note("key-a", "warned on 12 Nov", "ana")
+            let other = ins(&s, &pending("t", "someone else", "tok-3"))
                 .await
-                .unwrap()
-        );
-        assert!(s.set_note("key-a", "warned twice", "bob").await.unwrap());
-        let note = s.note("key-a").await.unwrap().unwrap();
-        assert_eq!(
-            (note.note.as_str(), note.actor.as_str()),
-            ("warned twice", "bob")
-        );
-        let queue = s.queue(&pending_queue()).await.unwrap();
-        let note_of = |id: i64| {
-            queue
-                .iter()
-                .find(|i| i.id == id)
-                .map(|i| i.note.clone())
-                .unwrap()
-        };
-        assert_eq!(note_of(first), "warned twice");
-        assert_eq!(note_of(second), "warned twice");
-        assert_eq!(note_of(other), "", "another reader's comment");
-        let history = s.reader_history("key-a", 10).await.unwrap();
-        assert_eq!(
-            history.iter().map(|i| i.id).collect::<Vec<_>>(),
-            vec![second, first],
-            "newest first, every thread"
-        );
-        assert!(s.reader_history("", 10).await.unwrap().is_empty());
-        assert!(s.set_note("key-a", "", "ana").await.unwrap());
-        assert_eq!(s.note("key-a").await.unwrap(), None);
-        assert_eq!(s.comment(first).await.unwrap().unwrap().note, "");
-        let audit = s.audit(3).await.unwrap();
-        // Purging a reader erases the note on them too.
-        let keep = NewPending {
-            author_key: "key-b".into(),
-            ..pending("t", "kept", "tok-4")
-        };
-        ins(&s, &keep).await.unwrap();
-        assert!(s.set_note("key-a", "again", "ana").await.unwrap());
-        assert!(s.set_note("key-b", "another", "ana").await.unwrap());
-        s.purge_author("key-a", "ana").await.unwrap();
-        assert_eq!(s.note("key-a").await.unwrap(), None);
-        assert!(s.note("key-b").await.unwrap().is_some(), "only theirs");
-        let details: Vec<&str> = audit.iter().map(|e| e.detail.as_str()).collect();
-        assert_eq!(
-            details,
-            [
-                "note on reader key-a removed",
-                "note on reader key-a: warned twice",
-                "note on reader key-a: warned on 12 Nov"
-            ]
-        );
-        assert!(audit.iter().all(|e| e.action == "note"));
+                .unwrap();
+            assert!(!s.set_note("key-nobody", "x", "ana").await.unwrap());
+            assert!(
+                !s.set_note("", "x", "ana").await.unwrap(),
+                "no key, no reader"
+            );
+            assert!(
+                s.set_note("key-a", "warned on 12 Nov", "ana")
+                    .await
+                    .unwrap()
+            );
+            assert!(s.set_note("key-a", "warned twice", "bob").await.unwrap());
+            let note = s.note("key-a").await.unwrap().unwrap();
+            assert_eq!(
+                (note.note.as_str(), note.actor.as_str()),
+                ("warned twice", "bob")
+            );
+            let queue = s.queue(&pending_queue()).await.unwrap();
+            let note_of = |id: i64| {
+                queue
+                    .iter()
+                    .find(|i| i.id == id)
+                    .map(|i| i.note.clone())
+                    .unwrap()
+            };
+            assert_eq!(note_of(first), "warned twice");
+            assert_eq!(note_of(second), "warned twice");
+            assert_eq!(note_of(other), "", "another reader's comment");
+            let history = s.reader_history("key-a", 10).await.unwrap();
+            assert_eq!(
+                history.iter().map(|i| i.id).collect::<Vec<_>>(),
+                vec![second, first],
+                "newest first, every thread"
+            );
+            assert!(s.reader_history("", 10).await.unwrap().is_empty());
+            assert!(s.set_note("key-a", "", "ana").await.unwrap());
+            assert_eq!(s.note("key-a").await.unwrap(), None);
+            assert_eq!(s.comment(first).await.unwrap().unwrap().note, "");
+            let audit = s.audit(3).await.unwrap();
+            // Purging a reader erases the note on them too.
+            let keep = NewPending {
+                author_key: "key-b".into(),
+                ..pending("t", "kept", "tok-4")
+            };
+            ins(&s, &keep).await.unwrap();
+            assert!(s.set_note("key-a", "again", "ana").await.unwrap());
+            assert!(s.set_note("key-b", "another", "ana").await.unwrap());
+            s.purge_author("key-a", "ana").await.unwrap();
+            assert_eq!(s.note("key-a").await.unwrap(), None);
+            assert!(s.note("key-b").await.unwrap().is_some(), "only theirs");
+            let details: Vec<&str> = audit.iter().map(|e| e.detail.as_str()).collect();
+            assert_eq!(
+                details,
+                [
+                    "note on reader key-a removed",
+                    "note on reader key-a: warned twice",
+                    "note on reader key-a: warned on 12 Nov"
+                ]
+            );
+            assert!(audit.iter().all(|e| e.action == "note"));
         }
     }
 
@@ -3542,219 +3542,219 @@ mod tests {
 
     on_both! {
         async fn reports_count_once_per_reader_hide_at_the_threshold_and_are_reviewed(s) {
-        let id = published_at(&s, "t", 1_700_000_000_000, None).await;
-        let pending = ins(&s, &pending("t", "waits", "tok-w")).await.unwrap();
-        assert_eq!(
-            s.report(&report_by(pending, "r1", 0)).await.unwrap(),
-            None,
-            "only published comments are reported"
-        );
-        assert_eq!(s.report(&report_by(999, "r1", 0)).await.unwrap(), None);
-        let first = s.report(&report_by(id, "r1", 2)).await.unwrap();
-        assert_eq!(first, Some(ReportOutcome { hidden: None }));
-        // The same reader again counts nothing, and hides nothing.
-        let again = s.report(&report_by(id, "r1", 2)).await.unwrap();
-        assert_eq!(again, Some(ReportOutcome { hidden: None }));
-        let listed = s.reported(10).await.unwrap();
-        assert_eq!(listed.len(), 1);
-        assert_eq!((listed[0].reports.len(), listed[0].hidden), (1, false));
-        assert_eq!(s.counts(0).await.unwrap().reported, 1);
-        let before = s.approved(&ThreadKey::parse("t").unwrap()).await.unwrap();
-        let illegal = NewReport {
-            reason: comments_api::ReportReason::Illegal,
-            explanation: "defamation".into(),
-            ..report_by(id, "r2", 2)
-        };
-        let hidden = s.report(&illegal).await.unwrap().unwrap().hidden;
-        let (thread, rev) = hidden.expect("hidden at two reports");
-        assert_eq!(thread, "t");
-        assert!(rev > before.revision);
-        let after = s.approved(&ThreadKey::parse("t").unwrap()).await.unwrap();
-        assert!(
-            after.comments.iter().all(|c| c.id != id),
-            "off the public list"
-        );
-        let listed = s.reported(10).await.unwrap();
-        assert!(listed[0].hidden);
-        assert_eq!(listed[0].comment.status, Disposition::Pending);
-        assert_eq!(listed[0].comment.flags, ["reported"]);
-        assert_eq!(
-            listed[0]
-                .reports
-                .iter()
-                .map(|r| (r.reason.as_str(), r.explanation.as_str()))
-                .collect::<Vec<_>>(),
-            [("abuse", ""), ("illegal", "defamation")]
-        );
-        let audit = s.audit(10).await.unwrap();
-        assert!(
-            audit
-                .iter()
-                .any(|a| a.action == "hidden" && a.detail.contains("hidden after 2 reports")),
-            "{audit:?}"
-        );
-        // Dismissed: published again, its flag gone, nothing listed.
-        let back = s.dismiss_reports(id, "ana").await.unwrap();
-        assert!(matches!(back, Some(Some((ref t, r))) if t == "t" && r > rev));
-        assert_eq!(s.dismiss_reports(id, "ana").await.unwrap(), None);
-        let item = s.comment(id).await.unwrap().unwrap();
-        assert_eq!((item.status, item.flags.len()), (Disposition::Approved, 0));
-        assert!(s.reported(10).await.unwrap().is_empty());
-        assert_eq!(s.counts(0).await.unwrap().reported, 0);
-        // A new report, then a moderator's decision: reviewed, resolved.
-        s.report(&report_by(id, "r3", 0)).await.unwrap();
-        assert_eq!(s.reported(10).await.unwrap().len(), 1);
-        one(&s, req(id, Disposition::Rejected)).await.unwrap();
-        assert!(s.reported(10).await.unwrap().is_empty());
+            let id = published_at(&s, "t", 1_700_000_000_000, None).await;
+            let pending = ins(&s, &pending("t", "waits", "tok-w")).await.unwrap();
+            assert_eq!(
+                s.report(&report_by(pending, "r1", 0)).await.unwrap(),
+                None,
+                "only published comments are reported"
+            );
+            assert_eq!(s.report(&report_by(999, "r1", 0)).await.unwrap(), None);
+            let first = s.report(&report_by(id, "r1", 2)).await.unwrap();
+            assert_eq!(first, Some(ReportOutcome { hidden: None }));
+            // The same reader again counts nothing, and hides nothing.
+            let again = s.report(&report_by(id, "r1", 2)).await.unwrap();
+            assert_eq!(again, Some(ReportOutcome { hidden: None }));
+            let listed = s.reported(10).await.unwrap();
+            assert_eq!(listed.len(), 1);
+            assert_eq!((listed[0].reports.len(), listed[0].hidden), (1, false));
+            assert_eq!(s.counts(0).await.unwrap().reported, 1);
+            let before = s.approved(&ThreadKey::parse("t").unwrap()).await.unwrap();
+            let illegal = NewReport {
+                reason: comments_api::ReportReason::Illegal,
+                explanation: "defamation".into(),
+                ..report_by(id, "r2", 2)
+            };
+            let hidden = s.report(&illegal).await.unwrap().unwrap().hidden;
+            let (thread, rev) = hidden.expect("hidden at two reports");
+            assert_eq!(thread, "t");
+            assert!(rev > before.revision);
+            let after = s.approved(&ThreadKey::parse("t").unwrap()).await.unwrap();
+            assert!(
+                after.comments.iter().all(|c| c.id != id),
+                "off the public list"
+            );
+            let listed = s.reported(10).await.unwrap();
+            assert!(listed[0].hidden);
+            assert_eq!(listed[0].comment.status, Disposition::Pending);
+            assert_eq!(listed[0].comment.flags, ["reported"]);
+            assert_eq!(
+                listed[0]
+                    .reports
+                    .iter()
+                    .map(|r| (r.reason.as_str(), r.explanation.as_str()))
+                    .collect::<Vec<_>>(),
+                [("abuse", ""), ("illegal", "defamation")]
+            );
+            let audit = s.audit(10).await.unwrap();
+            assert!(
+                audit
+                    .iter()
+                    .any(|a| a.action == "hidden" && a.detail.contains("hidden after 2 reports")),
+                "{audit:?}"
+            );
+            // Dismissed: published again, its flag gone, nothing listed.
+            let back = s.dismiss_reports(id, "ana").await.unwrap();
+            assert!(matches!(back, Some(Some((ref t, r))) if t == "t" && r > rev));
+            assert_eq!(s.dismiss_reports(id, "ana").await.unwrap(), None);
+            let item = s.comment(id).await.unwrap().unwrap();
+            assert_eq!((item.status, item.flags.len()), (Disposition::Approved, 0));
+            assert!(s.reported(10).await.unwrap().is_empty());
+            assert_eq!(s.counts(0).await.unwrap().reported, 0);
+            // A new report, then a moderator's decision: reviewed, resolved.
+            s.report(&report_by(id, "r3", 0)).await.unwrap();
+            assert_eq!(s.reported(10).await.unwrap().len(), 1);
+            one(&s, req(id, Disposition::Rejected)).await.unwrap();
+            assert!(s.reported(10).await.unwrap().is_empty());
         }
     }
 
     on_both! {
         async fn a_reply_is_mailed_once_to_a_subscriber_until_they_leave(s) {
-        let parent = ins(
-            &s,
-            &NewPending {
-                author_key: "key-ana".into(),
-                replies_email: "ana@example.org".into(),
-                ..pending("t", "first", "tok-p")
-            },
-        )
-        .await
-        .unwrap();
-        assert!(s.subscribed(parent).await.unwrap());
-        let export = s.by_token("tok-p").await.unwrap().unwrap();
-        assert_eq!(
-            export.replies_email, "ana@example.org",
-            "its author sees it kept"
-        );
-        one(&s, req(parent, Disposition::Approved)).await.unwrap();
-        let reply = |token: &str, key: &str| NewPending {
-            author_key: key.into(),
-            parent: Some(parent),
-            ..pending("t", "a reply", token)
-        };
-        let r1 = ins(&s, &reply("tok-r1", "key-bob")).await.unwrap();
-        assert_eq!(
-            s.claim_reply_mail(r1).await.unwrap(),
-            None,
-            "not published yet"
-        );
-        let d = one(&s, req(r1, Disposition::Approved))
+            let parent = ins(
+                &s,
+                &NewPending {
+                    author_key: "key-ana".into(),
+                    replies_email: "ana@example.org".into(),
+                    ..pending("t", "first", "tok-p")
+                },
+            )
             .await
-            .unwrap()
             .unwrap();
-        assert!(d.is_reply);
-        let mail = s.claim_reply_mail(r1).await.unwrap().expect("owed");
-        assert_eq!(
-            (
-                mail.to.as_str(),
-                mail.parent_id,
-                mail.reply_id,
-                mail.body.as_str()
-            ),
-            ("ana@example.org", parent, r1, "a reply")
-        );
-        assert_eq!(s.claim_reply_mail(r1).await.unwrap(), None, "once");
-        // Unpublished and published again: still once.
-        one(&s, req(r1, Disposition::Rejected)).await.unwrap();
-        one(&s, req(r1, Disposition::Approved)).await.unwrap();
-        assert_eq!(s.claim_reply_mail(r1).await.unwrap(), None);
-        // Nobody hears of their own reply, nor of a comment that is no reply.
-        let own = ins(&s, &reply("tok-r2", "key-ana")).await.unwrap();
-        one(&s, req(own, Disposition::Approved)).await.unwrap();
-        assert_eq!(s.claim_reply_mail(own).await.unwrap(), None);
-        assert_eq!(s.claim_reply_mail(parent).await.unwrap(), None);
-        // Unsubscribed: the address is gone, and so are the mails.
-        assert!(s.unsubscribe(parent).await.unwrap());
-        assert!(!s.unsubscribe(parent).await.unwrap());
-        assert!(!s.subscribed(parent).await.unwrap());
-        assert_eq!(
-            s.by_token("tok-p").await.unwrap().unwrap().replies_email,
-            ""
-        );
-        let r3 = ins(&s, &reply("tok-r3", "key-eve")).await.unwrap();
-        one(&s, req(r3, Disposition::Approved)).await.unwrap();
-        assert_eq!(s.claim_reply_mail(r3).await.unwrap(), None);
+            assert!(s.subscribed(parent).await.unwrap());
+            let export = s.by_token("tok-p").await.unwrap().unwrap();
+            assert_eq!(
+                export.replies_email, "ana@example.org",
+                "its author sees it kept"
+            );
+            one(&s, req(parent, Disposition::Approved)).await.unwrap();
+            let reply = |token: &str, key: &str| NewPending {
+                author_key: key.into(),
+                parent: Some(parent),
+                ..pending("t", "a reply", token)
+            };
+            let r1 = ins(&s, &reply("tok-r1", "key-bob")).await.unwrap();
+            assert_eq!(
+                s.claim_reply_mail(r1).await.unwrap(),
+                None,
+                "not published yet"
+            );
+            let d = one(&s, req(r1, Disposition::Approved))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(d.is_reply);
+            let mail = s.claim_reply_mail(r1).await.unwrap().expect("owed");
+            assert_eq!(
+                (
+                    mail.to.as_str(),
+                    mail.parent_id,
+                    mail.reply_id,
+                    mail.body.as_str()
+                ),
+                ("ana@example.org", parent, r1, "a reply")
+            );
+            assert_eq!(s.claim_reply_mail(r1).await.unwrap(), None, "once");
+            // Unpublished and published again: still once.
+            one(&s, req(r1, Disposition::Rejected)).await.unwrap();
+            one(&s, req(r1, Disposition::Approved)).await.unwrap();
+            assert_eq!(s.claim_reply_mail(r1).await.unwrap(), None);
+            // Nobody hears of their own reply, nor of a comment that is no reply.
+            let own = ins(&s, &reply("tok-r2", "key-ana")).await.unwrap();
+            one(&s, req(own, Disposition::Approved)).await.unwrap();
+            assert_eq!(s.claim_reply_mail(own).await.unwrap(), None);
+            assert_eq!(s.claim_reply_mail(parent).await.unwrap(), None);
+            // Unsubscribed: the address is gone, and so are the mails.
+            assert!(s.unsubscribe(parent).await.unwrap());
+            assert!(!s.unsubscribe(parent).await.unwrap());
+            assert!(!s.subscribed(parent).await.unwrap());
+            assert_eq!(
+                s.by_token("tok-p").await.unwrap().unwrap().replies_email,
+                ""
+            );
+            let r3 = ins(&s, &reply("tok-r3", "key-eve")).await.unwrap();
+            one(&s, req(r3, Disposition::Approved)).await.unwrap();
+            assert_eq!(s.claim_reply_mail(r3).await.unwrap(), None);
         }
     }
 
     on_both! {
         async fn subscriptions_end_with_rejection_deletion_and_their_keeping_time(s) {
-        let sub = |token: &str, at: i64| NewPending {
-            replies_email: "r@example.org".into(),
-            created_at: at,
-            ..pending("t", token, token)
-        };
-        let now = 1_800_000_000_000;
-        let rejected = ins(&s, &sub("tok-a", now)).await.unwrap();
-        let deleted = ins(&s, &sub("tok-b", now)).await.unwrap();
-        let old = ins(&s, &sub("tok-c", now - 91 * 86_400_000)).await.unwrap();
-        let kept = ins(&s, &sub("tok-d", now - 10 * 86_400_000)).await.unwrap();
-        let banned = ins(
-            &s,
-            &NewPending {
-                banned: true,
-                ..sub("tok-e", now)
-            },
-        )
-        .await
-        .unwrap();
-        assert!(
-            !s.subscribed(banned).await.unwrap(),
-            "never published, never kept"
-        );
-        one(&s, req(rejected, Disposition::Rejected)).await.unwrap();
-        assert!(!s.subscribed(rejected).await.unwrap());
-        s.delete_by_token("tok-b").await.unwrap();
-        assert!(!s.subscribed(deleted).await.unwrap());
-        let purged = s.purge(cut(0, 0, now)).await.unwrap();
-        assert_eq!(purged.subscriptions, 1);
-        assert!(!s.subscribed(old).await.unwrap());
-        assert!(s.subscribed(kept).await.unwrap());
+            let sub = |token: &str, at: i64| NewPending {
+                replies_email: "r@example.org".into(),
+                created_at: at,
+                ..pending("t", token, token)
+            };
+            let now = 1_800_000_000_000;
+            let rejected = ins(&s, &sub("tok-a", now)).await.unwrap();
+            let deleted = ins(&s, &sub("tok-b", now)).await.unwrap();
+            let old = ins(&s, &sub("tok-c", now - 91 * 86_400_000)).await.unwrap();
+            let kept = ins(&s, &sub("tok-d", now - 10 * 86_400_000)).await.unwrap();
+            let banned = ins(
+                &s,
+                &NewPending {
+                    banned: true,
+                    ..sub("tok-e", now)
+                },
+            )
+            .await
+            .unwrap();
+            assert!(
+                !s.subscribed(banned).await.unwrap(),
+                "never published, never kept"
+            );
+            one(&s, req(rejected, Disposition::Rejected)).await.unwrap();
+            assert!(!s.subscribed(rejected).await.unwrap());
+            s.delete_by_token("tok-b").await.unwrap();
+            assert!(!s.subscribed(deleted).await.unwrap());
+            let purged = s.purge(cut(0, 0, now)).await.unwrap();
+            assert_eq!(purged.subscriptions, 1);
+            assert!(!s.subscribed(old).await.unwrap());
+            assert!(s.subscribed(kept).await.unwrap());
         }
     }
 
     on_both! {
         async fn a_banned_comment_is_rejected_at_once_audited_and_looks_pending(s) {
-        let c = NewPending {
-            banned: true,
-            flags: "banned_word".into(),
-            ..pending("t", "x", "tok")
-        };
-        let id = ins(&s, &c).await.unwrap();
-        let item = s.comment(id).await.unwrap().unwrap();
-        assert_eq!(item.status, Disposition::Rejected);
-        assert_eq!(
-            s.statuses(&["tok".into()]).await.unwrap(),
-            [Some((id, CommentStatus::Pending))],
-            "its author learns nothing"
-        );
-        let log = s.audit(1).await.unwrap();
-        assert_eq!(
-            (
-                log[0].actor.as_str(),
-                log[0].action.as_str(),
-                log[0].detail.as_str()
-            ),
-            ("word list", "rejected", "new -> rejected (banned word)")
-        );
-        // A moderator who publishes it anyway is obeyed.
-        one(&s, req(id, Disposition::Approved)).await.unwrap();
-        assert_eq!(
-            s.statuses(&["tok".into()]).await.unwrap(),
-            [Some((id, CommentStatus::Approved))]
-        );
+            let c = NewPending {
+                banned: true,
+                flags: "banned_word".into(),
+                ..pending("t", "x", "tok")
+            };
+            let id = ins(&s, &c).await.unwrap();
+            let item = s.comment(id).await.unwrap().unwrap();
+            assert_eq!(item.status, Disposition::Rejected);
+            assert_eq!(
+                s.statuses(&["tok".into()]).await.unwrap(),
+                [Some((id, CommentStatus::Pending))],
+                "its author learns nothing"
+            );
+            let log = s.audit(1).await.unwrap();
+            assert_eq!(
+                (
+                    log[0].actor.as_str(),
+                    log[0].action.as_str(),
+                    log[0].detail.as_str()
+                ),
+                ("word list", "rejected", "new -> rejected (banned word)")
+            );
+            // A moderator who publishes it anyway is obeyed.
+            one(&s, req(id, Disposition::Approved)).await.unwrap();
+            assert_eq!(
+                s.statuses(&["tok".into()]).await.unwrap(),
+                [Some((id, CommentStatus::Approved))]
+            );
         }
     }
 
     on_both! {
         async fn statuses_follow_token_order_and_report_unknown_tokens(s) {
-        let id = ins(&s, &pending("t", "x", "known")).await.unwrap();
-        let st = s
-            .statuses(&["nope".to_string(), "known".to_string()])
-            .await
-            .unwrap();
-        assert_eq!(st, vec![None, Some((id, CommentStatus::Pending))]);
+            let id = ins(&s, &pending("t", "x", "known")).await.unwrap();
+            let st = s
+                .statuses(&["nope".to_string(), "known".to_string()])
+                .await
+                .unwrap();
+            assert_eq!(st, vec![None, Some((id, CommentStatus::Pending))]);
         }
     }
 
@@ -3807,28 +3807,28 @@ mod tests {
 
     on_both! {
         async fn address_hashes_are_forgotten_after_their_time_and_meta_is_set_once(s) {
-        let mut old = pending("t", "old", "h1");
-        old.created_at = 1_000;
-        ins(&s, &old).await.unwrap();
-        let mut new = pending("t", "new", "h2");
-        new.created_at = 5_000;
-        ins(&s, &new).await.unwrap();
-        assert_eq!(s.purge(cut(2_000, 0, 0)).await.unwrap().addresses, 1);
-        assert_eq!(
-            s.purge(cut(2_000, 0, 0)).await.unwrap().addresses,
-            0,
-            "already forgotten"
-        );
-        let kept: Vec<(String,)> = sqlx::query_as("SELECT ip_hmac FROM comments ORDER BY id")
-            .fetch_all(&s.pool)
-            .await
-            .unwrap();
-        assert_eq!(kept, vec![(String::new(),), ("hmac-of-an-address".into(),)]);
+            let mut old = pending("t", "old", "h1");
+            old.created_at = 1_000;
+            ins(&s, &old).await.unwrap();
+            let mut new = pending("t", "new", "h2");
+            new.created_at = 5_000;
+            ins(&s, &new).await.unwrap();
+            assert_eq!(s.purge(cut(2_000, 0, 0)).await.unwrap().addresses, 1);
+            assert_eq!(
+                s.purge(cut(2_000, 0, 0)).await.unwrap().addresses,
+                0,
+                "already forgotten"
+            );
+            let kept: Vec<(String,)> = sqlx::query_as("SELECT ip_hmac FROM comments ORDER BY id")
+                .fetch_all(&s.pool)
+                .await
+                .unwrap();
+            assert_eq!(kept, vec![(String::new(),), ("hmac-of-an-address".into(),)]);
 
-        assert_eq!(s.meta("k").await.unwrap(), None);
-        assert_eq!(s.set_meta_once("k", "first").await.unwrap(), "first");
-        assert_eq!(s.set_meta_once("k", "second").await.unwrap(), "first");
-        assert_eq!(s.meta("k").await.unwrap().as_deref(), Some("first"));
+            assert_eq!(s.meta("k").await.unwrap(), None);
+            assert_eq!(s.set_meta_once("k", "first").await.unwrap(), "first");
+            assert_eq!(s.set_meta_once("k", "second").await.unwrap(), "first");
+            assert_eq!(s.meta("k").await.unwrap().as_deref(), Some("first"));
         }
     }
 
@@ -3851,183 +3851,183 @@ mod tests {
 
     on_both! {
         async fn deletion_is_undoable_invisible_to_authors_and_purged_later(s) {
-        let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
-        one(&s, req(id, Disposition::Approved)).await.unwrap();
-        let d = one(&s, req(id, Disposition::Deleted))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(d.previous, Disposition::Approved);
-        assert!(
-            d.revision.is_some(),
-            "leaving the public list bumps the thread"
-        );
-        assert_eq!(s.statuses(&["tok".into()]).await.unwrap(), vec![None]);
-        assert_eq!(s.by_token("tok").await.unwrap(), None);
-        // Undo: back to what it was.
-        one(&s, req(id, Disposition::Approved)).await.unwrap();
-        assert_eq!(
-            s.approved(&ThreadKey::parse("t").unwrap())
+            let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
+            one(&s, req(id, Disposition::Approved)).await.unwrap();
+            let d = one(&s, req(id, Disposition::Deleted))
                 .await
                 .unwrap()
-                .comments
-                .len(),
-            1
-        );
-        one(&s, req(id, Disposition::Deleted)).await.unwrap();
-        let now = crate::clock::now_ms();
-        assert_eq!(
-            s.purge(cut(0, now - 60_000, now))
-                .await
-                .unwrap()
-                .deleted_comments,
-            0,
-            "kept a day"
-        );
-        assert_eq!(
-            s.purge(cut(0, now + 1, now))
-                .await
-                .unwrap()
-                .deleted_comments,
-            1
-        );
-        assert!(s.comment(id).await.unwrap().is_none());
-        let log = s.audit(10).await.unwrap();
-        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(
-            actions,
-            ["purge", "deleted", "approved", "deleted", "approved"],
-            "newest first; the purge is audited"
-        );
-        assert_eq!(log[0].actor, "purge");
-        assert!(
-            log[0].detail.contains("1 deleted comment"),
-            "{}",
-            log[0].detail
-        );
-        assert_eq!(log[1].actor, "test");
-        assert_eq!(log[1].detail, "approved -> deleted");
-        // A purge that removes nothing writes nothing.
-        s.purge(cut(0, now + 1, now)).await.unwrap();
-        assert_eq!(s.audit(10).await.unwrap().len(), 5);
+                .unwrap();
+            assert_eq!(d.previous, Disposition::Approved);
+            assert!(
+                d.revision.is_some(),
+                "leaving the public list bumps the thread"
+            );
+            assert_eq!(s.statuses(&["tok".into()]).await.unwrap(), vec![None]);
+            assert_eq!(s.by_token("tok").await.unwrap(), None);
+            // Undo: back to what it was.
+            one(&s, req(id, Disposition::Approved)).await.unwrap();
+            assert_eq!(
+                s.approved(&ThreadKey::parse("t").unwrap())
+                    .await
+                    .unwrap()
+                    .comments
+                    .len(),
+                1
+            );
+            one(&s, req(id, Disposition::Deleted)).await.unwrap();
+            let now = crate::clock::now_ms();
+            assert_eq!(
+                s.purge(cut(0, now - 60_000, now))
+                    .await
+                    .unwrap()
+                    .deleted_comments,
+                0,
+                "kept a day"
+            );
+            assert_eq!(
+                s.purge(cut(0, now + 1, now))
+                    .await
+                    .unwrap()
+                    .deleted_comments,
+                1
+            );
+            assert!(s.comment(id).await.unwrap().is_none());
+            let log = s.audit(10).await.unwrap();
+            let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+            assert_eq!(
+                actions,
+                ["purge", "deleted", "approved", "deleted", "approved"],
+                "newest first; the purge is audited"
+            );
+            assert_eq!(log[0].actor, "purge");
+            assert!(
+                log[0].detail.contains("1 deleted comment"),
+                "{}",
+                log[0].detail
+            );
+            assert_eq!(log[1].actor, "test");
+            assert_eq!(log[1].detail, "approved -> deleted");
+            // A purge that removes nothing writes nothing.
+            s.purge(cut(0, now + 1, now)).await.unwrap();
+            assert_eq!(s.audit(10).await.unwrap().len(), 5);
         }
     }
 
     on_both! {
         async fn conditional_decisions_only_move_pending_comments(s) {
-        let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
-        one(&s, req(id, Disposition::Rejected)).await.unwrap();
-        let mut r = req(id, Disposition::Approved);
-        r.changes[0].only_from = Some(Disposition::Pending);
-        let d = one(&s, r).await.unwrap().unwrap();
-        assert_eq!((d.previous, d.revision), (Disposition::Rejected, None));
-        assert!(d.conflict, "someone else decided first");
-        assert_eq!(d.status, Disposition::Rejected);
-        assert_eq!(
-            s.comment(id).await.unwrap().unwrap().status,
-            Disposition::Rejected
-        );
+            let id = ins(&s, &pending("t", "x", "tok")).await.unwrap();
+            one(&s, req(id, Disposition::Rejected)).await.unwrap();
+            let mut r = req(id, Disposition::Approved);
+            r.changes[0].only_from = Some(Disposition::Pending);
+            let d = one(&s, r).await.unwrap().unwrap();
+            assert_eq!((d.previous, d.revision), (Disposition::Rejected, None));
+            assert!(d.conflict, "someone else decided first");
+            assert_eq!(d.status, Disposition::Rejected);
+            assert_eq!(
+                s.comment(id).await.unwrap().unwrap().status,
+                Disposition::Rejected
+            );
         }
     }
 
     on_both! {
         async fn readers_have_a_history_trust_and_can_be_purged(s) {
-        let mut c = pending("t", "one", "h1");
-        c.author_key = "k".repeat(64);
-        let a = ins(&s, &c).await.unwrap();
-        c.token_hash = "h2".into();
-        let b = ins(&s, &c).await.unwrap();
-        c.token_hash = "h3".into();
-        let pending_one = ins(&s, &c).await.unwrap();
-        one(&s, req(a, Disposition::Approved)).await.unwrap();
-        one(&s, req(b, Disposition::Rejected)).await.unwrap();
-        let item = s.comment(pending_one).await.unwrap().unwrap();
-        assert_eq!((item.author_approved, item.author_rejected), (1, 1));
-        assert_eq!(s.approved_by_author(&c.author_key).await.unwrap(), 1);
-        assert_eq!(s.approved_by_author("").await.unwrap(), 0);
+            let mut c = pending("t", "one", "h1");
+            c.author_key = "k".repeat(64);
+            let a = ins(&s, &c).await.unwrap();
+            c.token_hash = "h2".into();
+            let b = ins(&s, &c).await.unwrap();
+            c.token_hash = "h3".into();
+            let pending_one = ins(&s, &c).await.unwrap();
+            one(&s, req(a, Disposition::Approved)).await.unwrap();
+            one(&s, req(b, Disposition::Rejected)).await.unwrap();
+            let item = s.comment(pending_one).await.unwrap().unwrap();
+            assert_eq!((item.author_approved, item.author_rejected), (1, 1));
+            assert_eq!(s.approved_by_author(&c.author_key).await.unwrap(), 1);
+            assert_eq!(s.approved_by_author("").await.unwrap(), 0);
 
-        c.token_hash = "h4".into();
-        c.trusted = true;
-        let trusted = s.insert_pending(&c).await.unwrap();
-        assert!(trusted.revision.is_some(), "published at once");
-        assert_eq!(
-            s.approved(&ThreadKey::parse("t").unwrap())
-                .await
-                .unwrap()
-                .comments
-                .len(),
-            2
-        );
-        assert_eq!(s.audit(1).await.unwrap()[0].actor, "trust rule");
+            c.token_hash = "h4".into();
+            c.trusted = true;
+            let trusted = s.insert_pending(&c).await.unwrap();
+            assert!(trusted.revision.is_some(), "published at once");
+            assert_eq!(
+                s.approved(&ThreadKey::parse("t").unwrap())
+                    .await
+                    .unwrap()
+                    .comments
+                    .len(),
+                2
+            );
+            assert_eq!(s.audit(1).await.unwrap()[0].actor, "trust rule");
 
-        let other = ins(&s, &pending("t", "someone else", "h5")).await.unwrap();
-        let (n, changes) = s.purge_author(&c.author_key, "cli").await.unwrap();
-        assert_eq!(n, 4);
-        assert_eq!(changes.len(), 1, "the thread lost public comments");
-        assert!(s.comment(other).await.unwrap().is_some());
-        assert_eq!(
-            s.purge_author("", "cli").await.unwrap().0,
-            0,
-            "no key, no match"
-        );
+            let other = ins(&s, &pending("t", "someone else", "h5")).await.unwrap();
+            let (n, changes) = s.purge_author(&c.author_key, "cli").await.unwrap();
+            assert_eq!(n, 4);
+            assert_eq!(changes.len(), 1, "the thread lost public comments");
+            assert!(s.comment(other).await.unwrap().is_some());
+            assert_eq!(
+                s.purge_author("", "cli").await.unwrap().0,
+                0,
+                "no key, no match"
+            );
         }
     }
 
     on_both! {
         async fn sessions_expire_links_work_once_and_author_mail_is_taken_once(s) {
-        let session = Session {
-            token_hash: "sh".into(),
-            moderator: "ana".into(),
-            csrf: "c".into(),
-            created_at: 0,
-            expires_at: 100,
-        };
-        s.create_session(&session).await.unwrap();
-        assert_eq!(s.session("sh", 99).await.unwrap(), Some(session));
-        assert_eq!(s.session("sh", 100).await.unwrap(), None);
-        assert_eq!(s.purge(cut(0, 0, 100)).await.unwrap().sessions, 1);
+            let session = Session {
+                token_hash: "sh".into(),
+                moderator: "ana".into(),
+                csrf: "c".into(),
+                created_at: 0,
+                expires_at: 100,
+            };
+            s.create_session(&session).await.unwrap();
+            assert_eq!(s.session("sh", 99).await.unwrap(), Some(session));
+            assert_eq!(s.session("sh", 100).await.unwrap(), None);
+            assert_eq!(s.purge(cut(0, 0, 100)).await.unwrap().sessions, 1);
 
-        let mut c = pending("t", "x", "h");
-        c.notify_email = "ana@news.example".into();
-        let id = ins(&s, &c).await.unwrap();
-        // A mail link's nonce works once, in the decision's own transaction.
-        let mut by_link = req(id, Disposition::Approved);
-        by_link.link_nonce = Some("n1".into());
-        let d = match s.decide(&by_link).await.unwrap() {
-            Decided::Done(r) => r[0].clone().unwrap(),
-            Decided::LinkUsed => panic!("fresh link"),
-        };
-        assert_eq!(
-            d.mail_to.as_deref(),
-            Some("ana@news.example"),
-            "handed over once, for the publication mail"
-        );
-        assert_eq!(s.decide(&by_link).await.unwrap(), Decided::LinkUsed);
-        one(&s, req(id, Disposition::Rejected)).await.unwrap();
-        let again = one(&s, req(id, Disposition::Approved))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(again.mail_to, None, "erased: mailed once");
-        // Rejection erases the address without handing it over.
-        let mut r = pending("t", "y", "h2");
-        r.notify_email = "bo@news.example".into();
-        let rid = ins(&s, &r).await.unwrap();
-        let d = one(&s, req(rid, Disposition::Rejected))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(d.mail_to, None);
-        let kept: Vec<(String,)> = sqlx::query_as("SELECT notify_email FROM comments")
-            .fetch_all(&s.pool)
-            .await
-            .unwrap();
-        assert!(kept.iter().all(|(e,)| e.is_empty()), "{kept:?}");
-        let counts = s.counts(0).await.unwrap();
-        assert_eq!(
-            (counts.pending, counts.approved_since, counts.rejected_since),
-            (0, 1, 1)
-        );
+            let mut c = pending("t", "x", "h");
+            c.notify_email = "ana@news.example".into();
+            let id = ins(&s, &c).await.unwrap();
+            // A mail link's nonce works once, in the decision's own transaction.
+            let mut by_link = req(id, Disposition::Approved);
+            by_link.link_nonce = Some("n1".into());
+            let d = match s.decide(&by_link).await.unwrap() {
+                Decided::Done(r) => r[0].clone().unwrap(),
+                Decided::LinkUsed => panic!("fresh link"),
+            };
+            assert_eq!(
+                d.mail_to.as_deref(),
+                Some("ana@news.example"),
+                "handed over once, for the publication mail"
+            );
+            assert_eq!(s.decide(&by_link).await.unwrap(), Decided::LinkUsed);
+            one(&s, req(id, Disposition::Rejected)).await.unwrap();
+            let again = one(&s, req(id, Disposition::Approved))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(again.mail_to, None, "erased: mailed once");
+            // Rejection erases the address without handing it over.
+            let mut r = pending("t", "y", "h2");
+            r.notify_email = "bo@news.example".into();
+            let rid = ins(&s, &r).await.unwrap();
+            let d = one(&s, req(rid, Disposition::Rejected))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(d.mail_to, None);
+            let kept: Vec<(String,)> = sqlx::query_as("SELECT notify_email FROM comments")
+                .fetch_all(&s.pool)
+                .await
+                .unwrap();
+            assert!(kept.iter().all(|(e,)| e.is_empty()), "{kept:?}");
+            let counts = s.counts(0).await.unwrap();
+            assert_eq!(
+                (counts.pending, counts.approved_since, counts.rejected_since),
+                (0, 1, 1)
+            );
         }
     }
 

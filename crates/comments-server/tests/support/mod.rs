@@ -485,3 +485,15 @@ pub fn published(
     assert_eq!(server.bearer_decide(id, "approve").status, 200);
     id
 }
+
+/// A fresh, empty database on this test binary's throwaway PostgreSQL
+/// cluster (started on first use, gone with the process): its URL.
+pub fn pg_database() -> String {
+    let cluster = comments_server::store::cluster::Cluster::shared().expect("a test cluster");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(cluster.database())
+        .expect("a database")
+}

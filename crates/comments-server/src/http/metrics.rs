@@ -20,9 +20,10 @@ const POLL_ROUTE: &str = "/api/v1/threads/{thread}/comments";
 
 #[derive(Default)]
 pub struct Metrics {
-    /// (route, status) → requests. Routes are the router's patterns, so
-    /// the map stays as small as the route table.
-    requests: Mutex<HashMap<(String, u16), u64>>,
+    /// Route → status → requests. Routes are the router's patterns, so
+    /// the map stays as small as the route table; counting allocates only
+    /// a route's first time.
+    requests: Mutex<HashMap<String, HashMap<u16, u64>>>,
 }
 
 impl Metrics {
@@ -31,12 +32,11 @@ impl Metrics {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
         };
-        match map.get_mut(&(route.to_string(), status)) {
-            Some(n) => *n += 1,
-            None => {
-                map.insert((route.to_string(), status), 1);
-            }
-        }
+        let statuses = match map.get_mut(route) {
+            Some(statuses) => statuses,
+            None => map.entry(route.to_string()).or_default(),
+        };
+        *statuses.entry(status).or_default() += 1;
     }
 
     fn snapshot(&self) -> Vec<((String, u16), u64)> {
@@ -44,21 +44,26 @@ impl Metrics {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let mut all: Vec<_> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut all: Vec<_> = map
+            .iter()
+            .flat_map(|(route, statuses)| {
+                statuses
+                    .iter()
+                    .map(|(status, n)| ((route.clone(), *status), *n))
+            })
+            .collect();
         all.sort();
         all
     }
 }
 
-/// Middleware: counts each answer under its route's pattern.
+/// Middleware: counts each answer under its route's pattern (the
+/// router's shared copy of it: nothing is allocated per request).
 pub async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_string();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    app.metrics.count(&route, response.status().as_u16());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    app.metrics.count(route, response.status().as_u16());
     response
 }
 

@@ -50,7 +50,6 @@ impl Revisions {
         }
     }
 
-    /// Loads every change the database holds past the cursor, whoever made it.
     /// Records how long a change notification took to arrive.
     pub fn note_lag(&self, ms: i64) {
         self.notify_lag_ms
@@ -66,6 +65,7 @@ impl Revisions {
         )
     }
 
+    /// Loads every change the database holds past the cursor, whoever made it.
     pub async fn refresh(&self, store: &dyn Store) -> Result<usize, crate::store::StoreError> {
         let changes = store
             .revisions_since(self.cursor.load(Ordering::Acquire))
